@@ -1,0 +1,79 @@
+"""The Python API: `clean()` and `process()`."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from .document import Change, Document, Warning
+from .pipeline import Pipeline
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """What `process()` gives back: the Markdown and everything known about how it was made."""
+
+    markdown: str
+    document: Document
+    original_body: str
+    original_text: str
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        return self.document.changes
+
+    @property
+    def warnings(self) -> tuple[Warning, ...]:
+        return self.document.warnings
+
+    @property
+    def changed(self) -> bool:
+        return self.markdown != self.original_text
+
+
+def render(doc: Document, *, frontmatter: bool = True) -> str:
+    """The output text: front matter first when there is any, the body, one final newline."""
+    body = doc.body.rstrip("\n")
+    body = body + "\n" if body.strip() else ""
+    if frontmatter and doc.frontmatter is not None:
+        yaml_text = doc.frontmatter if doc.frontmatter.endswith("\n") or not doc.frontmatter else doc.frontmatter + "\n"
+        return f"---\n{yaml_text}---\n" + (f"\n{body}" if body else "")
+    return body
+
+
+def process(
+    raw: str | bytes,
+    *,
+    path: str = "<stdin>",
+    pipeline: Pipeline | None = None,
+    **options: Any,
+) -> Result:
+    """Clean one article and return the result with its change records and warnings.
+
+    `raw` is text or bytes (the encoding is detected). Options are those of `Options`, plus
+    `only`, `skip` and `preset` to choose steps. Raises `CleanerError` for bad input.
+    """
+    if pipeline is None:
+        pipeline = Pipeline.default(**options)
+    doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms)
+    original_text = _original_text(raw, doc)
+    result = pipeline(doc)
+    markdown = render(result, frontmatter=pipeline.options.frontmatter)
+    return Result(markdown=markdown, document=result, original_body=doc.body, original_text=original_text)
+
+
+def _original_text(raw: str | bytes, doc: Document) -> str:
+    if isinstance(raw, str):
+        return raw
+    from .steps.encoding import decode
+
+    return decode(raw, path=doc.path)[0]
+
+
+def clean(raw: str | bytes, **options: Any) -> str:
+    """Clean one article: raw text or bytes in, Markdown out.
+
+    >>> clean("他说:我们明天见,好吗?")  # doctest: +SKIP
+    '他说：我们明天见，好吗？\\n'
+    """
+    return process(raw, **options).markdown

@@ -1,0 +1,234 @@
+"""The values that flow through a pipeline: `Document`, and the `Change` and `Warning` records.
+
+A `Document` is immutable. A step returns a new one, built with `Document.edit`, which applies a
+list of `Edit`s to the body and records one `Change` per edit. Because every change carries its
+exact place (`offset`, in the step's output) and both texts, the changes of a step can be replayed
+backwards over its output to give back its input (`unapply`): "nothing lost" is checkable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from .protect import Span, shift_spans
+
+
+class Edit(NamedTuple):
+    """Replace `body[start:end]` with `replacement`; `rule` names why."""
+
+    start: int
+    end: int
+    replacement: str
+    rule: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """One rewrite or removal, as the report shows it.
+
+    `line` and `column` (1-based) are the place in the step's input; `offset` is where `after`
+    begins in the step's output, which is what makes a change replayable.
+    """
+
+    step: str
+    rule: str
+    line: int
+    column: int
+    before: str
+    after: str
+    offset: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "rule": self.rule,
+            "line": self.line,
+            "column": self.column,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Warning:  # noqa: A001 - the SPEC's name for the record; not the builtin exception class
+    """Something a step saw and chose not to change (unrepairable damage, an unsure case)."""
+
+    step: str
+    rule: str
+    line: int
+    message: str
+    text: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "rule": self.rule,
+            "line": self.line,
+            "message": self.message,
+            "text": self.text,
+        }
+
+
+def _freeze(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclasses.dataclass(frozen=True)
+class Document:
+    """An article on its way through the pipeline.
+
+    - `meta`: the front matter mapping (read-only); `frontmatter`: its YAML text as it will be
+      written (the input's own text until the `frontmatter` step re-emits it), or None for none.
+    - `body`: the Markdown body; `body_line`: the input line the body starts on.
+    - `changes`, `warnings`: everything the steps so far did and noticed.
+    - `spans`: the protected spans of `body`, found once (see `protect.py`) and carried along.
+    """
+
+    body: str
+    meta: Mapping[str, Any] = dataclasses.field(default_factory=lambda: _freeze(None))
+    frontmatter: str | None = None
+    changes: tuple[Change, ...] = ()
+    warnings: tuple[Warning, ...] = ()
+    path: str = "<stdin>"
+    encoding: str = "utf-8"
+    body_line: int = 1
+    spans: tuple[Span, ...] | None = None
+    protected_terms: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.meta, MappingProxyType):
+            object.__setattr__(self, "meta", _freeze(self.meta))
+
+    # MappingProxyType does not pickle; documents travel to worker processes.
+    def __reduce__(self) -> tuple[Any, ...]:
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["meta"] = dict(self.meta)
+        return (_rebuild, (fields,))
+
+    @classmethod
+    def parse(
+        cls,
+        raw: str | bytes,
+        *,
+        path: str = "<stdin>",
+        protected_terms: Sequence[str] = (),
+    ) -> Document:
+        """Read an article: bytes are decoded (see `steps/encoding.decode`), front matter split off.
+
+        Raises `EncodingError` for input that is not text, `FrontMatterError` for front matter
+        that cannot be read.
+        """
+        from .frontmatter_io import split_frontmatter
+        from .steps.encoding import decode
+
+        text, encoding = decode(raw, path=path) if isinstance(raw, bytes) else (raw, "utf-8")
+        meta, frontmatter, body, body_line = split_frontmatter(text, path=path)
+        return cls(
+            body=body,
+            meta=meta,
+            frontmatter=frontmatter,
+            path=path,
+            encoding=encoding,
+            body_line=body_line,
+            protected_terms=tuple(protected_terms),
+        )
+
+    def replace(self, **fields: Any) -> Document:
+        return dataclasses.replace(self, **fields)
+
+    def protected(self) -> tuple[Span, ...]:
+        """The protected spans of the body, found now if no step has needed them yet."""
+        if self.spans is not None:
+            return self.spans
+        from .protect import find_spans
+
+        return find_spans(self.body, self.protected_terms)
+
+    def with_spans(self) -> Document:
+        if self.spans is not None:
+            return self
+        return self.replace(spans=self.protected())
+
+    def masked(self) -> str:
+        """The body as every text step sees it: protected spans covered, same length."""
+        from .protect import mask
+
+        return mask(self.body, self.protected())
+
+    def warn(self, step: str, rule: str, line: int, message: str, text: str = "") -> Document:
+        return self.replace(warnings=self.warnings + (Warning(step, rule, line, message, text),))
+
+    def add_warnings(self, warnings: Iterable[Warning]) -> Document:
+        new = tuple(warnings)
+        return self.replace(warnings=self.warnings + new) if new else self
+
+    def edit(self, step: str, edits: Iterable[Edit], *, keep_spans: bool = True) -> Document:
+        """Apply non-overlapping edits to the body and record one `Change` each.
+
+        Edits may come in any order; two that overlap are a bug in the step and raise. Protected
+        spans move with the text; a span inside a removed stretch goes with it, and an edit that
+        cuts into a span raises, because no text step may rewrite protected text.
+        """
+        ordered = sorted(edits, key=lambda e: (e.start, e.end))
+        ordered = [e for e in ordered if self.body[e.start : e.end] != e.replacement]
+        if not ordered:
+            return self
+        body = self.body
+        line_starts = _line_starts(body)
+        pieces: list[str] = []
+        changes: list[Change] = []
+        cursor = 0
+        out_len = 0
+        for e in ordered:
+            if e.start < cursor:
+                raise ValueError(f"step {step}: overlapping edits at {e.start} ({e.rule})")
+            pieces.append(body[cursor : e.start])
+            out_len += e.start - cursor
+            line, column = _line_col(line_starts, e.start)
+            changes.append(
+                Change(step, e.rule, line, column, body[e.start : e.end], e.replacement, out_len)
+            )
+            pieces.append(e.replacement)
+            out_len += len(e.replacement)
+            cursor = e.end
+        pieces.append(body[cursor:])
+        spans = self.spans
+        if spans is not None:
+            spans = shift_spans(spans, ordered, step) if keep_spans else None
+        return self.replace(
+            body="".join(pieces), changes=self.changes + tuple(changes), spans=spans
+        )
+
+
+def _rebuild(fields: dict[str, Any]) -> Document:
+    return Document(**fields)
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    find = text.find
+    i = find("\n")
+    while i != -1:
+        starts.append(i + 1)
+        i = find("\n", i + 1)
+    return starts
+
+
+def _line_col(starts: list[int], offset: int) -> tuple[int, int]:
+    from bisect import bisect_right
+
+    index = bisect_right(starts, offset) - 1
+    return index + 1, offset - starts[index] + 1
+
+
+def unapply(text: str, changes: Sequence[Change]) -> str:
+    """Replay changes backwards over the text they produced, giving back the text before them."""
+    for change in reversed(changes):
+        end = change.offset + len(change.after)
+        if text[change.offset : end] != change.after:
+            raise ValueError(f"change {change} does not match the text at {change.offset}")
+        text = text[: change.offset] + change.before + text[end:]
+    return text

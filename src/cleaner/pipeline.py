@@ -1,0 +1,226 @@
+"""`Options`, the step registry, presets, and `Pipeline`.
+
+A step is a function `(Document, Options) -> Document` in its own module under `steps/`, named
+as the step. Registering one is one line in `REGISTRY`. A `Pipeline` holds steps already bound
+to their options, so to it every step is a plain `Document -> Document` callable, and a user's
+own function fits in beside the built-in ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Union
+
+from .document import Document
+from .errors import RuleFileError, UsageError
+
+# The public step names, in their default order, and where each one lives.
+REGISTRY: dict[str, str] = {
+    "encoding": "cleaner.steps.encoding:encoding",
+    "mojibake": "cleaner.steps.mojibake:mojibake",
+    "boilerplate": "cleaner.steps.boilerplate:boilerplate",
+    "script": "cleaner.steps.script:script",
+    "punctuation": "cleaner.steps.punctuation:punctuation",
+    "spacing": "cleaner.steps.spacing:spacing",
+    "glossary": "cleaner.steps.glossary:glossary",
+    "paragraphs": "cleaner.steps.paragraphs:paragraphs",
+    "frontmatter": "cleaner.steps.frontmatter:frontmatter",
+}
+STEP_NAMES: tuple[str, ...] = tuple(REGISTRY)
+
+# Named option sets. `corpus` repairs and removes without rewriting style (for training data).
+PRESETS: dict[str, dict[str, Any]] = {
+    "house": {"steps": STEP_NAMES},
+    "corpus": {"steps": ("encoding", "mojibake", "boilerplate", "paragraphs")},
+}
+
+TARGETS = ("hans", "hant", "tw", "hk", "keep")
+SPACINGS = ("remove", "add", "keep")
+
+
+@dataclasses.dataclass(frozen=True)
+class DataFile:
+    """A user's data file (glossary, rules, schema), read once before any step runs.
+
+    Steps get the text, never the path, so they stay free of I/O; each step module parses and
+    validates its own format (and caches the parsed form by value).
+    """
+
+    path: str
+    text: str
+
+    @classmethod
+    def read(cls, path: str | Path) -> DataFile:
+        try:
+            return cls(str(path), Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise RuleFileError("no such file", path=str(path)) from None
+        except IsADirectoryError:
+            raise RuleFileError("is a directory, not a file", path=str(path)) from None
+        except UnicodeDecodeError as error:
+            raise RuleFileError(f"not UTF-8 text (byte {error.start})", path=str(path)) from None
+        except OSError as error:
+            raise RuleFileError(error.strerror or str(error), path=str(path)) from None
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """Every option of every step, as one immutable value (copy with `dataclasses.replace`)."""
+
+    to: str = "hans"
+    spacing: str = "remove"
+    glossary: tuple[DataFile, ...] = ()
+    builtin_glossary: bool = True
+    rules: tuple[DataFile, ...] = ()
+    disable_rules: tuple[str, ...] = ()
+    schema: DataFile | None = None
+    meta: tuple[tuple[str, Any], ...] = ()
+    frontmatter: bool = True
+    extract_meta: bool = False
+    protected_terms: tuple[str, ...] = ()
+    heading_level: int = 2
+
+    def __post_init__(self) -> None:
+        if self.to not in TARGETS:
+            raise UsageError(f"--to must be one of {', '.join(TARGETS)}, not {self.to!r}")
+        if self.spacing not in SPACINGS:
+            raise UsageError(f"--spacing must be one of {', '.join(SPACINGS)}, not {self.spacing!r}")
+        if not 1 <= self.heading_level <= 6:
+            raise UsageError(f"heading_level must be 1 to 6, not {self.heading_level}")
+
+    @property
+    def meta_dict(self) -> dict[str, Any]:
+        return dict(self.meta)
+
+    @classmethod
+    def make(cls, **options: Any) -> Options:
+        """Build options from keyword values as a user writes them: paths, lists, a dict."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise UsageError(f"unknown option {unknown[0]!r}")
+        values: dict[str, Any] = dict(options)
+        for name in ("glossary", "rules"):
+            if name in values:
+                values[name] = tuple(_data_file(v) for v in _as_list(values[name]))
+        if values.get("schema") is not None:
+            values["schema"] = _data_file(values["schema"])
+        if "meta" in values:
+            meta = values["meta"] or {}
+            values["meta"] = tuple(meta.items()) if isinstance(meta, Mapping) else tuple(meta)
+        for name in ("disable_rules", "protected_terms"):
+            if name in values:
+                values[name] = tuple(_as_list(values[name]))
+        return cls(**values)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (str, Path, DataFile)):
+        return [value]
+    return list(value)
+
+
+def _data_file(value: Any) -> DataFile:
+    return value if isinstance(value, DataFile) else DataFile.read(value)
+
+
+StepFunction = Callable[[Document], Document]
+
+
+def load_step(name: str) -> Callable[..., Document]:
+    """The function registered under a public step name."""
+    try:
+        target = REGISTRY[name]
+    except KeyError:
+        raise UsageError(f"unknown step {name!r} (steps: {', '.join(STEP_NAMES)})") from None
+    module_name, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)  # type: ignore[no-any-return]
+
+
+def validate(options: Options, steps: Iterable[str] = STEP_NAMES) -> None:
+    """Let each step check its options (parse rule files, schemas) before any document runs.
+
+    A step module may define `check_options(options)`, raising `RuleFileError` with the file,
+    the entry and the problem. Doing it here means a bad rule file fails once, up front.
+    """
+    for name in steps:
+        module = importlib.import_module(REGISTRY[name].partition(":")[0])
+        check = getattr(module, "check_options", None)
+        if check is not None:
+            check(options)
+
+
+StepLike = Union[StepFunction, tuple[str, StepFunction]]
+
+
+class Pipeline:
+    """An ordered list of named steps; calling it runs them over a `Document`. Picklable."""
+
+    def __init__(self, steps: Iterable[StepLike], options: Options | None = None) -> None:
+        named: list[tuple[str, StepFunction]] = []
+        for item in steps:
+            if isinstance(item, tuple):
+                named.append(item)
+            elif isinstance(item, str):
+                raise UsageError("Pipeline takes step functions; use Pipeline.default(only=[...]) for names")
+            else:
+                named.append((getattr(item, "__name__", "step"), item))
+        self.steps: tuple[tuple[str, StepFunction], ...] = tuple(named)
+        self.options = options or Options()
+
+    @classmethod
+    def default(
+        cls,
+        *,
+        only: Sequence[str] | None = None,
+        skip: Sequence[str] = (),
+        preset: str = "house",
+        **options: Any,
+    ) -> Pipeline:
+        """The built-in steps in their order, bound to `Options.make(**options)`."""
+        if preset not in PRESETS:
+            raise UsageError(f"unknown preset {preset!r} (presets: {', '.join(PRESETS)})")
+        opts = options.pop("_options", None) or Options.make(**options)
+        for name in [*(only or ()), *skip]:
+            if name not in REGISTRY:
+                raise UsageError(f"unknown step {name!r} (steps: {', '.join(STEP_NAMES)})")
+        chosen = [n for n in STEP_NAMES if n in (only or PRESETS[preset]["steps"]) and n not in skip]
+        validate(opts, chosen)
+        return cls([(n, functools.partial(load_step(n), options=opts)) for n in chosen], opts)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.steps)
+
+    def with_step(
+        self, step: StepFunction, *, after: str | None = None, before: str | None = None, name: str | None = None
+    ) -> Pipeline:
+        """A new pipeline with a user's step added after (or before) a named one, or at the end."""
+        entry = (name or getattr(step, "__name__", "step"), step)
+        steps = list(self.steps)
+        anchor = after or before
+        if anchor is None:
+            steps.append(entry)
+        else:
+            if anchor not in self.names:
+                raise UsageError(f"no step {anchor!r} in this pipeline ({', '.join(self.names)})")
+            index = self.names.index(anchor) + (1 if after else 0)
+            steps.insert(index, entry)
+        return Pipeline(steps, self.options)
+
+    def __call__(self, doc: Document) -> Document:
+        for name, step in self.steps:
+            result = step(doc)
+            if not isinstance(result, Document):
+                raise TypeError(f"step {name!r} returned {type(result).__name__}, not a Document")
+            doc = result
+        return doc
+
+    def __repr__(self) -> str:
+        return f"Pipeline([{', '.join(self.names)}])"

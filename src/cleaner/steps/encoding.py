@@ -1,0 +1,277 @@
+"""The `encoding` step: from bytes to clean Unicode text.
+
+`decode()` turns bytes into text (used by `Document.parse`, before any step runs): a BOM decides
+at once; valid UTF-8 is taken as UTF-8 without detection; otherwise the detector chooses among the
+encodings Chinese text arrives in (see docs/encoding-detection.md for the measurement behind it).
+
+The step `encoding()` then normalizes the text, one rule per kind of fix, each change recorded:
+
+- `newline`: CRLF and CR to LF                       `a\\r\\nb` -> `a\\nb`
+- `bom`: a byte order mark inside the text            `\\ufeff标题` -> `标题`
+- `nfc`: Unicode NFC                                  `e\\u0301` -> `é`
+- `invisible`: zero-width and control characters      `中\\u200b文` -> `中文`
+  (ZWSP, ZWNJ, word joiner, soft hyphen, C0 controls; ZWJ is kept inside emoji sequences;
+  C1 controls are left for the `mojibake` step, where they are evidence of cp1252 mojibake)
+- `space`: NBSP and other fixed-width spaces to a plain space; ideographic spaces used as a
+  paragraph indent or at a line end removed, inside a line made a plain space
+- `entity`: HTML entities decoded (`&nbsp;` `&quot;` `&#20013;`); `&lt;` `&gt;` `&amp;` are kept,
+  because in Markdown they stand for text that would otherwise be read as markup
+- `tag`: stray tag remnants (`</p>`, `<br>`, `<span class=…>`) removed, or a line break where
+  they separated two lines of text
+
+Code spans and blocks, URLs and the `cleaner: off` regions are never touched (except newlines).
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import unicodedata
+from functools import lru_cache
+
+import regex
+
+from ..document import Document, Edit
+from ..errors import EncodingError
+from ..protect import Span, find_spans, mask
+
+STEP = "encoding"
+
+# Encodings the detector may choose for non-UTF-8 input. GB18030 is a superset of GBK and GB2312;
+# decoding with it never loses a character the narrower ones would have given.
+_CANDIDATES = ("gb18030", "big5", "utf_16")
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
+_BIG5_FAMILY = {"big5", "big5hkscs", "cp950"}
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"\x7fELF", "an executable"),
+    (b"RIFF", "a RIFF media file"),
+    (b"BZh", "bzip2-compressed data"),
+    (b"\xfd7zXZ\x00", "xz-compressed data"),
+)
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode(data: bytes, *, path: str = "<stdin>") -> tuple[str, str]:
+    """Decode bytes to text, returning (text, encoding name). Raises EncodingError for non-text.
+
+    >>> decode("中文".encode("gb18030"))
+    ('中文', 'gb18030')
+    """
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise EncodingError(f"not text: the input is {what}", path=path)
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(name)
+            except UnicodeDecodeError as error:
+                raise EncodingError(
+                    f"not valid {name.upper().replace('-SIG', '')} text at byte {error.start}", path=path
+                ) from None
+            return _refuse_binary(text.lstrip("\ufeff"), path), name.replace("-sig", "")
+    try:
+        return _refuse_binary(data.decode("utf-8"), path), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:
+        raise EncodingError("not text: the input holds NUL bytes (binary data?)", path=path)
+    name = detect(data)
+    if name is None:
+        raise EncodingError(
+            "not text in a supported encoding (UTF-8, UTF-16 with BOM, GB18030/GBK, Big5)", path=path
+        )
+    return _refuse_binary(data.decode(name), path), name
+
+
+def detect(data: bytes) -> str | None:
+    """Name the encoding of non-UTF-8 bytes among GB18030 and Big5, or None if neither reads it.
+
+    Only encodings that decode the whole input strictly are candidates; where both do, the
+    detector (charset-normalizer, restricted to those candidates) decides.
+    """
+    decodable = [name for name in ("gb18030", "big5") if _decodes(data, name)]
+    if not decodable:
+        return None
+    if len(decodable) == 1:
+        return decodable[0]
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(_CANDIDATES)).best()
+    if best is not None:
+        guess = best.encoding.lower().replace("-", "_")
+        if guess in _BIG5_FAMILY:
+            return "big5"
+        if guess in _GB_FAMILY:
+            return "gb18030"
+    return _by_common_characters(data, decodable)
+
+
+def _decodes(data: bytes, name: str) -> bool:
+    try:
+        data.decode(name)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# The 3500 characters of the 常用字 list cover almost all running text; a wrong decoding gives
+# rare characters. Used only where the detector gives no answer.
+def _by_common_characters(data: bytes, candidates: list[str]) -> str:
+    def score(name: str) -> float:
+        text = data.decode(name)
+        han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+        if not han:
+            return 0.0
+        common = sum(1 for c in han if c in _common_chars())
+        return common / len(han)
+
+    return max(candidates, key=score)
+
+
+@lru_cache(maxsize=1)
+def _common_chars() -> frozenset[str]:
+    # Both scripts of the commonest characters: GB2312 level 1 (3755 characters, frequency
+    # ordered by its makers) decoded from the code table itself, and their Big5 counterparts
+    # are found by decoding the Big5 "frequently used" block A440-C67E.
+    gb = bytes(b for hi in range(0xB0, 0xD8) for lo in range(0xA1, 0xFF) for b in (hi, lo))
+    big5 = bytes(b for hi in range(0xA4, 0xC7) for lo in [*range(0x40, 0x7F), *range(0xA1, 0xFF)] for b in (hi, lo))
+    return frozenset(gb.decode("gb2312", errors="ignore")) | frozenset(big5.decode("big5", errors="ignore"))
+
+
+_CONTROL_RATIO_LIMIT = 0.01
+
+
+def _refuse_binary(text: str, path: str) -> str:
+    if "\x00" in text:
+        raise EncodingError("not text: the input holds NUL characters (binary data?)", path=path)
+    if text:
+        controls = sum(1 for c in text[:65536] if c < " " and c not in "\t\n\r\f\v\x1b")
+        if controls / min(len(text), 65536) > _CONTROL_RATIO_LIMIT and controls > 2:
+            raise EncodingError(
+                f"not text: {controls} control characters in the first 64 KiB (binary data?)", path=path
+            )
+    return text
+
+
+# --- the step -------------------------------------------------------------------------------
+
+_NEWLINE = regex.compile(r"\r\n?")
+_INVISIBLE = regex.compile(
+    r"(?:[\u200b\u200c\u2060\u00ad\ufeff\u180e]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f])"
+    r"|(?<!\p{Extended_Pictographic}[\ufe0f\U0001f3fb-\U0001f3ff]?)\u200d"
+    r"|\u200d(?!\p{Extended_Pictographic})"
+)
+_FIXED_SPACES = regex.compile(r"[\u00a0\u2000-\u200a\u202f\u205f]")
+_IDEOGRAPHIC_SPACE = regex.compile(r"^[\u3000 \t]*\u3000[\u3000 \t]*|[ \t]*\u3000[\u3000 \t]*$|\u3000+", regex.M)
+_ENTITY = regex.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_KEEP_ENTITIES = {"&lt;", "&gt;", "&amp;", "&LT;", "&GT;", "&AMP;"}
+_STRAY_TAG = regex.compile(
+    r"</?(?:p|br|span|div|font|section|article|center|o:p)(?:\s[^<>]*)?/?>", regex.I
+)
+
+
+def encoding(doc: Document, options: object = None) -> Document:
+    """Normalize line ends, Unicode form, invisible characters, spaces, entities and tag remnants."""
+    body = doc.body
+    doc = doc.edit(STEP, (Edit(m.start(), m.end(), "\n", "newline") for m in _NEWLINE.finditer(body)), keep_spans=False)
+    doc = doc.replace(spans=None)
+    spans = _code_and_links(doc.body, doc.protected_terms)
+    doc = doc.edit(STEP, _edits(doc.body, mask(doc.body, spans)), keep_spans=False)
+    return doc.replace(spans=None).with_spans()
+
+
+def _code_and_links(body: str, terms: tuple[str, ...]) -> tuple[Span, ...]:
+    # The tag rule must see stray tags, which the full span finder would protect as HTML; code,
+    # URLs and off regions stay protected.
+    return tuple(s for s in find_spans(body, terms) if s.kind not in ("html", "inline-html", "markup"))
+
+
+def _edits(body: str, masked: str) -> list[Edit]:
+    edits: list[Edit] = []
+    if "\ufeff" in masked:
+        edits += [Edit(m.start(), m.end(), "", "bom") for m in regex.finditer("\ufeff", masked)]
+    edits += [
+        Edit(m.start(), m.end(), "", "invisible")
+        for m in _INVISIBLE.finditer(masked)
+        if m.group() != "\ufeff"
+    ]
+    if not unicodedata.is_normalized("NFC", masked):
+        edits += _nfc_edits(body, masked)
+    edits += [Edit(m.start(), m.end(), " ", "space") for m in _FIXED_SPACES.finditer(masked)]
+    for m in _IDEOGRAPHIC_SPACE.finditer(masked):
+        at_edge = m.start() == 0 or masked[m.start() - 1] == "\n" or m.end() == len(masked) or masked[m.end()] == "\n"
+        edits.append(Edit(m.start(), m.end(), "" if at_edge else " ", "space"))
+    if "&" in masked:
+        for m in _ENTITY.finditer(masked):
+            if m.group() in _KEEP_ENTITIES:
+                continue
+            decoded = html.unescape(m.group())
+            if decoded == m.group():
+                continue
+            if decoded in ("\u00a0", "\u3000", "\u2002", "\u2003", "\u2009"):
+                decoded = " "
+            if not decoded.isprintable() and decoded not in "\t\n":
+                decoded = ""
+            edits.append(Edit(m.start(), m.end(), decoded, "entity"))
+    if "<" in masked:
+        edits += _tag_edits(masked)
+    return _drop_overlaps(edits)
+
+
+def _nfc_edits(body: str, masked: str) -> list[Edit]:
+    # Normalize per run of a base character and its combining marks, so each edit stays local.
+    edits = []
+    for m in regex.finditer(r"\P{M}\p{M}+|\p{M}+", masked):
+        before = body[m.start() : m.end()]
+        after = unicodedata.normalize("NFC", before)
+        if after != before:
+            edits.append(Edit(m.start(), m.end(), after, "nfc"))
+    for m in regex.finditer(r"[\u2126\u212a\u212b\uf900-\ufaff\U0002f800-\U0002fa1f\u0340\u0341\u0343\u0344\u0374\u037e\u0387]", masked):
+        after = unicodedata.normalize("NFC", m.group())
+        if after != m.group():
+            edits.append(Edit(m.start(), m.end(), after, "nfc"))
+    return edits
+
+
+def _tag_edits(masked: str) -> list[Edit]:
+    edits = []
+    for m in _STRAY_TAG.finditer(masked):
+        start, end = m.start(), m.end()
+        # Between two pieces of text on one line, a block tag or <br> was a line break.
+        name = regex.match(r"</?\s*([A-Za-z:]+)", m.group()).group(1).lower()  # type: ignore[union-attr]
+        line_start = masked.rfind("\n", 0, start) + 1
+        line_end = masked.find("\n", end)
+        line_end = len(masked) if line_end == -1 else line_end
+        before_text = masked[line_start:start].strip()
+        after_text = masked[end:line_end].strip()
+        breaks = name in ("p", "br", "div", "section", "article", "center")
+        stray_before = _STRAY_TAG.fullmatch(before_text) is not None or not before_text
+        stray_after = not after_text or _STRAY_TAG.match(after_text) is not None
+        replacement = "\n" if breaks and not stray_before and not stray_after else ""
+        edits.append(Edit(start, end, replacement, "tag"))
+    return edits
+
+
+def _drop_overlaps(edits: list[Edit]) -> list[Edit]:
+    edits.sort(key=lambda e: (e.start, e.end))
+    result: list[Edit] = []
+    for e in edits:
+        if result and e.start < result[-1].end:
+            continue
+        result.append(e)
+    return result

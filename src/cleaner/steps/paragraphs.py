@@ -1,0 +1,121 @@
+"""The `paragraphs` step: Markdown blocks with one blank line between them.
+
+First pass (issue 10); issue 14 adds joined closing quotes, bullets and numbered headings.
+
+Rules, each change recorded:
+
+- `trailing-space`: spaces and tabs at a line end removed        `正文。  ` -> `正文。`
+- `blank-line`: whitespace-only lines emptied, runs of blank lines made one, blank lines at the
+  start and end of the body removed
+- `indent`: the indent of a paragraph line removed (scraped text indents paragraphs; in our
+  Markdown an indent would mean nothing or, worse, code)
+- `paragraph-break`: in scraped text one line is one paragraph, so consecutive lines of a
+  Markdown paragraph are separated by a blank line
+
+Headings, lists, block quotes, tables, code fences and HTML blocks stay as they are: only
+top-level paragraphs, as `markdown-it-py` parses them, are split.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+
+from ..document import Document, Edit
+from ..protect import BLOCK, Span, overlaps
+
+STEP = "paragraphs"
+
+
+@lru_cache(maxsize=1)
+def _markdown():  # type: ignore[no-untyped-def]
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark").enable("table")
+    md.disable("code")
+    return md
+
+
+_TRAILING = regex.compile(r"[ \t]+$", regex.M)
+_INDENT = regex.compile(r"^[ \t]+")
+
+
+def paragraphs(doc: Document, options: object = None) -> Document:
+    """Separate blocks by one blank line and clean line ends; see the module docstring."""
+    doc = doc.with_spans()
+    masked = doc.masked()
+    edits = [
+        Edit(m.start(), m.end(), "", "trailing-space")
+        for m in _TRAILING.finditer(masked)
+        if not _in_block(masked, m.start())
+    ]
+    doc = doc.edit(STEP, edits)
+    doc = doc.edit(STEP, _paragraph_edits(doc.body, doc.masked()))
+    return doc.edit(STEP, _blank_line_edits(doc.masked(), doc.protected()))
+
+
+def _in_block(masked: str, offset: int) -> bool:
+    line_start = masked.rfind("\n", 0, offset) + 1
+    return masked.startswith(BLOCK, line_start) or (offset > 0 and masked[offset - 1] == BLOCK)
+
+
+def _line_offsets(text: str) -> list[int]:
+    offsets = [0]
+    i = text.find("\n")
+    while i != -1:
+        offsets.append(i + 1)
+        i = text.find("\n", i + 1)
+    return offsets
+
+
+def _paragraph_edits(body: str, masked: str) -> list[Edit]:
+    starts = _line_offsets(body)
+    edits: list[Edit] = []
+    depth = 0
+    for token in _markdown().parse(body):
+        if token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open", "table_open"):
+            depth += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close", "blockquote_close", "table_close"):
+            depth -= 1
+        if token.type != "paragraph_open" or depth or token.map is None:
+            continue
+        first, last = token.map
+        for index in range(first, last):
+            start = starts[index]
+            indent = _INDENT.match(masked, start)
+            if indent and indent.end() > start:
+                edits.append(Edit(start, indent.end(), "", "indent"))
+            if index > first:
+                edits.append(Edit(start, start, "\n", "paragraph-break"))
+    return _merge_same_offset(edits)
+
+
+def _merge_same_offset(edits: list[Edit]) -> list[Edit]:
+    # An insertion and an indent removal at one line start become one edit.
+    by_start: dict[int, Edit] = {}
+    for e in edits:
+        other = by_start.get(e.start)
+        if other is None:
+            by_start[e.start] = e
+        else:
+            first, second = (other, e) if other.end == other.start else (e, other)
+            by_start[e.start] = Edit(e.start, second.end, first.replacement + second.replacement, first.rule)
+    return list(by_start.values())
+
+
+def _blank_line_edits(masked: str, spans: tuple[Span, ...]) -> list[Edit]:
+    edits: list[Edit] = []
+    lead = regex.match(r"(?:[ \t]*\n)+", masked)
+    if lead:
+        edits.append(Edit(0, lead.end(), "", "blank-line"))
+    for m in regex.finditer(r"\n(?:[ \t]*\n){2,}|\n[ \t]+\n", masked):
+        if (lead and m.start() < lead.end()) or overlaps(spans, m.start(), m.end()):
+            continue
+        edits.append(Edit(m.start(), m.end(), "\n\n", "blank-line"))
+    tail = regex.search(r"\n(?:[ \t]*\n)*[ \t]*\Z", masked)
+    if tail and tail.end() - tail.start() > 1:
+        edits = [e for e in edits if e.end <= tail.start()]
+        if not (lead and lead.end() >= tail.start()):
+            edits.append(Edit(tail.start(), tail.end(), "\n", "blank-line"))
+    return edits
