@@ -33,7 +33,10 @@ class Result:
 
 def render(doc: Document, *, frontmatter: bool = True) -> str:
     """The output text: front matter first when there is any, the body, one final newline."""
-    body = doc.body.rstrip("\n")
+    body = doc.body
+    if "\r" in body:  # the output is LF-only even when the `encoding` step was skipped
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    body = body.rstrip("\n")
     body = body + "\n" if body.strip() else ""
     if frontmatter and doc.frontmatter is not None:
         yaml_text = doc.frontmatter if doc.frontmatter.endswith("\n") or not doc.frontmatter else doc.frontmatter + "\n"

@@ -313,9 +313,5 @@ def _short(text: str, limit: int = 60) -> str:
     return json.dumps(shown, ensure_ascii=False)
 
 
-def entry_point() -> None:
-    sys.exit(main())
-
-
 # `Options` is re-exported for type checkers reading the CLI module.
 __all__ = ["Options", "atomic_write", "build_parser", "main"]

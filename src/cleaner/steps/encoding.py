@@ -99,26 +99,32 @@ def decode(data: bytes, *, path: str = "<stdin>") -> tuple[str, str]:
 
 
 def detect(data: bytes) -> str | None:
-    """Name the encoding of non-UTF-8 bytes among GB18030 and Big5, or None if neither reads it.
+    """Name the encoding of non-UTF-8 bytes (GB18030, Big5 or BOM-less UTF-16), or None.
 
-    Only encodings that decode the whole input strictly are candidates; where both do, the
-    detector (charset-normalizer, restricted to those candidates) decides.
+    Only encodings that decode the whole input strictly are candidates. Short inputs (a title)
+    are where detectors fail, so the candidates are first compared by how much of their text is
+    common Han characters: a wrong decoding gives rare ones (GBK `数据` read as Big5 is `杅擂`).
+    Where that does not decide, charset-normalizer, restricted to the candidates, does.
     """
-    decodable = [name for name in ("gb18030", "big5") if _decodes(data, name)]
-    if not decodable:
-        return None
-    if len(decodable) == 1:
-        return decodable[0]
+    names = ["gb18030", "big5"]
+    if len(data) % 2 == 0:
+        names += ["utf_16_le", "utf_16_be"]
+    decodable = [name for name in names if _decodes(data, name)]
+    if len(decodable) <= 1:
+        return decodable[0] if decodable else None
+    scores = sorted(((_common_share(data.decode(n)), n) for n in decodable), reverse=True)
+    if scores[0][0] - scores[1][0] >= 0.15:
+        return scores[0][1]
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=list(_CANDIDATES)).best()
     if best is not None:
         guess = best.encoding.lower().replace("-", "_")
-        if guess in _BIG5_FAMILY:
+        if guess in _BIG5_FAMILY and "big5" in decodable:
             return "big5"
-        if guess in _GB_FAMILY:
+        if guess in _GB_FAMILY and "gb18030" in decodable:
             return "gb18030"
-    return _by_common_characters(data, decodable)
+    return scores[0][1]
 
 
 def _decodes(data: bytes, name: str) -> bool:
@@ -129,28 +135,26 @@ def _decodes(data: bytes, name: str) -> bool:
     return True
 
 
-# The 3500 characters of the 常用字 list cover almost all running text; a wrong decoding gives
-# rare characters. Used only where the detector gives no answer.
-def _by_common_characters(data: bytes, candidates: list[str]) -> str:
-    def score(name: str) -> float:
-        text = data.decode(name)
-        han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
-        if not han:
-            return 0.0
-        common = sum(1 for c in han if c in _common_chars())
-        return common / len(han)
-
-    return max(candidates, key=score)
+def _common_share(text: str) -> float:
+    """The share of non-ASCII characters that are common Han characters, in either script."""
+    wide = [c for c in text if c > "\x7f" and not c.isspace()]
+    if not wide:
+        return 0.0
+    common = _common_chars()
+    return sum(1 for c in wide if c in common) / len(wide)
 
 
 @lru_cache(maxsize=1)
 def _common_chars() -> frozenset[str]:
-    # Both scripts of the commonest characters: GB2312 level 1 (3755 characters, frequency
-    # ordered by its makers) decoded from the code table itself, and their Big5 counterparts
-    # are found by decoding the Big5 "frequently used" block A440-C67E.
-    gb = bytes(b for hi in range(0xB0, 0xD8) for lo in range(0xA1, 0xFF) for b in (hi, lo))
-    big5 = bytes(b for hi in range(0xA4, 0xC7) for lo in [*range(0x40, 0x7F), *range(0xA1, 0xFF)] for b in (hi, lo))
-    return frozenset(gb.decode("gb2312", errors="ignore")) | frozenset(big5.decode("big5", errors="ignore"))
+    # GB2312 level 1: the 3755 commonest characters as its makers chose them, read straight from
+    # the code table (rows 16-55), plus their Traditional forms from OpenCC, plus the full-width
+    # punctuation of running text.
+    level1 = bytes(b for hi in range(0xB0, 0xD8) for lo in range(0xA1, 0xFF) for b in (hi, lo))
+    simplified = level1.decode("gb2312", errors="ignore")
+    from ..opencc_backend import convert
+
+    traditional = convert(simplified, "s2t")
+    return frozenset(simplified) | frozenset(traditional) | frozenset("，。、：；？！“”‘’（）《》【】…—·")
 
 
 _CONTROL_RATIO_LIMIT = 0.01

@@ -1,0 +1,173 @@
+"""The `encoding` step and byte decoding."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cleaner import Document, EncodingError
+from cleaner.steps.encoding import decode, encoding
+
+from .conftest import FIXTURES
+from .helpers import assert_idempotent, assert_replays
+from .strategies import any_text, article
+
+SIMPLIFIED = (FIXTURES / "samples" / "app-promo-lines.txt").read_text(encoding="utf-8")
+
+
+def run(text: str) -> Document:
+    return encoding(Document(body=text))
+
+
+# --- decoding bytes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("codec", ["gb18030", "gbk", "utf-16", "utf-8-sig", "utf-8"])
+def test_a_simplified_article_decodes_from_each_encoding(codec: str) -> None:
+    text, _ = decode(SIMPLIFIED.encode(codec))
+    assert text == SIMPLIFIED
+
+
+def test_big5_bytes_decode_as_big5() -> None:
+    traditional = "在寫下三十萬字的小說之前，他正在美國攻讀博士學位。"
+    text, name = decode(traditional.encode("big5"))
+    assert (text, name) == (traditional, "big5")
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["田渊栋专访：Meta裁员背后的AI路线", "数据", "文件下载", "中国人工智能发展报告", "开源大模型"],
+)
+def test_short_gbk_titles_decode(title: str) -> None:
+    assert decode(title.encode("gbk"))[0] == title
+
+
+@pytest.mark.parametrize("title", ["科幻小說《破曉之鐘》", "關於", "澎湃科技專訪內容", "臺灣"])
+def test_short_big5_titles_decode(title: str) -> None:
+    assert decode(title.encode("big5"))[0] == title
+
+
+def test_utf16_without_bom_is_not_guessed_but_refused_or_read_exactly() -> None:
+    data = "中文".encode("utf-16-le")
+    try:
+        text, _ = decode(data)
+    except EncodingError:
+        return
+    assert text == "中文"
+
+
+def test_valid_utf8_is_taken_as_utf8() -> None:
+    # These bytes are also valid GBK ("涓枃"), but valid UTF-8 wins without detection.
+    assert decode("中文".encode("utf-8")) == ("中文", "utf-8")
+
+
+def test_bom_decides_and_is_dropped() -> None:
+    assert decode(codecs.BOM_UTF8 + "标题".encode()) == ("标题", "utf-8")
+    assert decode("标题".encode("utf-16"))[0] == "标题"
+
+
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG image"),
+        (b"\x7fELF\x02\x01\x01\x00", "executable"),
+        (bytes(range(256)) * 4, "not text"),
+        (b"%PDF-1.7\n", "PDF"),
+    ],
+)
+def test_binary_input_is_refused_with_a_message_saying_so(data: bytes, what: str) -> None:
+    with pytest.raises(EncodingError, match=what):
+        decode(data, path="x.bin")
+
+
+def test_error_names_the_file() -> None:
+    with pytest.raises(EncodingError) as info:
+        decode(b"\x89PNG\r\n\x1a\n", path="photo.txt")
+    assert str(info.value).startswith("photo.txt: ")
+
+
+@given(st.binary(max_size=200))
+def test_any_bytes_decode_or_raise_encoding_error(data: bytes) -> None:
+    try:
+        text, _ = decode(data)
+    except EncodingError:
+        return
+    assert isinstance(text, str)
+
+
+# --- the step ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean", "rule"),
+    [
+        ("第一行\r\n第二行\r第三行", "第一行\n第二行\n第三行", "newline"),
+        ("中\u200b文", "中文", "invisible"),
+        ("中\u200c文\u00ad字\u2060", "中文字", "invisible"),
+        ("标\ufeff题", "标题", "bom"),
+        ("控制\x07字符\x1b", "控制字符", "invisible"),
+        ("Cafe\u0301", "Café", "nfc"),
+        ("价格\u00a0100元", "价格 100元", "space"),
+        ("\u3000\u3000段落开头。", "段落开头。", "space"),
+        ("行末\u3000", "行末", "space"),
+        ("中间\u3000空格", "中间 空格", "space"),
+        ("A&nbsp;B &quot;x&quot; &#20013;&#x6587;", "A B \"x\" 中文", "entity"),
+        ("正文。</p>", "正文。", "tag"),
+        ("<p>正文。", "正文。", "tag"),
+        ("第一段。<br>第二段。", "第一段。\n第二段。", "tag"),
+        ('<span style="color:red">红字</span>', "红字", "tag"),
+    ],
+)
+def test_rules(raw: str, clean: str, rule: str) -> None:
+    doc = run(raw)
+    assert doc.body == clean
+    assert rule in {c.rule for c in doc.changes}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "家庭👨\u200d👩\u200d👧成员",  # ZWJ inside an emoji sequence is part of the emoji
+        "a &lt;b&gt; &amp; c",  # these entities stand for text that would otherwise be markup
+        "`<br>` and `&nbsp;` in code",
+        "```html\n<p>段落</p><br>\n```",
+        "访问 https://a.com/x?a=1&amp;b=2 获取",
+        "<!-- cleaner: off -->\n中\u200b文</p>\n<!-- cleaner: on -->",
+        "普通的中文句子，没有任何问题。",
+        "<table><tr><td>表格</td></tr></table>",
+    ],
+)
+def test_leaves_alone(text: str) -> None:
+    assert run(text).body == text
+
+
+def test_c1_controls_are_left_for_the_mojibake_step() -> None:
+    text = "â\x80\x9c引号"
+    assert run(text).body == text
+
+
+@given(article())
+def test_replays_and_is_idempotent_on_articles(text: str) -> None:
+    before = Document(body=text)
+    after = encoding(before)
+    assert_replays(before, after)
+    assert_idempotent(encoding, after)
+
+
+@given(any_text)
+def test_no_crash_replay_and_idempotence_on_any_text(text: str) -> None:
+    before = Document(body=text)
+    after = encoding(before)
+    assert_replays(before, after)
+    assert_idempotent(encoding, after)
+
+
+@given(article())
+def test_never_changes_han_or_latin(text: str) -> None:
+    import regex
+
+    keep = regex.compile(r"[\p{Han}A-Za-z0-9]")
+    assert keep.findall(encoding(Document(body=text)).body) == keep.findall(text)
