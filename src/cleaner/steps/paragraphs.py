@@ -23,7 +23,7 @@ from functools import lru_cache
 import regex
 
 from ..document import Document, Edit
-from ..protect import BLOCK, Span, overlaps
+from ..protect import BLOCK, MARKUP, Span, overlaps
 
 STEP = "paragraphs"
 
@@ -73,20 +73,35 @@ def _paragraph_edits(body: str, masked: str) -> list[Edit]:
     starts = _line_offsets(body)
     edits: list[Edit] = []
     depth = 0
-    for token in _markdown().parse(body):
+    tokens = _markdown().parse(body)
+    for token in tokens:
+        # A block that starts right under another one (a list after a paragraph, a paragraph
+        # after a heading) gets the blank line that separates blocks.
+        if token.level == 0 and token.map and token.nesting >= 0 and token.map[0] > 0:
+            line = token.map[0]
+            previous = body[starts[line - 1] : starts[line] - 1]
+            if previous.strip() and token.type not in ("paragraph_open",):
+                edits.append(Edit(starts[line], starts[line], "\n", "block-break"))
         if token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open", "table_open"):
             depth += 1
         elif token.type in ("bullet_list_close", "ordered_list_close", "blockquote_close", "table_close"):
             depth -= 1
-        if token.type != "paragraph_open" or depth or token.map is None:
+        if token.type != "paragraph_open" or token.map is None:
             continue
         first, last = token.map
-        for index in range(first, last):
+        for index in range(first + 1 if depth else first, last):
             start = starts[index]
             indent = _INDENT.match(masked, start)
-            if indent and indent.end() > start:
-                edits.append(Edit(start, indent.end(), "", "indent"))
-            if index > first:
+            indented = indent is not None and indent.end() > start
+            if depth:
+                # Inside a list item or quote, an unindented line is CommonMark's "lazy
+                # continuation": in scraped text it is the next paragraph, not part of the item.
+                if not indented and not masked.startswith(MARKUP, start):
+                    edits.append(Edit(start, start, "\n", "paragraph-break"))
+                continue
+            if indented:
+                edits.append(Edit(start, indent.end(), "", "indent"))  # type: ignore[union-attr]
+            if index > first or (index > 0 and body[starts[index - 1] : start - 1].strip()):
                 edits.append(Edit(start, start, "\n", "paragraph-break"))
     return _merge_same_offset(edits)
 
