@@ -98,6 +98,9 @@ def _paragraph_edits(body: str, masked: str) -> list[Edit]:
                 # continuation": in scraped text it is the next paragraph, not part of the item.
                 if not indented and not masked.startswith(MARKUP, start):
                     edits.append(Edit(start, start, "\n", "paragraph-break"))
+                    # The lines split off end the list; what follows them starts a new block.
+                    if last < len(starts) and body[starts[last] : starts[last] + 1].strip():
+                        edits.append(Edit(starts[last], starts[last], "\n", "block-break"))
                 continue
             if indented:
                 edits.append(Edit(start, indent.end(), "", "indent"))  # type: ignore[union-attr]
@@ -107,10 +110,13 @@ def _paragraph_edits(body: str, masked: str) -> list[Edit]:
 
 
 def _merge_same_offset(edits: list[Edit]) -> list[Edit]:
-    # An insertion and an indent removal at one line start become one edit.
+    # An insertion and an indent removal at one line start become one edit; two line breaks
+    # found for one place are one.
     by_start: dict[int, Edit] = {}
     for e in edits:
         other = by_start.get(e.start)
+        if other is not None and other.start == other.end == e.end and other.replacement == e.replacement:
+            continue
         if other is None:
             by_start[e.start] = e
         else:
