@@ -17,9 +17,11 @@ This is a benchmark, not a test: it asserts nothing. The numbers are in docs/enc
 from __future__ import annotations
 
 import codecs
+import difflib
 import random
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +36,8 @@ from cleaner.steps import encoding as enc
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "fixtures" / "samples"
 SEED = 20261123
+# chardet 7 warns that its fallback (cp1252) is outside include_encodings; None is what we want then.
+warnings.filterwarnings("ignore", message="no_match_encoding", category=UserWarning)
 
 QUICK = "--quick" in sys.argv
 LENGTHS: dict[str, tuple[int, int]] = {"title 10-30": (10, 30), "50": (50, 50), "200": (200, 200), "1000": (1000, 1000)}
@@ -152,7 +156,7 @@ def current(data: bytes) -> tuple[str | None, str | None]:
 
 
 def _front(data: bytes) -> str | None:
-    """What every variant shares with decode(): BOM, then the UTF-8 fast path."""
+    """What every variant shares with decode(): a BOM decides, then the UTF-8 fast path."""
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             return name
@@ -163,80 +167,200 @@ def _front(data: bytes) -> str | None:
     return "utf-8"
 
 
-def _decodable(data: bytes) -> list[str]:
-    return [name for name in ("gb18030", "big5") if enc._decodes(data, name)]
+def _decodable(data: bytes, utf16: bool) -> list[str]:
+    names = ["gb18030", "big5"] if b"\x00" not in data else []
+    if utf16 and len(data) % 2 == 0:
+        names += ["utf_16_le", "utf_16_be"]
+    return [name for name in names if enc._decodes(data, name)]
+
+
+def committed(data: bytes) -> str | None:
+    """detect() as first committed (c3e1f4a): trial decode among GB18030/Big5, then
+    charset-normalizer restricted to them, then the share of Han that is common (either script)."""
+    if (name := _front(data)) is not None:
+        return name
+    if b"\x00" in data:
+        return None  # decode() refuses NUL bytes before detecting
+    candidates = _decodable(data, utf16=False)
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    best = charset_normalizer.from_bytes(data, cp_isolation=["gb18030", "big5", "utf_16"]).best()
+    if best is not None:
+        family = codecs.lookup(best.encoding).name
+        if family in BIG5_FAMILY:
+            return "big5"
+        if family in GB_FAMILY:
+            return "gb18030"
+
+    def han_share(name: str) -> float:
+        han = [c for c in data.decode(name) if "\u4e00" <= c <= "\u9fff"]
+        return sum(1 for c in han if c in UNION_LEVEL1) / len(han) if han else 0.0
+
+    return max(candidates, key=han_share)
+
+
+def _level_sets() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    # GB2312 level 1 (rows 16-55, 3755 characters) and the Big5 "frequently used" block
+    # (A440-C67E, 5401 characters), read from the code tables; the Traditional forms of GB2312
+    # level 1 by OpenCC s2t.
+    gb1 = bytes(b for hi in range(0xB0, 0xD8) for lo in range(0xA1, 0xFF) for b in (hi, lo)).decode(
+        "gb2312", errors="ignore"
+    )
+    big5_1 = bytes(
+        b for hi in range(0xA4, 0xC7) for lo in [*range(0x40, 0x7F), *range(0xA1, 0xFF)] for b in (hi, lo)
+    ).decode("big5", errors="ignore")
+    return frozenset(gb1), frozenset(big5_1), frozenset(opencc.OpenCC("s2t.json").convert(gb1))
+
+
+GB_LEVEL1, BIG5_LEVEL1, GB_LEVEL1_T = _level_sets()
+UNION_LEVEL1 = GB_LEVEL1 | BIG5_LEVEL1
+PUNCT = frozenset("，。、：；？！“”‘’（）《》【】…—·「」『』〈〉﹏～")
+COMMON = GB_LEVEL1 | GB_LEVEL1_T | PUNCT  # the set of the working-tree detect()
+
+
+def _share(text: str, common: frozenset[str]) -> float:
+    wide = [c for c in text if c > "\x7f" and not c.isspace()]
+    return sum(1 for c in wide if c in common) / len(wide) if wide else 0.0
 
 
 def score_only(data: bytes) -> str | None:
-    """Trial decode, then the current common-character score alone (no detector library)."""
+    """Trial decode (GB18030, Big5, BOM-less UTF-16), then the common-character share alone:
+    the share of non-ASCII characters in GB2312 level 1, its Traditional forms or CJK punctuation.
+    Ties go to the first candidate (GB18030)."""
     if (name := _front(data)) is not None:
         return name
-    candidates = _decodable(data)
+    candidates = _decodable(data, utf16=True)
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
-    return enc._by_common_characters(data, candidates)
+    return max(candidates, key=lambda n: _share(data.decode(n), COMMON))
 
 
 def chardet_restricted(data: bytes) -> str | None:
-    """Trial decode, then chardet limited to GB18030 and Big5."""
+    """Trial decode, then chardet limited to the candidates that decode."""
     if (name := _front(data)) is not None:
         return name
-    candidates = _decodable(data)
+    candidates = _decodable(data, utf16=True)
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
-    guess = chardet.detect(data, include_encodings=["gb18030", "big5"])["encoding"]
+    chardet_names = {"gb18030": "gb18030", "big5": "big5hkscs", "utf_16_le": "utf-16-le", "utf_16_be": "utf-16-be"}
+    guess = chardet.detect(data, include_encodings=[chardet_names[n] for n in candidates])["encoding"]
     if guess:
         family = codecs.lookup(guess).name
-        if family in GB_FAMILY:
-            return "gb18030"
-        if family in BIG5_FAMILY:
-            return "big5"
-    return enc._by_common_characters(data, candidates)
-
-
-def _level_sets() -> tuple[frozenset[str], frozenset[str]]:
-    gb1 = bytes(b for hi in range(0xB0, 0xD8) for lo in range(0xA1, 0xFF) for b in (hi, lo))
-    big5_1 = bytes(
-        b for hi in range(0xA4, 0xC7) for lo in [*range(0x40, 0x7F), *range(0xA1, 0xFF)] for b in (hi, lo)
-    )
-    return frozenset(gb1.decode("gb2312", errors="ignore")), frozenset(big5_1.decode("big5", errors="ignore"))
-
-
-GB_LEVEL1, BIG5_LEVEL1 = _level_sets()
-CJK_PUNCT = regex.compile(r"[\u3000-\u303f\uff01-\uff5e\u2010-\u2027\u00b7\u2030-\u203b]")
+        for name in candidates:
+            if family == codecs.lookup(name).name or (family in BIG5_FAMILY and name == "big5"):
+                return name
+    return max(candidates, key=lambda n: _share(data.decode(n), COMMON))
 
 
 def script_score(data: bytes) -> str | None:
-    """Trial decode, then a script-aware score: each candidate is judged by its own common set.
+    """Trial decode, then a script-aware share: each candidate judged by its own common set.
 
-    GB18030 text is counted against GB2312 level 1 (3755 common Simplified characters), Big5 text
-    against the Big5 level-1 block (5401 common Traditional characters); CJK punctuation counts
-    for both; ASCII is left out (the same under both). The higher share wins; a tie goes to GB18030.
+    GB18030 (and UTF-16) text is counted against GB2312 level 1 and its Traditional forms, Big5
+    text against the Big5 level-1 block; CJK punctuation counts for all. Ties go to GB18030.
     """
     if (name := _front(data)) is not None:
         return name
-    candidates = _decodable(data)
+    candidates = _decodable(data, utf16=True)
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
 
     def score(name: str) -> float:
-        common = GB_LEVEL1 if name == "gb18030" else BIG5_LEVEL1
-        text = data.decode(name)
-        wide = [c for c in text if c > "\x7f"]
-        if not wide:
-            return 0.0
-        return sum(1 for c in wide if c in common or CJK_PUNCT.match(c)) / len(wide)
+        common = BIG5_LEVEL1 | PUNCT if name == "big5" else COMMON
+        return _share(data.decode(name), common)
 
     return max(candidates, key=score)
+
+
+# --- the recommendation: the common share decides, a detector only breaks near-ties ------------
+
+MARGIN = 0.15  # below this difference in share the score cannot tell; the detector decides
+MIN_SHARE = 0.5  # a decoding where fewer than half the wide characters are common is not Chinese text
+SCORE_BYTES = 4096  # the score reads this much; the strict trial decode still reads everything
+
+
+def _front_no_nul(data: bytes) -> str | None:
+    """The BOM, then the UTF-8 fast path, which real UTF-8 text with a NUL never needs: BOM-less
+    UTF-16 of ASCII and CJK is often valid UTF-8 (`好` is 7D 59), NULs included."""
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return name
+    if b"\x00" in data:
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "utf-8"
+
+
+def _tie_break_cn(data: bytes, names: list[str]) -> str | None:
+    best = charset_normalizer.from_bytes(data, cp_isolation=names).best()
+    return best.encoding if best is not None else None
+
+
+def _tie_break_chardet(data: bytes, names: list[str]) -> str | None:
+    chardet_names = {"gb18030": "gb18030", "big5": "big5hkscs", "utf_16_le": "utf-16-le", "utf_16_be": "utf-16-be"}
+    return chardet.detect(data, include_encodings=[chardet_names[n] for n in names])["encoding"]
+
+
+def recommended(data: bytes, tie_break: Callable[[bytes, list[str]], str | None] = _tie_break_cn) -> str | None:
+    if (name := _front_no_nul(data)) is not None:
+        return name
+    candidates = _decodable(data, utf16=True)
+    if not candidates:
+        return None
+    head = data[:SCORE_BYTES]
+    scores = sorted(((_share(head.decode(n, errors="ignore"), COMMON), n) for n in candidates), key=lambda s: -s[0])
+    choice = scores[0][1]
+    if len(scores) > 1 and scores[0][0] - scores[1][0] < MARGIN:
+        close = [n for s, n in scores if scores[0][0] - s < MARGIN]
+        guess = tie_break(data, close)
+        if guess is not None:
+            family = codecs.lookup(guess).name
+            for name in close:
+                canonical = codecs.lookup(name).name
+                if family == canonical or (family in BIG5_FAMILY and canonical in BIG5_FAMILY) or (
+                    family in GB_FAMILY and canonical in GB_FAMILY
+                ):
+                    choice = name
+                    break
+    text = head.decode(choice, errors="ignore")
+    if _share(text, COMMON) < MIN_SHARE and any(c > "\x7f" for c in text):
+        return None
+    return choice
+
+
+def lenient(data: bytes) -> tuple[str, int] | None:
+    """Where no candidate decodes strictly (a byte lost or changed): the candidate with the fewest
+    undecodable sequences, each made U+FFFD, if the rest still reads as Chinese. Returns the name
+    and the number of replacements, for a warning."""
+    results = []
+    for name in ("gb18030", "big5"):
+        text = data.decode(name, errors="replace")
+        results.append((text.count("\ufffd"), -_share(text[:SCORE_BYTES], COMMON), name))
+    bad, minus_share, name = min(results)
+    return (name, bad) if -minus_share >= MIN_SHARE else None
+
+
+def recommended_chardet(data: bytes) -> str | None:
+    return recommended(data, _tie_break_chardet)
+
+
+def recommended_no_detector(data: bytes) -> str | None:
+    return recommended(data, lambda data, names: None)
 
 
 METHODS: list[tuple[str, Callable[[bytes], object]]] = [
     ("1 charset-normalizer", charset_normalizer_open),
     ("2 chardet", chardet_open),
-    ("3 current decode()", current),
-    ("4a trial+common-char score", score_only),
+    ("3 committed detect() (c3e1f4a)", committed),
+    ("3' decode() in the tree today", current),
+    ("4a trial+common share alone", score_only),
     ("4b trial+chardet restricted", chardet_restricted),
     ("4c trial+script score", script_score),
+    ("5a recommended (CN breaks ties)", recommended),
+    ("5b recommended (chardet breaks ties)", recommended_chardet),
+    ("5c recommended, no detector (tie: GB18030)", recommended_no_detector),
 ]
 
 
@@ -349,34 +473,54 @@ def checks() -> None:
         print(f"- random bytes without NUL, {size} B: refused {n}/{trials}")
     for example in accepted_examples:
         print(f"    accepted: {example}")
+    for size in (8, 64, 1024):
+        none = sum(
+            recommended(bytes(b for b in rng.randbytes(size * 2) if b)[:size]) is None for _ in range(trials)
+        )
+        print(f"- random bytes without NUL, {size} B, 5a recommended detect: no encoding (refused) {none}/{trials}")
+    latin = "Café, naïve résumé".encode("cp1252")
+    print(f"- cp1252 Latin text {latin!r}: decode() -> ", end="")
+    try:
+        print(enc.decode(latin)[1])
+    except EncodingError as error:
+        print(f"EncodingError: {error}")
+    print(f"    5a recommended detect -> {recommended(latin)}")
 
     # A byte lost in transit (a truncated download, a bad copy): GB18030 text one byte short.
     lines = corpus()["simplified"]
     outcomes: dict[str, int] = {}
     examples: dict[str, str] = {}
+    recovered = []
     for text in snippets(lines, 200, 200, 200, rng):
         data = text.encode("gb18030")
-        wide = [i for i, b in enumerate(data) if b > 0x7F]
-        cut = rng.choice(wide)
+        cut = rng.choice([i for i, b in enumerate(data) if b > 0x7F])
         damaged = data[:cut] + data[cut + 1 :]
         strict = enc._decodes(damaged, "gb18030")
         try:
             decoded, name = enc.decode(damaged)
             kind = f"gb18030 strict {'ok' if strict else 'fails'} -> decoded as {name}"
-            lost = sum(1 for a, b in zip(decoded, text) if a != b)
-            kind += " (text close to original)" if name == "gb18030" else " (wrong encoding)"
             examples.setdefault(kind, decoded[:30])
-            _ = lost
         except EncodingError as error:
-            kind = f"gb18030 strict {'ok' if strict else 'fails'} -> EncodingError ({error.args[0] if error.args else error})"
+            kind = f"gb18030 strict {'ok' if strict else 'fails'} -> EncodingError ({error.message if hasattr(error, 'message') else error})"
         outcomes[kind] = outcomes.get(kind, 0) + 1
-    print("- GB18030 200-character snippet with one byte removed (200 trials):")
+        if not strict and (found := lenient(damaged)) is not None:
+            name, bad = found
+            fixed = damaged.decode(name, errors="replace")
+            same = difflib.SequenceMatcher(None, fixed, text, autojunk=False).ratio()
+            recovered.append((name, bad, same))
+    print("- GB18030 200-character snippet with one byte removed (200 trials), decode() today:")
     for kind, n in sorted(outcomes.items(), key=lambda kv: -kv[1]):
         print(f"    {n:3d}  {kind}")
     for kind, example in examples.items():
         print(f"    e.g. {kind}: {example!r}")
-    replaced = damaged.decode("gb18030", errors="replace")
-    print(f"    errors='replace' on the last one: {replaced.count(chr(0xFFFD))} U+FFFD in {len(replaced)} characters")
+    if recovered:
+        as_gb = sum(1 for name, _, _ in recovered if name == "gb18030")
+        mean_bad = sum(bad for _, bad, _ in recovered) / len(recovered)
+        mean_same = sum(same for _, _, same in recovered) / len(recovered)
+        print(
+            f"    lenient fallback on the {len(recovered)} strict failures: gb18030 chosen {as_gb}, "
+            f"{mean_bad:.1f} U+FFFD on average, text {100 * mean_same:.1f}% equal to the original (difflib ratio)"
+        )
 
 
 def main() -> None:

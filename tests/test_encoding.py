@@ -50,13 +50,6 @@ def test_short_big5_titles_decode(title: str) -> None:
     assert decode(title.encode("big5"))[0] == title
 
 
-def test_utf16_without_bom_is_not_guessed_but_refused_or_read_exactly() -> None:
-    data = "中文".encode("utf-16-le")
-    try:
-        text, _ = decode(data)
-    except EncodingError:
-        return
-    assert text == "中文"
 
 
 def test_valid_utf8_is_taken_as_utf8() -> None:
@@ -171,3 +164,27 @@ def test_never_changes_han_or_latin(text: str) -> None:
 
     keep = regex.compile(r"[\p{Han}A-Za-z0-9]")
     assert keep.findall(encoding(Document(body=text)).body) == keep.findall(text)
+
+
+def test_gbk_with_a_lost_byte_is_kept_with_a_warning() -> None:
+    text = "第一行正常的中文内容。\n第二行也是正常的中文。\n"
+    data = bytearray(text.encode("gbk"))
+    lost = data.index("二".encode("gbk")) + 1
+    del data[lost]  # the second byte of 二 lost in transit
+    doc = Document.parse(bytes(data), path="lost.txt")
+    assert doc.encoding == "gb18030"
+    assert doc.body.startswith("第一行正常的中文内容。\n第")
+    assert "\ufffd" in doc.body.splitlines()[1]
+    (warning,) = doc.warnings
+    assert (warning.step, warning.rule, warning.line) == ("encoding", "undecodable", 2)
+
+
+@pytest.mark.parametrize("text", ["中文", "好的，我们明天见", "AI模型"])
+def test_utf16_without_bom_is_detected(text: str) -> None:
+    assert decode(text.encode("utf-16-le"))[0] == text
+    assert decode(text.encode("utf-16-be"))[0] == text
+
+
+def test_cp1252_latin_text_is_not_read_as_chinese() -> None:
+    with pytest.raises(EncodingError):
+        decode("Café crème brûlée, naïve façade – voilà".encode("cp1252"))

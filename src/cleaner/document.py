@@ -122,11 +122,19 @@ class Document:
         that cannot be read.
         """
         from .frontmatter_io import split_frontmatter
-        from .steps.encoding import decode
+        from .steps.encoding import decode_with_damage
 
-        text, encoding = decode(raw, path=path) if isinstance(raw, bytes) else (raw, "utf-8")
+        damage: list[tuple[int, str]] = []
+        if isinstance(raw, bytes):
+            text, encoding, damage = decode_with_damage(raw, path=path)
+        else:
+            text, encoding = raw, "utf-8"
         meta, frontmatter, body, body_line = split_frontmatter(text, path=path)
+        warnings = tuple(
+            Warning("encoding", "undecodable", line - body_line + 1, message) for line, message in damage
+        )
         return cls(
+            warnings=warnings,
             body=body,
             meta=meta,
             frontmatter=frontmatter,

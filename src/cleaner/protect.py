@@ -57,6 +57,7 @@ def _markdown():  # type: ignore[no-untyped-def]
 
     md = MarkdownIt("commonmark")
     md.disable("code")  # indented code: see module docstring
+    md.disable("inline")  # block structure is all we take from the parser; inline is patterns
     return md
 
 
@@ -67,17 +68,22 @@ _OFF_REGION = regex.compile(
 # Each alternative is one kind; order matters where they could overlap (code before URL, etc.).
 _INLINE = regex.compile(
     r"""
+    # Every alternative starts with one of these characters: a cheap test at each position
+    # before the alternatives are tried (most positions of Chinese text fail it at once).
+    (?=[`\]\[(<A-Za-z0-9_%$])
+    (?:
     (?P<code>(?<!`)(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`))
   | (?P<target>(?<=\])\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\))
-  | (?P<refdef>(?<=^[ ]{0,3}\[[^\]\n]+\]:)[ \t]*\S+)
+  | (?P<refdef>(?<=^[ ]{0,3})\[[^\]\n]+\]:[ \t]*\S+)
   | (?P<autolink><(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>)
   | (?P<html></?[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w:.-]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>|<!--.*?-->)
   | (?P<url>(?:(?:https?|ftp)://|www\.)[^\s<>"'`\u3000-\u303f\uff00-\uffef\u2018-\u201d]+(?<![.,;:!?)\]]))
-  | (?P<email>(?<![\w.+-])[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?<![.]))
+  | (?P<email>(?<![A-Za-z0-9_.+-])[A-Za-z0-9][A-Za-z0-9_.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?<![.]))
   | (?P<winpath>(?<![A-Za-z])[A-Za-z]:\\[^\s\u3000-\u303f\uff00-\uffef]*)
   | (?P<envvar>%[A-Za-z_][A-Za-z0-9_]*%|\$\{?[A-Z_][A-Z0-9_]*\}?)
-  | (?P<filename>(?<![\w.])[\w-]+\.(?:py|js|ts|json|ya?ml|toml|md|txt|csv|html?|css|pdf|docx?|xlsx?|pptx?|zip|tar|gz|exe|sh|png|jpe?g|gif|svg|mp[34]|ipynb|rs|go|java|cpp|c|h)(?![\w]))
-  | (?P<number>(?<![\w.])v?\d+(?:[.,:/]\d+)+(?![\w]|[.,:/]\d))
+  | (?P<filename>(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]+\.(?:py|js|ts|json|ya?ml|toml|md|txt|csv|html?|css|pdf|docx?|xlsx?|pptx?|zip|tar|gz|exe|sh|png|jpe?g|gif|svg|mp[34]|ipynb|rs|go|java|cpp|c|h)(?![A-Za-z0-9_]))
+  | (?P<number>(?<![A-Za-z0-9_.])v?\d+(?:[.,:/]\d+)+(?![A-Za-z0-9_]|[.,:/]\d))
+    )
     """,
     regex.X | regex.S | regex.M,
 )

@@ -33,14 +33,16 @@ import regex
 
 from ..document import Document, Edit
 from ..errors import EncodingError
-from ..protect import Span, find_spans, mask
+from ..protect import mask
 
 STEP = "encoding"
 
 # Encodings the detector may choose for non-UTF-8 input. GB18030 is a superset of GBK and GB2312;
 # decoding with it never loses a character the narrower ones would have given.
-_CANDIDATES = ("gb18030", "big5", "utf_16")
-_GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
+_MARGIN = 0.15  # shares closer than this: the score cannot tell, charset-normalizer decides
+_MIN_SHARE = 0.5  # below this the best decoding does not read as Chinese: refuse it
+_SCORE_BYTES = 4096  # the score reads this much; the strict trial decode still reads it all
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}  # as codecs.lookup() names them
 _BIG5_FAMILY = {"big5", "big5hkscs", "cp950"}
 
 _MAGIC = (
@@ -72,6 +74,17 @@ def decode(data: bytes, *, path: str = "<stdin>") -> tuple[str, str]:
     >>> decode("中文".encode("gb18030"))
     ('中文', 'gb18030')
     """
+    text, name, _ = decode_with_damage(data, path=path)
+    return text, name
+
+
+def decode_with_damage(data: bytes, *, path: str = "<stdin>") -> tuple[str, str, list[tuple[int, str]]]:
+    """Like `decode`, and also the damage found: (line, message) for bytes no decoding reads.
+
+    GB18030 or Big5 text with a byte lost in transit does not decode strictly. Refusing the
+    file would lose the whole article for one byte, so the bytes that do not decode become
+    U+FFFD, the rest is kept, and each damaged line is reported.
+    """
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise EncodingError(f"not text: the input is {what}", path=path)
@@ -83,48 +96,79 @@ def decode(data: bytes, *, path: str = "<stdin>") -> tuple[str, str]:
                 raise EncodingError(
                     f"not valid {name.upper().replace('-SIG', '')} text at byte {error.start}", path=path
                 ) from None
-            return _refuse_binary(text.lstrip("\ufeff"), path), name.replace("-sig", "")
-    try:
-        return _refuse_binary(data.decode("utf-8"), path), "utf-8"
-    except UnicodeDecodeError:
-        pass
+            return _refuse_binary(text.lstrip("\ufeff"), path), name.replace("-sig", ""), []
+    # Real UTF-8 text holds no NUL; BOM-less UTF-16 of ASCII and Han is often valid UTF-8.
+    if b"\x00" not in data:
+        try:
+            return _refuse_binary(data.decode("utf-8"), path), "utf-8", []
+        except UnicodeDecodeError:
+            pass
+    name = detect(data)
+    if name is not None:
+        return _refuse_binary(data.decode(name), path), name, []
+    damaged = _decode_damaged(data)
+    if damaged is not None:
+        text, name = damaged
+        lines = sorted({text.count("\n", 0, i) + 1 for i, c in enumerate(text) if c == "\ufffd"})
+        count = text.count("\ufffd")
+        damage = [(line, f"{name}: bytes that decode to nothing were replaced with U+FFFD") for line in lines]
+        return _refuse_binary(text, path), name, damage if count else []
     if b"\x00" in data:
         raise EncodingError("not text: the input holds NUL bytes (binary data?)", path=path)
-    name = detect(data)
-    if name is None:
-        raise EncodingError(
-            "not text in a supported encoding (UTF-8, UTF-16 with BOM, GB18030/GBK, Big5)", path=path
-        )
-    return _refuse_binary(data.decode(name), path), name
+    raise EncodingError("not text in a supported encoding (UTF-8, UTF-16, GB18030/GBK, Big5)", path=path)
 
 
 def detect(data: bytes) -> str | None:
     """Name the encoding of non-UTF-8 bytes (GB18030, Big5 or BOM-less UTF-16), or None.
 
     Only encodings that decode the whole input strictly are candidates. Short inputs (a title)
-    are where detectors fail, so the candidates are first compared by how much of their text is
+    are where detectors fail, so the candidates are compared by how much of their text is
     common Han characters: a wrong decoding gives rare ones (GBK `数据` read as Big5 is `杅擂`).
-    Where that does not decide, charset-normalizer, restricted to the candidates, does.
+    Where the shares are too close to tell, charset-normalizer, restricted to those candidates,
+    decides. A best decoding that does not read as Chinese is refused (None). The measurement
+    behind this is in docs/encoding-detection.md.
     """
-    names = ["gb18030", "big5"]
+    names = [] if b"\x00" in data else ["gb18030", "big5"]
     if len(data) % 2 == 0:
         names += ["utf_16_le", "utf_16_be"]
     decodable = [name for name in names if _decodes(data, name)]
-    if len(decodable) <= 1:
-        return decodable[0] if decodable else None
-    scores = sorted(((_common_share(data.decode(n)), n) for n in decodable), reverse=True)
-    if scores[0][0] - scores[1][0] >= 0.15:
-        return scores[0][1]
-    from charset_normalizer import from_bytes
+    if not decodable:
+        return None
+    head = data[:_SCORE_BYTES]
+    scores = sorted(((_common_share(head.decode(n, errors="ignore")), n) for n in decodable), reverse=True)
+    best_share, choice = scores[0]
+    close = [n for share, n in scores if best_share - share < _MARGIN]
+    if len(close) > 1:
+        from charset_normalizer import from_bytes
 
-    best = from_bytes(data, cp_isolation=list(_CANDIDATES)).best()
-    if best is not None:
-        guess = best.encoding.lower().replace("-", "_")
-        if guess in _BIG5_FAMILY and "big5" in decodable:
-            return "big5"
-        if guess in _GB_FAMILY and "gb18030" in decodable:
-            return "gb18030"
-    return scores[0][1]
+        best = from_bytes(data, cp_isolation=close).best()
+        if best is not None:
+            guess = codecs.lookup(best.encoding).name
+            for name in close:
+                own = codecs.lookup(name).name
+                if guess == own or {guess, own} <= _GB_FAMILY or {guess, own} <= _BIG5_FAMILY:
+                    choice = name
+                    break
+    text = head.decode(choice, errors="ignore")
+    if any(c > "\x7f" for c in text) and _common_share(text) < _MIN_SHARE:
+        return None
+    return choice
+
+
+def _decode_damaged(data: bytes) -> tuple[str, str] | None:
+    """GB18030 or Big5 with a few undecodable bytes: the reading with the least damage, if it
+    still reads as Chinese."""
+    if b"\x00" in data:
+        return None
+    best: tuple[int, str, str] | None = None
+    for name in ("gb18030", "big5"):
+        text = data.decode(name, errors="replace")
+        bad = text.count("\ufffd")
+        if bad > max(3, len(text) // 50) or _common_share(text[:_SCORE_BYTES].replace("\ufffd", "")) < _MIN_SHARE:
+            continue
+        if best is None or bad < best[0]:
+            best = (bad, text, name)
+    return (best[1], best[2]) if best else None
 
 
 def _decodes(data: bytes, name: str) -> bool:
@@ -191,18 +235,29 @@ _STRAY_TAG = regex.compile(
 
 def encoding(doc: Document, options: object = None) -> Document:
     """Normalize line ends, Unicode form, invisible characters, spaces, entities and tag remnants."""
-    body = doc.body
-    doc = doc.edit(STEP, (Edit(m.start(), m.end(), "\n", "newline") for m in _NEWLINE.finditer(body)), keep_spans=False)
-    doc = doc.replace(spans=None)
-    spans = _code_and_links(doc.body, doc.protected_terms)
-    doc = doc.edit(STEP, _edits(doc.body, mask(doc.body, spans)), keep_spans=False)
-    return doc.replace(spans=None).with_spans()
+    if "\r" in doc.body:
+        newlines = (Edit(m.start(), m.end(), "\n", "newline") for m in _NEWLINE.finditer(doc.body))
+        doc = doc.edit(STEP, newlines, keep_spans=False).replace(spans=None)
+    doc = doc.with_spans()  # found once, on LF text; later steps carry them along
+    spans = doc.protected()
+    masked = mask(doc.body, spans)
+    edits = _edits(doc.body, masked)
+    if "<" in doc.body:
+        # Stray tags are what the parser takes for HTML, so the tag rule sees HTML spans as text.
+        tag_edits = _tag_edits(mask(doc.body, [s for s in spans if s.kind not in _TAG_VISIBLE]))
+        if tag_edits:
+            tagged = {(e.start, e.end) for e in tag_edits}
+            edits = _drop_overlaps(tag_edits + [e for e in edits if not _inside_tag(e, tagged)])
+            # Without the tags the block structure differs: find the spans again, once.
+            return doc.edit(STEP, edits, keep_spans=False).replace(spans=None).with_spans()
+    return doc.edit(STEP, edits)
 
 
-def _code_and_links(body: str, terms: tuple[str, ...]) -> tuple[Span, ...]:
-    # The tag rule must see stray tags, which the full span finder would protect as HTML; code,
-    # URLs and off regions stay protected.
-    return tuple(s for s in find_spans(body, terms) if s.kind not in ("html", "inline-html", "markup"))
+_TAG_VISIBLE = ("html", "inline-html", "markup")
+
+
+def _inside_tag(edit: Edit, tags: set[tuple[int, int]]) -> bool:
+    return any(start <= edit.start < end for start, end in tags)
 
 
 def _edits(body: str, masked: str) -> list[Edit]:
@@ -232,8 +287,6 @@ def _edits(body: str, masked: str) -> list[Edit]:
             if not decoded.isprintable() and decoded not in "\t\n":
                 decoded = ""
             edits.append(Edit(m.start(), m.end(), decoded, "entity"))
-    if "<" in masked:
-        edits += _tag_edits(masked)
     return _drop_overlaps(edits)
 
 
