@@ -104,9 +104,10 @@ def _block_spans(body: str) -> list[Span]:
     if "`" not in body and "~~~" not in body and "<" not in body and not _maybe_markup(body):
         return []
     starts = [0]
-    for i, ch in enumerate(body):
-        if ch == "\n":
-            starts.append(i + 1)
+    newline = body.find("\n")
+    while newline != -1:
+        starts.append(newline + 1)
+        newline = body.find("\n", newline + 1)
     starts.append(len(body) + 1)
 
     def line_span(first: int, last: int) -> tuple[int, int]:

@@ -33,7 +33,7 @@ def _markdown():  # type: ignore[no-untyped-def]
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark").enable("table")
-    md.disable("code")
+    md.disable(["code", "inline"])  # indented code: see protect.py; blocks are all we read
     return md
 
 
