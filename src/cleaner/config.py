@@ -80,6 +80,6 @@ def load(path: Path) -> dict[str, Any]:
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise RuleFileError(f"option {raw_key!r} must be a {expected.__name__}, not {value!r}", path=str(path))
         if key in _PATH_KEYS:
-            value = [str(path.parent / v) for v in value] if isinstance(value, list) else str(path.parent / value)
+            value = [str(path.parent / str(v)) for v in value] if isinstance(value, list) else str(path.parent / str(value))
         options[key] = value
     return options

@@ -202,7 +202,7 @@ class Pipeline:
         self, step: StepFunction, *, after: str | None = None, before: str | None = None, name: str | None = None
     ) -> Pipeline:
         """A new pipeline with a user's step added after (or before) a named one, or at the end."""
-        entry = (name or getattr(step, "__name__", "step"), step)
+        entry: tuple[str, StepFunction] = (name or str(getattr(step, "__name__", "step")), step)
         steps = list(self.steps)
         anchor = after or before
         if anchor is None:

@@ -103,9 +103,9 @@ def decode_with_damage(data: bytes, *, path: str = "<stdin>") -> tuple[str, str,
             return _refuse_binary(data.decode("utf-8"), path), "utf-8", []
         except UnicodeDecodeError:
             pass
-    name = detect(data)
-    if name is not None:
-        return _refuse_binary(data.decode(name), path), name, []
+    detected = detect(data)
+    if detected is not None:
+        return _refuse_binary(data.decode(detected), path), detected, []
     damaged = _decode_damaged(data)
     if damaged is not None:
         text, name = damaged
@@ -241,7 +241,10 @@ def encoding(doc: Document, options: object = None) -> Document:
     doc = doc.with_spans()  # found once, on LF text; later steps carry them along
     spans = doc.protected()
     masked = mask(doc.body, spans)
-    edits = _edits(doc.body, masked)
+    # Entities are protected from the text steps (`&amp;` is not a `;` to rewrite), but this
+    # rule is what decodes them, so it sees them.
+    entities_visible = mask(doc.body, [s for s in spans if s.kind != "inline-entity"]) if "&" in doc.body else masked
+    edits = _edits(doc.body, masked, entities_visible)
     if "<" in doc.body:
         # Stray tags are what the parser takes for HTML, so the tag rule sees HTML spans as text.
         tag_edits = _tag_edits(mask(doc.body, [s for s in spans if s.kind not in _TAG_VISIBLE]))
@@ -260,7 +263,7 @@ def _inside_tag(edit: Edit, tags: set[tuple[int, int]]) -> bool:
     return any(start <= edit.start < end for start, end in tags)
 
 
-def _edits(body: str, masked: str) -> list[Edit]:
+def _edits(body: str, masked: str, entities_visible: str) -> list[Edit]:
     edits: list[Edit] = []
     if "\ufeff" in masked:
         edits += [Edit(m.start(), m.end(), "", "bom") for m in regex.finditer("\ufeff", masked)]
@@ -275,8 +278,8 @@ def _edits(body: str, masked: str) -> list[Edit]:
     for m in _IDEOGRAPHIC_SPACE.finditer(masked):
         at_edge = m.start() == 0 or masked[m.start() - 1] == "\n" or m.end() == len(masked) or masked[m.end()] == "\n"
         edits.append(Edit(m.start(), m.end(), "" if at_edge else " ", "space"))
-    if "&" in masked:
-        for m in _ENTITY.finditer(masked):
+    if "&" in entities_visible:
+        for m in _ENTITY.finditer(entities_visible):
             if m.group() in _KEEP_ENTITIES:
                 continue
             decoded = html.unescape(m.group())
