@@ -134,7 +134,7 @@ def test_only_and_skip(tmp_path: Path) -> None:
 
 def test_meta_and_no_frontmatter() -> None:
     raw = "---\ntitle: 标题\n---\n正文\n".encode()
-    assert run("--meta", "draft=yes", stdin=raw).stdout.decode() == "---\ntitle: 标题\ndraft: 'yes'\n---\n\n正文\n"
+    assert run("--meta", "draft=yes", stdin=raw).stdout.decode() == "---\ntitle: 标题\ndraft: true\n---\n\n正文\n"
     assert run("--no-frontmatter", stdin=raw).stdout.decode() == "正文\n"
     assert "KEY=VALUE" in one_line_error(run("--meta", "novalue", stdin=raw))
 

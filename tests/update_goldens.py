@@ -21,6 +21,11 @@ for sample in sorted(SAMPLES.iterdir()):
     if sample.name == "README.md":
         continue
     CASES[sample.stem + ".md"] = (sample.name, {})
+# The clean post with the example glossary of its transcription slips (fixtures/glossary/).
+CASES["clean-post-with-frontmatter.glossary.md"] = (
+    "clean-post-with-frontmatter.md",
+    {"glossary": [str(ROOT / "fixtures" / "glossary" / "example.toml")]},
+)
 
 
 def render_case(name: str) -> str:

@@ -57,6 +57,7 @@ def process(
     `only`, `skip` and `preset` to choose steps. Raises `CleanerError` for bad input.
     """
     if pipeline is None:
+        options.setdefault("now", run_time())
         pipeline = Pipeline.default(**options)
     doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms)
     original_text = _original_text(raw, doc)
@@ -71,6 +72,13 @@ def _original_text(raw: str | bytes, doc: Document) -> str:
     from .steps.encoding import decode
 
     return decode(raw, path=doc.path)[0]
+
+
+def run_time() -> str:
+    """The time of this run, as the `now` option takes it (read here, never inside a step)."""
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def clean(raw: str | bytes, **options: Any) -> str:

@@ -30,7 +30,8 @@ class Change:
     """One rewrite or removal, as the report shows it.
 
     `line` and `column` (1-based) are the place in the step's input; `offset` is where `after`
-    begins in the step's output, which is what makes a change replayable.
+    begins in the step's output, which is what makes a change replayable. Changes to the front
+    matter have `offset` -1 and `line` the field's line in the input file (see docs/frontmatter.md).
     """
 
     step: str
@@ -235,6 +236,8 @@ def _line_col(starts: list[int], offset: int) -> tuple[int, int]:
 def unapply(text: str, changes: Sequence[Change]) -> str:
     """Replay changes backwards over the text they produced, giving back the text before them."""
     for change in reversed(changes):
+        if change.offset < 0:  # a front matter change: it holds its field, not a body place
+            continue
         end = change.offset + len(change.after)
         if text[change.offset : end] != change.after:
             raise ValueError(f"change {change} does not match the text at {change.offset}")

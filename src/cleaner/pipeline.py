@@ -83,6 +83,11 @@ class Options:
     extract_meta: bool = False
     protected_terms: tuple[str, ...] = ()
     heading_level: int = 2
+    # The time of the run (ISO 8601), given once per run so steps stay pure: `frontmatter`
+    # rejects dates after it and takes the year from it for `05月01日`. None: no such checks.
+    now: str | None = None
+    # The steps the pipeline runs, so `frontmatter` applies to strings only the text steps chosen.
+    steps: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.to not in TARGETS:
@@ -112,7 +117,7 @@ class Options:
         if "meta" in values:
             meta = values["meta"] or {}
             values["meta"] = tuple(meta.items()) if isinstance(meta, Mapping) else tuple(meta)
-        for name in ("disable_rules", "protected_terms"):
+        for name in ("disable_rules", "protected_terms", "steps"):
             if name in values:
                 values[name] = tuple(_as_list(values[name]))
         return cls(**values)
@@ -191,6 +196,7 @@ class Pipeline:
             if name not in REGISTRY:
                 raise UsageError(f"unknown step {name!r} (steps: {', '.join(STEP_NAMES)})")
         chosen = [n for n in STEP_NAMES if n in (only or PRESETS[preset]["steps"]) and n not in skip]
+        opts = dataclasses.replace(opts, steps=tuple(chosen))
         validate(opts, chosen)
         return cls([(n, functools.partial(load_step(n), options=opts)) for n in chosen], opts)
 

@@ -27,6 +27,8 @@ def source_offsets(changes: Sequence[Change]) -> list[int]:
 
 def _back(offset: int, changes: Sequence[Change]) -> int:
     for change in reversed(changes):
+        if change.offset < 0:
+            continue
         end = change.offset + len(change.after)
         if offset >= end:
             offset += len(change.before) - len(change.after)
@@ -46,6 +48,9 @@ def input_report(result: Result) -> dict[str, Any]:
     changes = []
     for change, offset in zip(doc.changes, offsets):
         entry = change.to_json()
+        if change.offset < 0:  # front matter: the step already gave the input line
+            changes.append(entry)
+            continue
         entry["line"] = line_of(original, offset) + doc.body_line - 1
         entry["column"] = offset - original.rfind("\n", 0, offset)
         changes.append(entry)

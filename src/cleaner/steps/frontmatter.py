@@ -1,34 +1,936 @@
-"""The `frontmatter` step: merge `--meta` into the front matter and write it back.
+"""The `frontmatter` step: one valid front matter, written so that every reader reads it alike.
 
-First pass (issue 10): fields given with `--meta` / `meta=` are merged in (they win), and front
-matter that changed is emitted again as YAML (keys in the input's order, added keys after,
-`allow_unicode`, no line wrapping). Front matter nobody changed is written exactly as it came.
-Issue 14 adds normalization, dates, JSON Schema validation and `--extract-meta`.
+In order, each change recorded (see "Front matter changes" below):
+
+- `yaml-1.1`: a plain value that YAML 1.1 and YAML 1.2 read differently (`title: no`,
+  `version: 1e3`, `time: 10:00`) is written again, quoted or typed, with the meaning chosen as
+  follows: a field the schema says is a string gets the text as written (`title: no` ->
+  `title: 'no'`); any other field keeps what YAML 1.1 reads (`draft: yes` -> `draft: true`).
+- `meta`: fields from `--meta` / `meta=` are merged in and win. A value given as text is read by
+  the schema's type for that field (`draft=true` is a boolean, `tags=a,b` a list).
+- `extract-meta` (with `--extract-meta`): `title`, `date`, `author`, `source_name` and
+  `original_title` filled from the metadata lines `boilerplate` removed and from a title on the
+  body's first line (removed, rule `title-line`); a field already given is never overwritten.
+- `date`: dates to `YYYY-MM-DD` (`2025/11/11`, `2025年11月11日`, YAML dates); a value with a time
+  becomes `YYYY-MM-DDTHH:MM:SS`, with its UTC offset when one is known.
+- text fields are normalized by the same text steps as the body (`encoding`, `mojibake`,
+  `script`, `punctuation`, `spacing`, each only if it is in the pipeline); the changes keep the
+  rule ids of those steps.
+- `duplicate`: later repeats in a list removed.
+
+Then the result is validated against the JSON Schema (the built-in one, or `--schema`), and
+written back: fields nobody changed keep their lines byte for byte; keys in the input's order,
+added keys after them in the schema's order; no front matter when there was none and nothing
+was added. An invalid field raises `FrontMatterError` naming the field, the value and the rule:
+`date: '2025-13-45' is not a valid date`.
+
+Front matter changes are `Change` records with `offset == -1` (they are not in the body),
+`rule == "frontmatter:<field>:<rule>"` and `line` the field's line in the input file (the
+opening `---` is line 1; 0 for a field the input did not have). See docs/frontmatter.md.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as _dt
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
+from importlib import resources
+from typing import Any, NamedTuple
 
+import regex
 import yaml
 
-from ..document import Document
+from ..document import Change, Document, Edit, Warning
+from ..errors import FrontMatterError, RuleFileError, UsageError
+from ..frontmatter_io import (
+    entries,
+    field_lines,
+    load_yaml,
+    plain_scalar_differs,
+    read_11,
+    same_value,
+    splice,
+)
+from ..protect import ATOM, BLOCK, MARKUP
 
 STEP = "frontmatter"
 
+# The text steps, in pipeline order, that front matter strings go through.
+TEXT_STEPS = ("encoding", "mojibake", "script", "punctuation", "spacing")
+
+# Fields that hold names for machines (templates, paths, identifiers), never prose.
+MACHINE_KEYS = frozenset(
+    {"layout", "permalink", "slug", "url", "source", "id", "uuid", "lang", "locale", "template", "type", "status"}
+)
+DATE_KEYS = frozenset({"date", "updated", "lastmod", "published", "publishDate", "expiryDate", "modified"})
+_DATE_FORMATS = frozenset({"date", "date-time", "iso-date"})
+
+# boilerplate's rule ids for metadata lines (category `metadata`).
+METADATA_RULES = ("dateline", "author-line", "source-line", "original-title-line", "editor-line")
+EXTRACTED = ("title", "date", "author", "source_name", "original_title")
+
+CHINA = _dt.timezone(_dt.timedelta(hours=8))
+
+
+# --- the schema -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _builtin_schema_text() -> str:
+    return resources.files("cleaner").joinpath("data/schema/frontmatter.schema.json").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=16)
+def _parse_schema(text: str, path: str) -> dict[str, Any]:
+    try:
+        if path.endswith((".yaml", ".yml")):
+            schema = load_yaml(text)
+        else:
+            schema = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RuleFileError(f"not valid JSON: {error.msg} (line {error.lineno})", path=path) from None
+    except yaml.YAMLError as error:
+        raise RuleFileError(f"not valid YAML: {error}", path=path) from None
+    if not isinstance(schema, dict):
+        raise RuleFileError("a JSON Schema must be an object", path=path)
+    from jsonschema import exceptions, validators
+
+    cls = validators.validator_for(schema)
+    try:
+        cls.check_schema(schema)
+    except exceptions.SchemaError as error:
+        where = "/".join(str(p) for p in error.absolute_path)
+        raise RuleFileError(f"not a valid JSON Schema: {error.message}" + (f" (at {where})" if where else ""), path=path) from None
+    return schema
+
+
+def schema_of(options: Any) -> dict[str, Any]:
+    """The schema the options choose: the user's `--schema`, or the built-in one."""
+    data = getattr(options, "schema", None)
+    if data is not None:
+        return _parse_schema(data.text, data.path)
+    return _parse_schema(_builtin_schema_text(), "<built-in schema>")
+
+
+def _schema_key(schema: Mapping[str, Any]) -> str:
+    return json.dumps(schema, sort_keys=True, ensure_ascii=False)
+
+
+@lru_cache(maxsize=16)
+def _validator(schema_json: str) -> Any:
+    from jsonschema import validators
+
+    schema = json.loads(schema_json)
+    cls = validators.validator_for(schema)
+    return cls(schema, format_checker=_format_checker())
+
+
+def _property(schema: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    props = schema.get("properties")
+    if isinstance(props, Mapping) and isinstance(props.get(key), Mapping):
+        return props[key]  # type: ignore[no-any-return]
+    return {}
+
+
+def _types(sub: Mapping[str, Any]) -> set[str]:
+    kind = sub.get("type")
+    if isinstance(kind, str):
+        return {kind}
+    if isinstance(kind, list):
+        return {k for k in kind if isinstance(k, str)}
+    return set()
+
+
+def _is_machine(sub: Mapping[str, Any]) -> bool:
+    return any(k in sub for k in ("format", "pattern", "enum", "const"))
+
+
+def is_text_field(key: str, schema: Mapping[str, Any]) -> bool:
+    """Whether a field's strings are prose that text steps and the glossary may normalize.
+
+    Not: machine fields (`layout`, `source`, `slug`, …), fields the schema constrains with a
+    format, pattern, enum or const (dates, URLs, tag slugs), or dates.
+    """
+    if key in MACHINE_KEYS or key in DATE_KEYS:
+        return False
+    sub = _property(schema, key)
+    if _is_machine(sub):
+        return False
+    items = sub.get("items")
+    return not (isinstance(items, Mapping) and _is_machine(items))
+
+
+class TextValue(NamedTuple):
+    """A string of the front matter that text rules may change: `label` names it in reports
+    (`summary`, `people[1]`), `place` is its index in a list (None for a plain field)."""
+
+    key: str
+    place: int | None
+    value: str
+
+    @property
+    def label(self) -> str:
+        return self.key if self.place is None else f"{self.key}[{self.place}]"
+
+
+def text_values(meta: Mapping[str, Any], schema: Mapping[str, Any]) -> Iterator[TextValue]:
+    """The prose strings of a front matter mapping: top-level strings and strings in lists."""
+    for key, value in meta.items():
+        if not is_text_field(key, schema):
+            continue
+        if isinstance(value, str):
+            yield TextValue(key, None, value)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, str):
+                    yield TextValue(key, index, item)
+
+
+def replace_value(meta: dict[str, Any], key: str, index: int | None, value: str) -> None:
+    if index is None:
+        meta[key] = value
+    else:
+        items = list(meta[key])
+        items[index] = value
+        meta[key] = items
+
+
+def frontmatter_change(step: str, label: str, rule: str, line: int, before: str, after: str, column: int = 1) -> Change:
+    """A change to the front matter (not the body): offset -1, rule `frontmatter:<field>:<rule>`."""
+    return Change(step, f"frontmatter:{label}:{rule}", line, column, before, after, -1)
+
+
+# --- formats ----------------------------------------------------------------------------------
+
+_ISO_DATE = regex.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE_TIME = regex.compile(r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|z|[+-]\d{2}:\d{2})?")
+
+
+def _valid_date(text: str) -> bool:
+    if not _ISO_DATE.fullmatch(text):
+        return False
+    try:
+        _dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _valid_date_time(text: str, *, offset_required: bool) -> bool:
+    m = _ISO_DATE_TIME.fullmatch(text)
+    if not m or (offset_required and not m.group(3)):
+        return False
+    zone = m.group(3) or ""
+    try:
+        _dt.datetime.fromisoformat(f"{m.group(1)}T{m.group(2)}{'+00:00' if zone in ('Z', 'z') else zone}")
+    except ValueError:
+        return False
+    return True
+
+
+_URI = regex.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")
+
+
+def _valid_uri(text: str) -> bool:
+    if not _URI.fullmatch(text):
+        return False
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return not (parts.scheme.lower() in ("http", "https", "ftp") and not parts.netloc)
+
+
+@lru_cache(maxsize=1)
+def _format_checker() -> Any:
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker()
+
+    # Our own checks for the formats front matter uses, so none depends on an optional package.
+    def only_strings(check: Any) -> Any:
+        return lambda value: not isinstance(value, str) or check(value)
+
+    checker.checks("date")(only_strings(_valid_date))
+    checker.checks("date-time")(only_strings(lambda t: _valid_date_time(t, offset_required=True)))
+    checker.checks("iso-date")(only_strings(lambda t: _valid_date(t) or _valid_date_time(t, offset_required=False)))
+    checker.checks("uri")(only_strings(_valid_uri))
+    return checker
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+_DATE_TEXT = regex.compile(
+    r"""
+    (?P<y>\d{4})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})(?!\d{2}:)\s*(?:日|号)?
+    (?:\s*[Tt]?\s*(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2})(?:\.\d+)?)?
+       \s*(?P<tz>[Zz]|[+-]\d{2}:?\d{2})?)?
+    """,
+    regex.X,
+)
+# A date glued to its time, as scrapes write it: `2024-05-0108:30`.
+_GLUED = regex.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?")
+_MONTH_DAY = regex.compile(
+    r"(?<!\d)(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]"
+    r"(?:\s*(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?)?"
+)
+
+
+class When(NamedTuple):
+    """A date read from text, with its time and UTC offset where they were given."""
+
+    date: _dt.date
+    time: _dt.time | None
+    offset: _dt.timezone | None
+
+    def iso(self) -> str:
+        if self.time is None:
+            return self.date.isoformat()
+        text = f"{self.date.isoformat()}T{self.time.isoformat(timespec='seconds')}"
+        if self.offset is not None:
+            text += _offset_text(self.offset)
+        return text
+
+    def moment(self) -> _dt.datetime:
+        """The instant a value with a time means (Beijing time when no offset was given)."""
+        return _dt.datetime.combine(self.date, self.time or _dt.time(0), self.offset or CHINA)
+
+
+def _offset_text(zone: _dt.tzinfo) -> str:
+    delta = zone.utcoffset(None) or _dt.timedelta(0)
+    minutes = int(delta.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _when(m: Any, year: int | None = None) -> When | None:
+    try:
+        y = year if year is not None else int(m.group("y"))
+        day = _dt.date(y, int(m.group("m")), int(m.group("d")))
+        time = None
+        if m.group("H") is not None:
+            time = _dt.time(int(m.group("H")), int(m.group("M")), int(m.group("S") or 0))
+    except (ValueError, IndexError):
+        return None
+    offset = None
+    tz = m.groupdict().get("tz")
+    if tz:
+        if tz in ("Z", "z"):
+            offset = _dt.timezone.utc
+        else:
+            digits = tz.replace(":", "")
+            sign = -1 if digits[0] == "-" else 1
+            offset = _dt.timezone(sign * _dt.timedelta(hours=int(digits[1:3]), minutes=int(digits[3:5])))
+    return When(day, time, offset)
+
+
+def parse_date(text: str) -> When | None:
+    """Read a whole string as a date: `2025/11/11`, `2025年11月11日`, `2025-11-11 10:00+08:00`.
+
+    >>> parse_date("2025年11月11日").iso()
+    '2025-11-11'
+    """
+    text = text.strip()
+    m = _GLUED.fullmatch(text) or _DATE_TEXT.fullmatch(text)
+    return _when(m) if m else None
+
+
+def find_date(text: str, *, year: int | None = None) -> When | None:
+    """The first date in a line of text (a dateline); a date without a year takes `year`."""
+    m = _GLUED.search(text) or _DATE_TEXT.search(text)
+    if m:
+        return _when(m)
+    m = _MONTH_DAY.search(text)
+    if m and year is not None:
+        return _when(m, year)
+    return None
+
+
+def _date_value(value: Any) -> str | None:
+    """The normalized text of a date value (a YAML date, a datetime, or a date string)."""
+    if isinstance(value, _dt.datetime):
+        when = When(value.date(), value.time().replace(microsecond=0), None)
+        if value.tzinfo is not None:
+            when = when._replace(offset=_dt.timezone(value.utcoffset() or _dt.timedelta(0)))
+        if when.time == _dt.time(0) and when.offset is None:
+            when = when._replace(time=None)
+        return when.iso()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        parsed = parse_date(value)
+        if parsed and parsed.time == _dt.time(0) and parsed.offset is None:
+            parsed = parsed._replace(time=None)  # midnight with no zone is a plain date
+        return parsed.iso() if parsed else None
+    return None
+
+
+def _is_date_field(key: str, schema: Mapping[str, Any]) -> bool:
+    return key in DATE_KEYS or _property(schema, key).get("format") in _DATE_FORMATS
+
+
+def _now(options: Any) -> _dt.datetime | None:
+    now = getattr(options, "now", None)
+    if now is None:
+        return None
+    if isinstance(now, str):
+        now = _dt.datetime.fromisoformat(now)
+    if isinstance(now, _dt.datetime):
+        return now if now.tzinfo else now.replace(tzinfo=_dt.timezone.utc)
+    return None
+
+
+# --- values from --meta -----------------------------------------------------------------------
+
+_TRUE = {"true", "yes", "on", "1", "y"}
+_FALSE = {"false", "no", "off", "0", "n"}
+
+
+def coerce(value: Any, sub: Mapping[str, Any]) -> Any:
+    """A `--meta` value read by the schema's type for its field; text stays text otherwise.
+
+    >>> coerce("true", {"type": "boolean"}), coerce("a, b", {"type": "array"})
+    (True, ['a', 'b'])
+    """
+    if isinstance(value, tuple):
+        value = list(value)
+    if not isinstance(value, str):
+        return value
+    kinds = _types(sub)
+    if not kinds or "string" in kinds:
+        return value
+    text = value.strip()
+    if "boolean" in kinds and text.lower() in _TRUE | _FALSE:
+        return text.lower() in _TRUE
+    if "integer" in kinds and regex.fullmatch(r"[-+]?\d+", text):
+        return int(text)
+    if "number" in kinds:
+        try:
+            return float(text)
+        except ValueError:
+            pass
+    if "array" in kinds:
+        return [part.strip() for part in regex.split(r"[,，、]", text) if part.strip()]
+    if "null" in kinds and text.lower() in ("", "null", "~"):
+        return None
+    return value
+
+
+# --- validation -------------------------------------------------------------------------------
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "boolean": "a boolean (true or false)",
+    "integer": "an integer",
+    "number": "a number",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "null",
+}
+_FORMAT_WORDS = {
+    "date": "a valid date",
+    "iso-date": "a valid date",
+    "date-time": "a valid date and time with a UTC offset",
+    "uri": "a valid URL",
+    "email": "a valid e-mail address",
+}
+
+
+def show(value: Any) -> str:
+    """A value as an error message or a change record shows it (YAML-like, strings quoted)."""
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def _label(path: Iterable[Any]) -> str:
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _error_message(error: Any) -> tuple[str, str]:
+    path = list(error.absolute_path)
+    if error.validator == "required":
+        missing = regex.match(r"'([^']*)'", error.message)
+        field = missing.group(1) if missing else "?"
+        return field, f"{_label([*path, field])}: missing (the schema requires it)"
+    field = str(path[0]) if path else "(front matter)"
+    label = _label(path) or "(front matter)"
+    sub = error.schema if isinstance(error.schema, Mapping) else {}
+    if error.validator == "format":
+        what = _FORMAT_WORDS.get(error.validator_value, f"a valid {error.validator_value}")
+    elif error.validator == "type":
+        kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        what = " or ".join(_TYPE_WORDS.get(str(k), str(k)) for k in kinds)
+    elif isinstance(sub.get("title"), str):
+        what = sub["title"]
+    elif error.validator == "enum":
+        what = "one of " + ", ".join(show(v) for v in error.validator_value)
+    else:
+        return field, f"{label}: {error.message}"
+    return field, f"{label}: {show(error.instance)} is not {what}"
+
+
+def validate(meta: Mapping[str, Any], schema: Mapping[str, Any], *, required: bool = True) -> tuple[str, str] | None:
+    """The first problem of a mapping against a schema as (field, message), or None."""
+    validator = _validator(_schema_key(schema))
+    order = {key: i for i, key in enumerate(meta)}
+    problems = [e for e in validator.iter_errors(dict(meta)) if required or e.validator != "required"]
+    if not problems:
+        return None
+
+    def rank(error: Any) -> tuple[int, str]:
+        path = list(error.absolute_path)
+        return (order.get(path[0], len(order)) if path else -1, str(path))
+
+    return _error_message(min(problems, key=rank))
+
+
+# --- the step ---------------------------------------------------------------------------------
+
+
+def check_options(options: Any) -> None:
+    """Read the schema and check the `--meta` values against it, once, before any document."""
+    schema = schema_of(options)
+    given: dict[str, Any] = {}
+    for key, value in getattr(options, "meta", ()) or ():
+        if not isinstance(key, str) or not key:
+            raise UsageError(f"--meta: a field name must be text, not {key!r}")
+        value = coerce(value, _property(schema, key))
+        if _is_date_field(key, schema):
+            value = _date_value(value) or value
+        given[key] = value
+    problem = validate(given, schema, required=False)
+    if problem is not None:
+        raise UsageError(f"--meta {problem[1]}")
+
 
 def frontmatter(doc: Document, options: Any = None) -> Document:
-    """Merge the options' metadata into the document's front matter."""
-    meta_options = dict(getattr(options, "meta", ()) or ())
-    if not meta_options:
+    """Merge, normalize, validate and write the front matter; see the module docstring."""
+    if options is not None and not getattr(options, "frontmatter", True):
         return doc
-    merged = dict(doc.meta)
-    merged.update(meta_options)
-    if merged == dict(doc.meta) and doc.frontmatter is not None:
-        return doc
-    return doc.replace(meta=merged, frontmatter=dump(merged))
+    schema = schema_of(options)
+    lines = field_lines(doc.frontmatter)
+    meta = dict(doc.meta)
+    changes: list[Change] = []
+    rewrite: set[str] = set()
+
+    _settle_yaml_11(doc, meta, schema, lines, changes, rewrite)
+    _merge_options(options, meta, schema, lines, changes)
+    if getattr(options, "extract_meta", False):
+        doc = _extract(doc, options, meta, changes)
+    _normalize_dates(meta, schema, lines, changes)
+    doc = _normalize_text(doc, options, meta, schema, lines, changes)
+    _deduplicate(meta, lines, changes)
+    meta = _ordered(meta, list(doc.meta), schema)
+
+    problem = validate(meta, schema)
+    if problem is not None:
+        field, message = problem
+        raise FrontMatterError(message, path=doc.path, line=lines.get(field) or None, field=field)
+
+    if not meta and doc.frontmatter is None:
+        return doc.replace(changes=doc.changes + tuple(changes)) if changes else doc
+    if doc.frontmatter is not None and not rewrite and same_value(meta, _loaded(doc.frontmatter)):
+        text = doc.frontmatter
+    else:
+        text = splice(doc.frontmatter, meta, frozenset(rewrite))
+    return doc.replace(meta=meta, frontmatter=text, changes=doc.changes + tuple(changes))
 
 
-def dump(meta: dict[str, Any]) -> str:
-    """YAML text for a mapping: insertion order, Unicode as is, no wrapping."""
-    return yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=2**31 - 1, default_flow_style=False)
+def _loaded(yaml_text: str) -> dict[str, Any] | None:
+    try:
+        data = load_yaml(yaml_text)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else ({} if data is None else None)
+
+
+def _settle_yaml_11(
+    doc: Document,
+    meta: dict[str, Any],
+    schema: Mapping[str, Any],
+    lines: Mapping[str, int],
+    changes: list[Change],
+    rewrite: set[str],
+) -> None:
+    """Choose one meaning for plain values YAML 1.1 and 1.2 read differently; mark them for
+    rewriting so that every reader reads the choice."""
+    if not doc.frontmatter:
+        return
+    found = entries(doc.frontmatter)
+    loaded = _loaded(doc.frontmatter)
+    if not found or loaded is None:
+        return
+    for entry in found:
+        key = entry.key
+        ambiguous = {id(n) for n in _ambiguous_scalars(entry.node)}
+        if not ambiguous or key not in meta or not same_value(meta[key], loaded.get(key)):
+            continue  # nothing to settle, or a step before us already set this field
+        settled: list[tuple[str, Any]] = []
+        meta[key] = _resolve(entry.node, meta[key], _property(schema, key), ambiguous, settled)
+        rewrite.add(key)
+        for text, value in settled:
+            if not isinstance(read_11(text), _dt.date):  # dates are the `date` rule's business
+                changes.append(frontmatter_change(STEP, key, "yaml-1.1", lines.get(key, 0), text, show(value)))
+
+
+def _resolve(node: Any, value: Any, sub: Mapping[str, Any], ambiguous: set[int], settled: list[tuple[str, Any]]) -> Any:
+    """The value of a node with its ambiguous plain scalars settled (see `_settle`)."""
+    if isinstance(node, yaml.ScalarNode):
+        if id(node) in ambiguous:
+            value = _settle(node.value, value, sub)
+            settled.append((node.value, value))
+        return value
+    if isinstance(node, yaml.SequenceNode) and isinstance(value, list) and len(value) == len(node.value):
+        items = sub.get("items")
+        items = items if isinstance(items, Mapping) else {}
+        return [_resolve(n, v, items, ambiguous, settled) for n, v in zip(node.value, value)]
+    if isinstance(node, yaml.MappingNode) and isinstance(value, dict) and len(value) == len(node.value):
+        props = sub.get("properties")
+        props = props if isinstance(props, Mapping) else {}
+        return {
+            k: _resolve(vn, v, props.get(k, {}) if isinstance(props.get(k), Mapping) else {}, ambiguous, settled)
+            for (_, vn), (k, v) in zip(node.value, value.items())
+        }
+    return value
+
+
+def _settle(text: str, value: Any, sub: Mapping[str, Any]) -> Any:
+    """The meaning of a plain scalar that YAML 1.1 reads as `value` and YAML 1.2 differently.
+
+    The schema decides where it can: a string field gets the text as written, a typed field
+    the YAML 1.1 value. Elsewhere a word YAML 1.1 reads as a boolean (`yes`, `off`) stays a
+    boolean, and anything else (`10:00`, `017`, `1_000`, `0o17`) stays the text it was written
+    as: the two readings disagree on the number, the text is what the author typed.
+    """
+    if _wants_text(sub):
+        return text
+    if _types(sub) or isinstance(value, (bool, _dt.date)):
+        return value  # YAML dates go on to the `date` rule, which writes them as ISO text
+    return text
+
+
+def _wants_text(sub: Mapping[str, Any]) -> bool:
+    kinds = _types(sub)
+    return bool(kinds) and "string" in kinds and kinds <= {"string", "null"}
+
+
+def _ambiguous_scalars(node: Any) -> Iterator[Any]:
+    if isinstance(node, yaml.ScalarNode):
+        if node.style is None and node.tag == _implicit_tag(node.value) and plain_scalar_differs(node.value):
+            yield node
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _ambiguous_scalars(item)
+    elif isinstance(node, yaml.MappingNode):
+        for _, item in node.value:
+            yield from _ambiguous_scalars(item)
+
+
+def _implicit_tag(text: str) -> str:
+    from ..frontmatter_io import _RESOLVER
+
+    return _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-any-return,no-untyped-call,unused-ignore]
+
+
+def _merge_options(
+    options: Any, meta: dict[str, Any], schema: Mapping[str, Any], lines: Mapping[str, int], changes: list[Change]
+) -> None:
+    for key, value in getattr(options, "meta", ()) or ():
+        value = coerce(value, _property(schema, key))
+        if key in meta and same_value(meta[key], value):
+            continue
+        before = show(meta[key]) if key in meta else ""
+        meta[key] = value
+        changes.append(frontmatter_change(STEP, key, "meta", lines.get(key, 0), before, show(value)))
+
+
+def _normalize_dates(
+    meta: dict[str, Any], schema: Mapping[str, Any], lines: Mapping[str, int], changes: list[Change]
+) -> None:
+    for key in list(meta):
+        value = meta[key]
+        if _is_date_field(key, schema):
+            new = _date_value(value)
+            new = value if new is None else new
+        else:
+            new = _dates_to_text(value)
+        if not same_value(new, value):
+            meta[key] = new
+            changes.append(frontmatter_change(STEP, key, "date", lines.get(key, 0), _plain(value), _plain(new)))
+
+
+def _plain(value: Any) -> str:
+    """A value as YAML writes it: a YAML date unquoted, anything else as `show` does."""
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return str(value)
+    return show(value)
+
+
+def _dates_to_text(value: Any) -> Any:
+    """YAML dates anywhere in a value as ISO text: 1.2 readers would see a string anyway."""
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return _date_value(value)
+    if isinstance(value, list):
+        return [_dates_to_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dates_to_text(v) for k, v in value.items()}
+    return value
+
+
+def _text_steps(options: Any) -> tuple[str, ...]:
+    # `Options.steps` (the pipeline's chosen step names) when the pipeline provides it.
+    chosen = getattr(options, "steps", None)
+    if chosen is None:
+        return TEXT_STEPS
+    return tuple(s for s in TEXT_STEPS if s in chosen)
+
+
+def normalize_string(value: str, steps: Iterable[str], options: Any, doc: Document) -> Document:
+    """Run text steps over one string as if it were a body; the result's body is the string."""
+    from ..pipeline import Options, load_step
+
+    if options is None:
+        options = Options()
+    tiny = Document(body=value, path=doc.path, protected_terms=doc.protected_terms)
+    for name in steps:
+        tiny = load_step(name)(tiny, options=options)
+    return tiny
+
+
+def _normalize_text(
+    doc: Document,
+    options: Any,
+    meta: dict[str, Any],
+    schema: Mapping[str, Any],
+    lines: Mapping[str, int],
+    changes: list[Change],
+) -> Document:
+    steps = _text_steps(options)
+    if not steps:
+        return doc
+    warnings: list[Warning] = []
+    for item in list(text_values(meta, schema)):
+        if not item.value.strip():
+            continue
+        tiny = normalize_string(item.value, steps, options, doc)
+        line = lines.get(item.key, 0)
+        for c in tiny.changes:
+            changes.append(frontmatter_change(c.step, item.label, c.rule, line, c.before, c.after, c.column))
+        for w in tiny.warnings:
+            warnings.append(Warning(w.step, f"frontmatter:{item.label}:{w.rule}", 0, w.message, w.text))
+        if tiny.body != item.value:
+            replace_value(meta, item.key, item.place, tiny.body)
+    return doc.add_warnings(warnings)
+
+
+def _deduplicate(meta: dict[str, Any], lines: Mapping[str, int], changes: list[Change]) -> None:
+    for key, value in list(meta.items()):
+        if not isinstance(value, list):
+            continue
+        kept: list[Any] = []
+        for item in value:
+            if any(same_value(item, k) for k in kept):
+                changes.append(frontmatter_change(STEP, key, "duplicate", lines.get(key, 0), _plain(item), ""))
+            else:
+                kept.append(item)
+        if len(kept) != len(value):
+            meta[key] = kept
+
+
+def _ordered(meta: dict[str, Any], input_keys: list[str], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Keys of the input first, in its order; added keys after, in the schema's order."""
+    props = schema.get("properties")
+    rank = {k: i for i, k in enumerate(props)} if isinstance(props, Mapping) else {}
+    known = set(input_keys)
+    first = [k for k in input_keys if k in meta]
+    added = sorted((k for k in meta if k not in known), key=lambda k: rank.get(k, len(rank)))
+    return {k: meta[k] for k in [*first, *added]}
+
+
+# --- --extract-meta ---------------------------------------------------------------------------
+
+_LABEL = regex.compile(
+    r"(?:(?<=^|[\s|丨｜/·,，;；])|^)"
+    r"(?P<label>本报记者|本刊记者|特约记者|实习记者|见习记者|通讯员|记者|作者|撰文|文(?=\s*[/／|丨｜:：])"
+    r"|来源|原标题|责任编辑|责编|编辑|校对|审核|监制|出品|策划|摄影|图片|图(?=\s*[/／|丨｜:：]))"
+    r"\s*[:：/／|丨｜]?\s*"
+)
+_AUTHOR_LABELS = frozenset({"本报记者", "本刊记者", "特约记者", "实习记者", "见习记者", "记者", "作者", "撰文", "文"})
+_SEGMENT_END = regex.compile(r"\s{2,}|[|丨｜]|\s+(?=\d{4}[-/年])")
+_TITLE_END = regex.compile(r"[。！？!?…；;，,：:、]$")
+_TITLE_MAX = 64
+
+
+def labelled_values(line: str) -> list[tuple[str, str]]:
+    """The labelled parts of a metadata line: `作者：张三 来源：新华社` ->
+    [('作者', '张三'), ('来源', '新华社')]."""
+    found = list(_LABEL.finditer(line))
+    values = []
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(line)
+        text = line[m.end() : end]
+        stop = _SEGMENT_END.search(text)
+        if stop:
+            text = text[: stop.start()]
+        text = text.strip(" \t:：/／|丨｜·,，;；")
+        if text:
+            values.append((m.group("label"), text))
+    return values
+
+
+def _extract(doc: Document, options: Any, meta: dict[str, Any], changes: list[Change]) -> Document:
+    given = set(meta)
+    now = _now(options)
+    body_changes = [(i, c) for i, c in enumerate(doc.changes) if c.offset >= 0]
+    metadata = [(i, c) for i, c in body_changes if c.step == "boilerplate" and c.rule in METADATA_RULES]
+    year_hint = _year_hint(metadata, now)
+    fills: dict[str, tuple[str, Change]] = {}
+
+    def fill(field: str, value: str, source: Change, line: int) -> None:
+        if field in given or field in fills or not value:
+            return
+        fills[field] = (value, frontmatter_change(STEP, field, "extract-meta", line, source.before.rstrip("\n"), value))
+
+    for index, change in metadata:
+        text = change.before.strip()
+        line = _source_line(doc, index)
+        for label, value in labelled_values(text):
+            if label in _AUTHOR_LABELS:
+                fill("author", value, change, line)
+            elif label == "来源":
+                fill("source_name", value, change, line)
+            elif label == "原标题":
+                fill("original_title", _unwrap_title(value), change, line)
+        if change.rule in ("dateline", "source-line", "author-line") and "date" not in given and "date" not in fills:
+            when = find_date(text, year=year_hint)
+            body_line = line - doc.body_line + 1
+            if when is None:
+                if change.rule == "dateline" and _MONTH_DAY.search(text):
+                    doc = doc.warn(STEP, "extract-meta", body_line, "a date without a year, and no year to take it from", text)
+                continue
+            if when.time is not None and when.offset is None:
+                when = when._replace(offset=CHINA)  # Chinese sources give Beijing time
+            yearless = not (_GLUED.search(text) or _DATE_TEXT.search(text))
+            if yearless and now is not None and _is_future(when, now):
+                when = _when(_MONTH_DAY.search(text), when.date.year - 1) or when  # last year's
+                if when.time is not None:
+                    when = when._replace(offset=CHINA)
+            if now is not None and _is_future(when, now):
+                doc = doc.warn(STEP, "future-date", body_line, f"date {when.iso()} is after the time of the run; not stored", text)
+                continue
+            fill("date", when.iso(), change, line)
+
+    if "title" not in given:
+        doc = _extract_title(doc, fills)
+    for field in EXTRACTED:
+        if field in fills:
+            value, record = fills[field]
+            meta[field] = value
+            changes.append(record)
+    return doc
+
+
+def _is_future(when: When, now: _dt.datetime) -> bool:
+    if when.time is None:
+        return when.date > now.astimezone(CHINA).date()
+    return when.moment() > now
+
+
+def _unwrap_title(text: str) -> str:
+    if text.startswith("《") and text.endswith("》") and text.count("《") == 1:
+        return text[1:-1]
+    return text
+
+
+def _year_hint(metadata: list[tuple[int, Change]], now: _dt.datetime | None) -> int | None:
+    for _, change in metadata:
+        m = _GLUED.search(change.before) or _DATE_TEXT.search(change.before)
+        if m:
+            return int(m.group("y"))
+    if now is None:
+        return None
+    return now.astimezone(CHINA).year
+
+
+def _extract_title(doc: Document, fills: dict[str, tuple[str, Change]]) -> Document:
+    masked = doc.masked()
+    start = len(masked) - len(masked.lstrip("\n \t"))
+    start = masked.rfind("\n", 0, start) + 1
+    end = masked.find("\n", start)
+    if end == -1:
+        return doc  # a body of one line is the article, not its title
+    line = doc.body[start:end]
+    shown = masked[start:end]
+    heading = regex.match(r"#[ \t]+", line)
+    if heading:
+        if not shown.startswith(MARKUP * heading.end()):
+            return doc
+        shown = shown[heading.end() :]
+        line = line[heading.end() :]
+    if MARKUP in shown or BLOCK in shown or ATOM * 8 in shown:  # a long protected run: a URL line
+        return doc
+    title = line.strip().rstrip("#").strip()
+    if not title or len(title) > _TITLE_MAX or _TITLE_END.search(title) or "。" in title:
+        return doc
+    if not doc.body[end:].strip():
+        return doc
+    gap_end = regex.compile(r"\n(?:[ \t]*\n)*").match(doc.body, end).end()  # type: ignore[union-attr]
+    removed_line = doc.body[start:end]
+    doc = doc.edit(STEP, [Edit(start, gap_end, "", "title-line")])
+    line_no = _source_line(doc, len(doc.changes) - 1)
+    fills["title"] = (
+        title,
+        frontmatter_change(STEP, "title", "extract-meta", line_no, removed_line, title),
+    )
+    return doc
+
+
+def _source_line(doc: Document, index: int) -> int:
+    """The input file line where the text a body change edited or removed began.
+
+    Traces the change's place forward through the later changes to today's body, counts the
+    newlines before it there, then walks back through every earlier change to the first step's
+    input. Front matter changes (offset -1) are not in the body and are skipped.
+    """
+    changes = doc.changes
+    target = changes[index]
+    position = target.offset
+    delta = 0
+    for later in changes[index + 1 :]:
+        if later.offset < 0:
+            continue
+        if later.offset + len(later.before) <= position:
+            position += len(later.after) - len(later.before)
+            delta += later.after.count("\n") - later.before.count("\n")
+        elif later.offset < position:
+            position = later.offset
+    newlines = doc.body.count("\n", 0, max(0, min(position, len(doc.body)))) - delta
+    position = target.offset
+    for earlier in reversed(changes[:index]):
+        if earlier.offset < 0:
+            continue
+        end = earlier.offset + len(earlier.after)
+        if end <= position:
+            position += len(earlier.before) - len(earlier.after)
+            newlines += earlier.before.count("\n") - earlier.after.count("\n")
+        elif earlier.offset < position:
+            newlines -= earlier.after.count("\n", 0, position - earlier.offset)
+            position = earlier.offset
+    return newlines + doc.body_line

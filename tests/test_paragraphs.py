@@ -1,0 +1,188 @@
+"""The `paragraphs` step, checked by parsing its output with markdown-it-py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+import cleaner
+from cleaner import Document
+from cleaner.pipeline import Options
+from cleaner.steps.paragraphs import paragraphs
+
+from .conftest import FIXTURES
+from .helpers import HAN, LATIN, assert_idempotent, assert_replays, run_step
+from .strategies import any_text, article, chinese_sentence, han_run
+
+CASES = FIXTURES / "cases" / "paragraphs"
+
+
+def read_cases(path: Path, sections: int) -> list[tuple[str, ...]]:
+    """Cases separated by `.` lines, markdown-it style: a title, then `sections` parts."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    cases = []
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip() or lines[i].startswith("#"):
+            i += 1
+            continue
+        title = lines[i]
+        assert lines[i + 1] == ".", f"{path.name}: '.' expected after {title!r}"
+        i += 2
+        parts = []
+        for _ in range(sections):
+            end = lines.index(".", i)
+            parts.append("\n".join(lines[i:end]))
+            i = end + 1
+        cases.append((title, *parts))
+    return cases
+
+
+def blocks(markdown: str) -> str:
+    """The top-level blocks markdown-it-py reads: `paragraph heading:2 bullet_list:3 …`."""
+    md = MarkdownIt("commonmark").enable("table")
+    tokens = md.parse(markdown)
+    found = []
+    for i, token in enumerate(tokens):
+        if token.level != 0 or token.nesting == -1:
+            continue
+        kind = token.type.removesuffix("_open")
+        if kind == "heading":
+            kind += ":" + token.tag[1]
+        elif kind in ("bullet_list", "ordered_list"):
+            depth, items = 0, 0
+            for t in tokens[i:]:
+                depth += t.nesting
+                if t.type == "list_item_open" and depth == 2:
+                    items += 1
+                if depth == 0:
+                    break
+            kind += f":{items}"
+        elif kind == "code_block":
+            kind = "indented-code"
+        found.append(kind)
+    return " ".join(found)
+
+
+def step(doc: Document) -> Document:
+    return paragraphs(doc, Options())
+
+
+STRUCTURE = read_cases(CASES / "structure.txt", 3)
+NOOP = read_cases(CASES / "noop.txt", 1)
+
+
+@pytest.mark.parametrize(("title", "text", "expected", "structure"), STRUCTURE, ids=[c[0] for c in STRUCTURE])
+def test_structure_cases(title: str, text: str, expected: str, structure: str) -> None:
+    before, after = run_step(step, text)
+    assert after.body == expected
+    assert blocks(after.body) == structure
+    assert_replays(before, after)
+    assert_idempotent(step, after)
+
+
+@pytest.mark.parametrize(("title", "text"), NOOP, ids=[c[0] for c in NOOP])
+def test_noop_cases(title: str, text: str) -> None:
+    _, after = run_step(step, text)
+    assert after.body == text
+    assert not after.changes
+
+
+def test_heading_level_is_an_option() -> None:
+    out = paragraphs(Document(body="一、背景\n正文。"), Options(heading_level=3)).body
+    assert out == "### 一、背景\n\n正文。"
+    assert blocks(out) == "heading:3 paragraph"
+
+
+def test_an_unclosed_block_is_reported_with_its_line() -> None:
+    out = paragraphs(Document(body="正文。\n\n<!-- 未完\n更多。"), Options())
+    [warning] = out.warnings
+    assert (warning.rule, warning.line, warning.text) == ("unclosed-html", 3, "<!-- 未完")
+
+
+# --- the samples, end to end ------------------------------------------------------------------
+
+SAMPLES = FIXTURES / "samples"
+
+
+def top_level_paragraphs(markdown: str) -> list[str]:
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    return [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "paragraph_open" and t.level == 0]
+
+
+@pytest.mark.parametrize(
+    "name", ["app-promo-lines.txt", "interview-footer-promos.txt", "traditional-pinyin-mojibake.txt"]
+)
+def test_scraped_samples_come_out_one_line_per_paragraph(name: str) -> None:
+    out = cleaner.clean((SAMPLES / name).read_bytes())
+    structure = blocks(out).split()
+    assert "html_block" not in structure and "indented-code" not in structure
+    for text in top_level_paragraphs(out):
+        assert "\n" not in text
+        assert text[0] not in "”’」』）)】》"
+    assert "\n\n\n" not in out
+
+
+def test_the_app_promo_sample_joins_its_stray_closing_quote() -> None:
+    out = cleaner.clean((SAMPLES / "app-promo-lines.txt").read_bytes())
+    assert any(p.endswith("但人类会造电梯。”关键在于别把自己困在“被AI替代”的焦虑里,而是去琢磨“AI替代不了什么”。") or "造电梯。”关键在于" in p for p in top_level_paragraphs(out))
+
+
+def test_the_interview_keeps_its_list_of_twelve_points() -> None:
+    out = cleaner.clean((SAMPLES / "interview-footer-promos.txt").read_bytes())
+    assert "bullet_list:12" in blocks(out).split()
+
+
+def test_the_traditional_sample_opens_with_its_bullet_as_a_list() -> None:
+    out = cleaner.clean((SAMPLES / "traditional-pinyin-mojibake.txt").read_bytes())
+    assert blocks(out).split()[0] == "bullet_list:1"
+
+
+def test_the_clean_post_keeps_its_structure() -> None:
+    raw = (SAMPLES / "clean-post-with-frontmatter.md").read_text(encoding="utf-8")
+    body = raw.split("\n---\n", 1)[1]
+    assert blocks(cleaner.clean(raw).split("\n---\n", 1)[1]) == blocks(body)
+
+
+# --- properties -------------------------------------------------------------------------------
+
+
+@st.composite
+def scraped(draw: st.DrawFn) -> str:
+    """Scraped-looking text: sentences, bullets, numbered titles, stray closing quotes, tags."""
+    lines = []
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.integers(0, 7))
+        sentence = draw(chinese_sentence())
+        if kind == 0:
+            lines.append(draw(st.sampled_from("·•●")) + draw(st.sampled_from(["", " "])) + sentence)
+        elif kind == 1:
+            lines.append(draw(st.sampled_from(["一、", "02、", "（三）"])) + draw(han_run))
+        elif kind == 2:
+            lines.append(draw(st.sampled_from("”」）》")) + sentence)
+        elif kind == 3:
+            lines.append(draw(st.sampled_from(["<!-- ", "<img src=x>", "<div>", "  ", "\u3000\u3000"])) + sentence)
+        else:
+            lines.append(sentence)
+    return draw(st.sampled_from(["\n", "\n\n", "\n \n"])).join(lines)
+
+
+@given(st.one_of(article(), scraped()))
+def test_paragraphs_properties(text: str) -> None:
+    before, after = run_step(step, text)
+    assert_replays(before, after)
+    assert_idempotent(step, after)
+    assert HAN.findall(after.body) == HAN.findall(before.body)
+    # Escaping an unclosed block's `<` as `&lt;` is the one place letters are added.
+    assert LATIN.findall(after.body.replace("&lt;", "<")) == LATIN.findall(before.body)
+    assert "\n\n\n" not in after.body
+
+
+@given(any_text)
+def test_no_crash_on_any_text(text: str) -> None:
+    before, after = run_step(step, text)
+    assert_replays(before, after)
