@@ -70,3 +70,101 @@ def article(draw: st.DrawFn) -> str:
 
 
 any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+
+
+# --- damage: the processes that make mojibake, applied to clean text (the `mojibake` step) ------
+
+_CP1252_TAIL = "€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ"
+
+
+def read_as_cp1252(data: bytes) -> str:
+    """Bytes as a browser reads them with a Latin code page (cp1252, undefined bytes as C1)."""
+    return "".join(_CP1252_TAIL[b - 0x80] if 0x80 <= b < 0xA0 else chr(b) for b in data)
+
+
+def damage_latin(text: str) -> str:
+    """UTF-8 read as cp1252: `中文` -> `ä¸­æ–‡`."""
+    return read_as_cp1252(text.encode("utf-8"))
+
+
+def damage_gbk_as_latin(text: str) -> str:
+    """GBK read as cp1252: `数据` -> `Êý¾Ý`."""
+    return read_as_cp1252(text.encode("gbk"))
+
+
+def damage_utf8_as_gbk(text: str) -> str:
+    """UTF-8 read as GBK (a GB18030 decoder, as browsers use): `因为我们` -> `鍥犱负鎴戜滑`.
+    A byte no character can start with (0x80, or a lead before an ASCII byte) becomes U+FFFD."""
+    return text.encode("utf-8").decode("gb18030", errors="replace")
+
+
+def read_as_gbk(data: bytes, mark: str = "?", vanish: bool = False) -> str:
+    """Decode GBK the way damaged pages were: a lead byte without a valid trail becomes `mark`
+    (the next byte is read again); with `vanish`, a pair in GBK's unassigned areas disappears."""
+    out = []
+    i = 0
+    while i < len(data):
+        b = data[i]
+        if b < 0x80:
+            out.append(chr(b))
+            i += 1
+            continue
+        if i + 1 < len(data):
+            try:
+                out.append(data[i : i + 2].decode("gbk"))
+                i += 2
+                continue
+            except UnicodeDecodeError:
+                if vanish and data[i + 1] >= 0x80:
+                    i += 2
+                    continue
+        out.append(mark)
+        i += 1
+    return "".join(out)
+
+
+def damage_misaligned(text: str, at: int, vanish: bool = False) -> str:
+    """Lose the first GBK byte of character `at` (a `?` takes its place): the decoder reads one
+    byte shifted until the next ASCII byte. A GB18030 decoder reads every pair (the unassigned
+    ones as Private Use characters); with `vanish`, the pairs GBK cannot decode disappear, as
+    in fixtures/samples/traditional-pinyin-mojibake.txt."""
+    data = bytearray()
+    for i, ch in enumerate(text):
+        b = ch.encode("gbk")
+        if i == at and len(b) == 2:
+            b = b"?" + b[1:]
+        data += b
+    if vanish:
+        return read_as_gbk(bytes(data), vanish=True)
+    return bytes(data).decode("gb18030", errors="replace")
+
+
+def damage_gbk_as_big5(text: str) -> str | None:
+    """GBK read as Big5: `数据` -> `杅擂` (None where Big5 cannot read the bytes)."""
+    try:
+        return text.encode("gbk").decode("big5")
+    except UnicodeError:
+        return None
+
+
+def damage_big5_as_gbk(text: str) -> str | None:
+    """Big5 read as GBK: `中國` -> `いい瓣` (None where GBK cannot read the bytes)."""
+    try:
+        return text.encode("big5").decode("gbk")
+    except UnicodeError:
+        return None
+
+
+def damage_pinyin(text: str, every: int, reading: object) -> str:
+    """Insert a reading after every `every`-th Han character: `发展` -> `发(fā)展`.
+    `reading(ch)` gives the reading, or None to leave the character alone."""
+    out = []
+    count = 0
+    for ch in text:
+        out.append(ch)
+        if "\u4e00" <= ch <= "\u9fff":
+            count += 1
+            r = reading(ch)  # type: ignore[operator]
+            if r and count % every == 0:
+                out.append(f"({r})")
+    return "".join(out)

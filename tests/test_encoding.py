@@ -188,3 +188,12 @@ def test_utf16_without_bom_is_detected(text: str) -> None:
 def test_cp1252_latin_text_is_not_read_as_chinese() -> None:
     with pytest.raises(EncodingError):
         decode("Café crème brûlée, naïve façade – voilà".encode("cp1252"))
+
+
+@pytest.mark.parametrize("text", ["ä½\u00a0å¥½", "ä¸\u00adæ–‡"])
+def test_nbsp_and_soft_hyphen_inside_latin_mojibake_are_left_for_the_mojibake_step(text: str) -> None:
+    assert run(text).body == text
+
+
+def test_nbsp_in_french_text_is_still_a_space() -> None:
+    assert run("Un café\u00a0! Très\u00a0bien").body == "Un café ! Très bien"

@@ -42,5 +42,7 @@ def test_warnings_carry_input_lines() -> None:
     data = bytearray("正常的第一行中文内容。\n\n第二行的中文内容。\n".encode("gbk"))
     del data[data.index("二".encode("gbk")) + 1]
     result = cleaner.process(bytes(data))
-    (warning,) = report.input_report(result)["warnings"]
-    assert warning["line"] == 3 and warning["rule"] == "undecodable"
+    warnings = report.input_report(result)["warnings"]
+    assert [(w["step"], w["rule"], w["line"]) for w in warnings if w["step"] == "encoding"] == [
+        ("encoding", "undecodable", 3)
+    ]

@@ -65,26 +65,66 @@ _OFF_REGION = regex.compile(
     r"<!--\s*cleaner:\s*off\s*-->.*?(?:<!--\s*cleaner:\s*on\s*-->|\Z)", regex.S | regex.I
 )
 
-# Each alternative is one kind; order matters where they could overlap (code before URL, etc.).
+# File names are protected by extension; a name with no known extension (`README`) is text.
+_EXTENSIONS = (
+    "py", "js", "ts", "jsx", "tsx", "json", "ya?ml", "toml", "ini", "cfg", "md", "txt", "csv",
+    "tsv", "html?", "css", "pdf", "docx?", "xlsx?", "pptx?", "zip", "tar", "gz", "tgz", "7z",
+    "rar", "exe", "dll", "msi", "dmg", "apk", "sh", "bat", "ps1", "png", "jpe?g", "gif", "webp",
+    "svg", "mp[34]", "mov", "avi", "wav", "flac", "ipynb", "rs", "go", "java", "kt", "cpp", "cc",
+    "hpp", "c", "h", "rb", "php", "sql", "log", "iso", "epub", "mobi",
+)
+
+# Emoticons: a Western face (`:)` `;-)` `:D` `XD`), a face of marks (`^_^` `T_T` `>_<` `orz`), or
+# a kaomoji in parentheses made of marks (`(^_^)` `o(╥﹏╥)o` `(╯°□°)╯`). The colons and
+# parentheses in them are not punctuation: the Chinese colon rule would turn `:)` into `：）`.
+# A face with a letter for a mouth (`:D`) must stand apart from Han, so `答案:D` stays a label.
+_FACE = "\\^╥﹏▽°□ω≧≦´∀∇Дд◕‿◡ﾟ⊙￣︶ε╬≖ヮ∩๑ᴗ"
+_EMOTICON = (
+    r"(?<![A-Za-z0-9])(?:(?<!\([^()\n]*)[:;=][-'^]?\)|[:;=][-'^]?\((?![^()\n]*\))|(?<!\p{Han})[:;][-']?[DPpOo3](?![A-Za-z0-9\p{Han}]))(?![)(])"
+    r"|(?<![A-Za-z0-9])(?:XD|xD|orz|Orz|OTZ|OTL)(?![A-Za-z0-9])"
+    r"|(?<![A-Za-z0-9^])(?:\^[_.oO-]?\^|[Tt]_[Tt]|>_<|-_-|[oO]_[oO]|=_=|¯\\_\(ツ\)_/¯)(?![A-Za-z0-9^])"
+    r"|[oO╰ヽ]?\((?=[^()\n]{0,14}[" + _FACE + r"])"
+    r"[^\s()（）\p{Han}A-Za-np-zA-NP-Z0-9]{1,14}\)(?:[oO╯ﾉノ┛︵┻━]|[ ](?=[︵┻]))*"
+)
+
+# Each alternative is one kind; where two could match at the same place the earlier one wins
+# (code before URL, URL before e-mail, and so on). Digits are ASCII: full-width digits are text
+# the `punctuation` step folds to ASCII, not a protected number.
+_CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u2014"
 _INLINE = regex.compile(
     r"""
     # Every alternative starts with one of these characters: a cheap test at each position
     # before the alternatives are tried (most positions of Chinese text fail it at once).
-    (?=[`\]\[(<A-Za-z0-9_%$])
+    (?=[`\]\[(<A-Za-z0-9_%$\\&:;=^>¯╰ヽ-])
     (?:
     (?P<code>(?<!`)(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`))
   | (?P<target>(?<=\])\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\))
   | (?P<refdef>(?<=^[ ]{0,3})\[[^\]\n]+\]:[ \t]*\S+)
   | (?P<autolink><(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>)
   | (?P<html></?[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w:.-]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>|<!--.*?-->)
-  | (?P<url>(?:(?:https?|ftp)://|www\.)[^\s<>"'`\u3000-\u303f\uff00-\uffef\u2018-\u201d]+(?<![.,;:!?)\]]))
+    # A URL's host is dotted labels ending in an ASCII top-level domain, so Han after it is
+    # text (`见https://a.com这里`); its labels (`例子.com`) and its path (`/路径`) may hold Han,
+    # never full-width marks or curly quotes.
+  | (?P<url>(?:(?:https?|ftp)://|www\.)
+        (?:(?:[^\s.<>"'`/?#:CJK]+\.)+[A-Za-z][A-Za-z0-9-]*|[0-9.]+|[A-Za-z0-9-]+)(?::[0-9]+)?
+        (?:[/?#][^\s<>"'`CJK]*)?(?<![.,;:!?)\]]))
   | (?P<email>(?<![A-Za-z0-9_.+-])[A-Za-z0-9][A-Za-z0-9_.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?<![.]))
-  | (?P<winpath>(?<![A-Za-z])[A-Za-z]:\\[^\s\u3000-\u303f\uff00-\uffef]*)
-  | (?P<envvar>%[A-Za-z_][A-Za-z0-9_]*%|\$\{?[A-Z_][A-Z0-9_]*\}?)
-  | (?P<filename>(?<![A-Za-z0-9_.-])[A-Za-z0-9_-]+\.(?:py|js|ts|json|ya?ml|toml|md|txt|csv|html?|css|pdf|docx?|xlsx?|pptx?|zip|tar|gz|exe|sh|png|jpe?g|gif|svg|mp[34]|ipynb|rs|go|java|cpp|c|h)(?![A-Za-z0-9_]))
-  | (?P<number>(?<![A-Za-z0-9_.])v?\d+(?:[.,:/]\d+)+(?![A-Za-z0-9_]|[.,:/]\d))
+    # A Windows path: a folder or file name is all Han (`C:\用户\文档`) or holds none, so the
+    # Han after a name is text (`\\server\share\a.txt里`).
+  | (?P<winpath>(?<![A-Za-z0-9])[A-Za-z]:\\(?:WINNAME(?:\\WINNAME)*\\?)?|\\\\[A-Za-z0-9._$-]+(?:\\WINNAME)+\\?)
+  | (?P<escape>\\[!-/:-@\[-`{-~])
+  | (?P<entity>&(?:\#[0-9]{1,7}|\#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)
+  | (?P<envvar>%[A-Za-z_][A-Za-z0-9_]*%|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Z_][A-Z0-9_]*(?![A-Za-z0-9_]))
+  | (?P<filename>(?<![A-Za-z0-9_./\\-])[A-Za-z0-9_][A-Za-z0-9_.-]*\.(?:EXTENSIONS)(?![A-Za-z0-9_]))
+  | (?P<emoticon>EMOTICON)
+    # A version: `v` and a number, three or four parts, or a pre-release suffix (`1.0-beta`).
+  | (?P<version>(?<![A-Za-z0-9_.])(?:[vV][0-9]+(?:\.[0-9]+){0,3}|[0-9]+(?:\.[0-9]+){2,3}|[0-9]+\.[0-9]+(?=-|[ab][0-9]))(?:-(?:alpha|beta|rc|dev|pre|preview)[0-9.]*|[ab][0-9]+)?(?![A-Za-z0-9_]|\.[0-9]))
+  | (?P<number>(?<![A-Za-z0-9_.])[0-9]+(?:[.,:/][0-9]+)+(?![A-Za-z0-9_]|[.,:/][0-9]))
     )
-    """,
+    """.replace("WINNAME", r"(?:\p{Han}+|[^\s\\<>\"|*?\p{Han}CJK]+)")
+    .replace("CJK", _CJK_PUNCT)
+    .replace("EMOTICON", _EMOTICON)
+    .replace("EXTENSIONS", "|".join(_EXTENSIONS)),
     regex.X | regex.S | regex.M,
 )
 
@@ -133,7 +173,8 @@ def _block_spans(body: str) -> list[Span]:
     return spans
 
 
-_MARKER = regex.compile(r"[ \t]*(?:>[ \t]?)*(?:[-+*][ \t]+|\d{1,9}[.)](?:[ \t]+|$)|#{1,6}(?:[ \t]+|$))?")
+# Markers may nest on one line (`> - 1. item`, `- - item`): all of them are markup.
+_MARKER = regex.compile(r"[ \t]*(?:>[ \t]?|[-+*](?:[ \t]+|$)|\d{1,9}[.)](?:[ \t]+|$))*(?:#{1,6}(?:[ \t]+|$))?")
 _MARKUP_HINT = regex.compile(r"^[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)]|#{1,6}[ \t])", regex.M)
 
 

@@ -259,6 +259,23 @@ def encoding(doc: Document, options: object = None) -> Document:
 _TAG_VISIBLE = ("html", "inline-html", "markup")
 
 
+# Bytes 0x80-0xBF of UTF-8 as a Latin code page shows them: Latin-1, and cp1252's letters.
+_CONTINUATION = frozenset(map(chr, range(0x80, 0xC0))) | frozenset("€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ")
+
+
+def _in_latin_mojibake(masked: str, i: int) -> bool:
+    """Whether the NBSP or soft hyphen at `i` is a byte of UTF-8 read as Latin-1 (`你` read so
+    is `ä½\xa0`, `中` is `ä¸\xad`): then it is left for the `mojibake` step, which needs every
+    byte. French `café\xa0!` is not: a lead byte must be followed by its continuation bytes."""
+    before = masked[i - 1] if i > 0 else ""
+    before2 = masked[i - 2] if i > 1 else ""
+    after = masked[i + 1] if i + 1 < len(masked) else ""
+    two_byte = "\u00c2" <= before <= "\u00df"
+    second_of_three = "\u00e0" <= before <= "\u00ef" and after in _CONTINUATION
+    third_of_three = before in _CONTINUATION and "\u00e0" <= before2 <= "\u00ef"
+    return two_byte or second_of_three or third_of_three
+
+
 def _inside_tag(edit: Edit, tags: set[tuple[int, int]]) -> bool:
     return any(start <= edit.start < end for start, end in tags)
 
@@ -270,11 +287,15 @@ def _edits(body: str, masked: str, entities_visible: str) -> list[Edit]:
     edits += [
         Edit(m.start(), m.end(), "", "invisible")
         for m in _INVISIBLE.finditer(masked)
-        if m.group() != "\ufeff"
+        if m.group() != "\ufeff" and not (m.group() == "\u00ad" and _in_latin_mojibake(masked, m.start()))
     ]
     if not unicodedata.is_normalized("NFC", masked):
         edits += _nfc_edits(body, masked)
-    edits += [Edit(m.start(), m.end(), " ", "space") for m in _FIXED_SPACES.finditer(masked)]
+    edits += [
+        Edit(m.start(), m.end(), " ", "space")
+        for m in _FIXED_SPACES.finditer(masked)
+        if not (m.group() == "\u00a0" and _in_latin_mojibake(masked, m.start()))
+    ]
     for m in _IDEOGRAPHIC_SPACE.finditer(masked):
         at_edge = m.start() == 0 or masked[m.start() - 1] == "\n" or m.end() == len(masked) or masked[m.end()] == "\n"
         edits.append(Edit(m.start(), m.end(), "" if at_edge else " ", "space"))

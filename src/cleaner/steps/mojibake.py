@@ -1,17 +1,999 @@
-"""The `mojibake` step: not built yet (issue 11).
+"""The `mojibake` step: repair text that was decoded with the wrong code page, and say what is lost.
 
-Until it is, the step passes every document through unchanged, and `cleaner --help` and
-docs/steps.md say so. It is registered so that `--only`, `--skip` and the report already know
-its name.
+Each kind of damage has its own rule; every repair is recorded, and every character that cannot
+be brought back is reported in a warning (line, text, kind) and never invented:
+
+- `latin`: UTF-8 read as Latin-1/cp1252, repaired by ftfy          `ä¸­æ–‡` -> `中文`
+  (configured so that Chinese punctuation, curly quotes and full-width forms stay as they are)
+- `gbk-read-as-latin1`: GBK bytes read as Latin-1/cp1252            `Êý¾Ý` -> `数据`
+- `utf8-read-as-gbk`: UTF-8 bytes read as GBK                        `鍥犱负鎴戜滑` -> `因为我们`
+  (the lossy forms `锟斤拷` and `?`/`�` keep their place and are reported)
+- `gbk-read-as-big5`, `big5-read-as-gbk`                             `杅擂` -> `数据`
+- `gbk-misaligned`: a GBK byte lost or inserted shifts the decoder   `槲覀冏罱K` -> `我們最終`
+  until the next ASCII byte; the run is re-encoded and read one byte shifted. The character
+  that lost a byte is reported, not guessed.
+- `pinyin`: a reading inserted after a character                     `發(fā)展` -> `發展`
+  (removed only when the text in brackets is a reading of the character before it)
+
+A repair is accepted only when its result reads as Chinese and reads better than the text it
+replaces, judged with a character frequency table (`data/mojibake/chars.tsv`, derived from
+jieba's word list; see its README). Cheap pre-checks find the lines that can hold damage at all,
+so clean text pays almost nothing.
 """
 
 from __future__ import annotations
 
-from ..document import Document
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from importlib import resources
+from typing import NamedTuple
 
-BUILT = False
+from ..document import Document, Edit
+from ..protect import PLACEHOLDERS
+
+STEP = "mojibake"
+
+# --- the character table --------------------------------------------------------------------
+
+
+class Tables(NamedTuple):
+    zipf: dict[str, float]
+    readings: dict[str, frozenset[str]]
+
+
+@lru_cache(maxsize=1)
+def tables() -> Tables:
+    """The frequency (Zipf value) and readings of each character, read once from package data."""
+    text = resources.files("cleaner").joinpath("data/mojibake/chars.tsv").read_text(encoding="utf-8")
+    zipf: dict[str, float] = {}
+    readings: dict[str, frozenset[str]] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        char, value, pinyin = line.split("\t")
+        zipf[char] = float(value)
+        if pinyin:
+            readings[char] = frozenset(pinyin.split(","))
+    return Tables(zipf, readings)
+
+
+def _is_han(ch: str) -> bool:
+    if len(ch) != 1:
+        return False
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x3FFFF
+
+
+# Zipf values: 的 is about 6.6, a character of an everyday word 4-6, a rare one under 3.
+COMMON = 3.0
+_TOP = 7.5
+_UNKNOWN_HAN = 8.0
+_SYMBOL = 7.0
+_ASCII = 1.0
+_MARK = 0.5
+# Dropping a byte to realign is expensive unless the decoder marked a loss right there.
+_LOST_BYTE = 12.0
+_LOST_CHAR = 4.0
+# Full-width marks that running Chinese text is full of; other double-byte symbols (kana, Greek,
+# box drawing, pinyin letters) are what a wrong decoding produces.
+_CHINESE_MARKS = frozenset("，。、：；？！“”‘’（）《》〈〉【】「」『』…—·～　")
+
+
+@lru_cache(maxsize=65536)
+def cost(ch: str) -> float:
+    """How unlikely a character is in Chinese text, on a Zipf-like scale (0 common, 8 unknown)."""
+    if ch < "\x80":
+        return _ASCII
+    if _is_han(ch):
+        z = tables().zipf.get(ch)
+        return _UNKNOWN_HAN if z is None or z == 0.0 else max(0.0, _TOP - z)
+    if ch in _CHINESE_MARKS or "\uff01" <= ch <= "\uff5e":
+        return _MARK
+    return _SYMBOL
+
+
+def zipf(ch: str) -> float:
+    return tables().zipf.get(ch, 0.0)
+
+
+@lru_cache(maxsize=1)
+def _pairs() -> frozenset[str]:
+    text = resources.files("cleaner").joinpath("data/mojibake/pairs.tsv").read_text(encoding="utf-8")
+    pairs = set()
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            first, seconds = line.split("\t")
+            pairs.update(first + second for second in seconds)
+    return frozenset(pairs)
+
+
+@lru_cache(maxsize=1)
+def _simplifier():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+# Characters this common stand alone (的, 了, 是) and need no word around them.
+_STANDS_ALONE = 6.0
+
+
+def supported(text: str) -> list[bool]:
+    """For each character: False for a Han character that forms no word with its neighbours.
+
+    Real text is made of words; the characters a wrong decoding produces rarely form one with
+    their neighbours, even when each is common on its own. Word pairs are Simplified, so the
+    text is looked at in Simplified script.
+    """
+    simple = _simplifier().convert(text)
+    if len(simple) != len(text):
+        simple = text
+    pairs = _pairs()
+    result = []
+    for i, ch in enumerate(simple):
+        if not _is_han(ch):
+            result.append(True)
+            continue
+        result.append(
+            zipf(ch) >= _STANDS_ALONE
+            or (i > 0 and simple[i - 1 : i + 1] in pairs)
+            or simple[i : i + 2] in pairs
+        )
+    return result
+
+
+def reads_as_chinese(text: str, *, min_han: int = 2) -> bool:
+    """Whether `text` reads as running Chinese: enough Han characters, mostly forming words."""
+    marks = supported(text)
+    han = [ok for ch, ok in zip(text, marks) if _is_han(ch)]
+    if len(han) < min_han:
+        return False
+    good = sum(han)
+    # Two or three characters must all form words; longer text at least half of them.
+    if len(han) < 4 and good < len(han):
+        return False
+    if good * 2 < len(han):
+        return False
+    junk = sum(1 for c in text if c >= "\x80" and not _is_han(c) and c not in _CHINESE_MARKS and c != "\ufffd")
+    return junk * 5 <= len(text)
+
+
+def text_cost(text: str) -> float:
+    return sum(cost(c) for c in text)
+
+
+# --- repairs ----------------------------------------------------------------------------------
+
+
+class Repair(NamedTuple):
+    """A repair found on one line: `line[start:end]` becomes `replacement`."""
+
+    start: int
+    end: int
+    replacement: str
+    rule: str
+    gain: float
+    lost: int  # characters known to be lost inside or at the edge of this run
+
+
+# --- pre-checks -----------------------------------------------------------------------------
+
+_CP1252 = "€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ"
+_CP1252_SPECIALS = "".join(c for c in _CP1252 if c > "\xff")
+_TO_BYTE = {ord(c): 0x80 + i for i, c in enumerate(_CP1252) if c > "\xff"}
+_LATIN_CLASS = "\x80-\xff" + re.escape(_CP1252_SPECIALS)
+# Two Latin-1/cp1252 characters in a row, one of them from the upper half of Latin-1: what UTF-8 or
+# GBK bytes read as Latin look like. (Two curly quotes or dashes in a row are ordinary text.)
+# (Each branch starts on the upper half of Latin-1, rare in Chinese text, so the scan is fast.)
+_LATIN_HINT = re.compile(
+    f"[\x80-\xff](?:(?<=[\x80-\x9f])|(?=[{_LATIN_CLASS}])|(?<=[{re.escape(_CP1252_SPECIALS)}][\x80-\xff]))"
+)
+_LATIN_RUN = re.compile(f"[\x20-\x7e{_LATIN_CLASS}]*[\x80-\xff{re.escape(_CP1252_SPECIALS)}][\x20-\x7e{_LATIN_CLASS}]*")
+_PINYIN_LETTERS = "a-zāáǎàēéěèêīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿ"
+_PINYIN_HINT = re.compile(f"[(（][{_PINYIN_LETTERS}]{{1,7}}[)）]")
+_LOSS_MARKS = re.compile("锟斤拷|\ufffd")
+
+
+@lru_cache(maxsize=1)
+def _suspect() -> re.Pattern[str]:
+    """A rare Han character or U+FFFD: where GBK, Big5 and UTF-8 read as each other can be.
+
+    Mojibake of Chinese holds rare characters; clean text has one now and then (a name, a
+    classical word), and the closer look then declines. The class is written out as code
+    point ranges for the standard `re` engine, which scans it at hundreds of MB/s.
+    """
+    common = {c for c, z in tables().zipf.items() if z >= COMMON}
+    ranges: list[tuple[int, int]] = []
+    for block_start, block_end in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):
+        for o in range(block_start, block_end + 1):
+            if chr(o) in common:
+                continue
+            if ranges and ranges[-1][1] == o - 1:
+                ranges[-1] = (ranges[-1][0], o)
+            else:
+                ranges.append((o, o))
+    cls = "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+    return re.compile(f"[{cls}\ufffd]")
+
+
+@lru_cache(maxsize=1)
+def _dense() -> re.Pattern[str]:
+    """Two rare characters or stray symbols within three characters: UTF-8 read as GBK."""
+    rare = _suspect().pattern[1:-1]
+    odd = "\u0370-\u04ff\u2500-\u257f\u3040-\u30ff\u3100-\u312f\ue003-\uf8ff"
+    cls = f"[{rare}{odd}]"
+    return re.compile(f"{cls}[^\\n]{{0,2}}{cls}")
+
+
+_CJK = "\u3000-\u9fff\uff00-\uffef"
+# Where a misalignment can start or end: a `?` or U+FFFD (the decoder's mark for a lost byte)
+# before Chinese, or a lone ASCII byte after Chinese (a GBK trail byte that realigned the
+# decoder).
+_SHIFT_START = re.compile(f"[?\ufffd](?:[{_PINYIN_LETTERS}]{{1,7}}\\))?[{_CJK}!,:;()]")
+_SHIFT_END = re.compile(f"[\x40-\x7e](?<=[{_CJK}][\x40-\x7e])(?![\x40-\x7e])")
+
+
+def _lines(text: str) -> Iterator[tuple[int, int, str]]:
+    """(line number, offset, line) for each line of the text."""
+    offset = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        yield number, offset, line
+        offset += len(line) + 1
+
+
+# --- kind 1 and 4a: bytes read as Latin-1/cp1252 -------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _ftfy_config():  # type: ignore[no-untyped-def]
+    import ftfy
+
+    # Only the encoding fixes: ftfy's defaults would straighten curly quotes, fold full-width
+    # forms and ligatures, and touch HTML and control characters, none of which is mojibake.
+    return ftfy.TextFixerConfig(
+        unescape_html=False,
+        remove_terminal_escapes=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        remove_control_chars=False,
+        explain=False,
+    )
+
+
+def _latin_bytes(text: str) -> bytes | None:
+    """The bytes a Latin-1/cp1252 decoder read as `text`, or None if it could not have."""
+    out = bytearray()
+    for ch in text:
+        o = ord(ch)
+        if o < 0x100:
+            out.append(o)
+        elif o in _TO_BYTE:
+            out.append(_TO_BYTE[o])
+        else:
+            return None
+    return bytes(out)
+
+
+_GBK_PAIRS = re.compile(rb"(?:[\x81-\xfe][\x40-\x7e\x80-\xfe])+")
+_UTF8_CHAR = (
+    rb"[\xc2-\xdf][\x80-\xbf]"
+    rb"|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_UTF8_RUN = re.compile(rb"(?:" + _UTF8_CHAR + rb")+")
+
+
+def _latin_repairs(line: str) -> list[Repair]:
+    repairs: list[Repair] = []
+    for m in _LATIN_RUN.finditer(line):
+        run = m.group()
+        data = _latin_bytes(run)
+        if data is None:
+            continue
+        found = _gbk_from_latin(data, m.start())
+        if not found:
+            found = _utf8_from_latin(run, data, m.start())
+        repairs += found
+    return repairs
+
+
+def _gbk_from_latin(data: bytes, base: int) -> list[Repair]:
+    # One character of text per byte, so byte offsets are character offsets.
+    repairs = []
+    for m in _GBK_PAIRS.finditer(data):
+        chunk = m.group()
+        if not any(b >= 0x80 for b in chunk[1::2]) and len(chunk) < 6:
+            continue
+        try:
+            text = chunk.decode(_GB)
+        except UnicodeDecodeError:
+            continue
+        if reads_as_chinese(text):
+            original = chunk.decode("latin-1")
+            repairs.append(Repair(base + m.start(), base + m.end(), text, "gbk-read-as-latin1", len(chunk), 0))
+            del original
+    return repairs
+
+
+def _utf8_from_latin(run: str, data: bytes, base: int) -> list[Repair]:
+    import ftfy
+
+    if _reads_as_gbk(data):
+        # Every byte pairs into a Chinese character: GBK bytes that did not read as Chinese
+        # enough to convert, not Latin text; ftfy would take `Ë½` for a UTF-8 `˽`.
+        return []
+    fixed = ftfy.fix_text(run, _ftfy_config())
+    if fixed != run:
+        start, end, replacement = _trim(run, fixed)
+        return [Repair(base + start, base + end, replacement, "latin", float(end - start), 0)]
+    # ftfy declines short runs and runs mixed with correct text; UTF-8 is strict enough that a
+    # multi-byte sequence decoding to Chinese is evidence on its own.
+    repairs = []
+    for m in _UTF8_RUN.finditer(data):
+        text = m.group().decode("utf-8")
+        if any(_is_han(c) for c in text) and (len(text) >= 2 or zipf(text) >= COMMON):
+            if all(_is_han(c) or c in _CHINESE_MARKS for c in text) or reads_as_chinese(text, min_han=1):
+                repairs.append(Repair(base + m.start(), base + m.end(), text, "latin", float(m.end() - m.start()), 0))
+    return repairs
+
+
+def _reads_as_gbk(data: bytes) -> bool:
+    try:
+        text = data.decode(_GB)
+    except UnicodeDecodeError:
+        return False
+    return len(text) * 2 == len(data) and all(_is_han(c) or c in _CHINESE_MARKS for c in text)
+
+
+def _trim(before: str, after: str) -> tuple[int, int, str]:
+    """The smallest edit turning `before` into `after`: (start, end, replacement)."""
+    start = 0
+    while start < min(len(before), len(after)) and before[start] == after[start]:
+        start += 1
+    end_b, end_a = len(before), len(after)
+    while end_b > start and end_a > start and before[end_b - 1] == after[end_a - 1]:
+        end_b -= 1
+        end_a -= 1
+    return start, end_b, after[start:end_a]
+
+
+# --- GBK byte views of a line ---------------------------------------------------------------------
+
+
+# GB18030's two-byte part is GBK plus the user-defined areas (read as Private Use characters),
+# which is what browsers decode a page labelled GBK with.
+_GB = "gb18030"
+
+
+@lru_cache(maxsize=65536)
+def _gbk(ch: str) -> bytes | None:
+    """The two GBK bytes of a character, if it has them and they decode back to it."""
+    if ch < "\x80" or ch in PLACEHOLDERS:
+        return None
+    try:
+        data = ch.encode(_GB)
+    except UnicodeEncodeError:
+        return None
+    if len(data) != 2 or data.decode(_GB, errors="replace") != ch:
+        return None
+    return data
+
+
+@lru_cache(maxsize=65536)
+def _decode_pair(lead: int, trail: int) -> str | None:
+    try:
+        ch = bytes((lead, trail)).decode(_GB)
+    except UnicodeDecodeError:
+        return None
+    return ch if len(ch) == 1 and ch not in PLACEHOLDERS else None
+
+
+def _double_byte_runs(line: str) -> Iterator[tuple[int, int]]:
+    """Maximal runs of characters that GBK writes with two bytes."""
+    start = None
+    for i, ch in enumerate(line):
+        if _gbk(ch) is not None:
+            if start is None:
+                start = i
+        elif start is not None:
+            yield start, i
+            start = None
+    if start is not None:
+        yield start, len(line)
+
+
+# --- kind 2: UTF-8 read as GBK --------------------------------------------------------------------
+
+def _utf8_sequences(data: bytes, starts: list[int], covered: set[int]) -> Iterator[tuple[int, int, str]]:
+    """Stretches of complete, valid multi-byte UTF-8 sequences: (start, end, text).
+
+    The leftmost matches first, then the match from each character boundary not yet `covered`
+    (the caller adds the boundaries of what it accepts): correct GBK text before a damaged
+    stretch can happen to read as a short UTF-8 sequence that runs into it.
+    """
+    seen = set()
+    for m in _UTF8_RUN.finditer(data):
+        seen.add(m.start())
+        yield m.start(), m.end(), m.group().decode("utf-8")
+    for start in starts[:-1]:
+        if start not in covered and start not in seen and (m := _UTF8_RUN.match(data, start)) is not None:
+            seen.add(start)
+            yield start, m.end(), m.group().decode("utf-8")
+
+
+def _utf8_view(line: str, a: int, b: int, guesses: frozenset[int]) -> tuple[bytes, list[int]]:
+    """The GBK bytes of `line[a:b]` and the byte offset where each character starts.
+
+    A U+FFFD (at a position in `guesses`) between two double-byte characters is read as byte
+    0x80: the one byte a GB18030 decoder cannot start a character with, and a common UTF-8
+    continuation byte. Whether that reading is right, UTF-8's strict structure and the word
+    check decide; one that fails is read as a break instead.
+    """
+    data = bytearray()
+    starts = []
+    for i in range(a, b):
+        starts.append(len(data))
+        ch = line[i]
+        data += _gbk(ch) or (b"\x80" if i in guesses else b"\x00")
+    starts.append(len(data))
+    return bytes(data), starts
+
+
+def _utf8_runs(line: str) -> Iterator[tuple[int, int]]:
+    """Runs of double-byte characters, joined across a U+FFFD that sits between two of them."""
+    runs = list(_double_byte_runs(line))
+    k = 0
+    while k < len(runs):
+        a, b = runs[k]
+        while k + 1 < len(runs) and runs[k + 1][0] == b + 1 and line[b] == "\ufffd":
+            k += 1
+            b = runs[k][1]
+        yield a, b
+        k += 1
+
+
+def _utf8_repairs(line: str) -> list[Repair]:
+    repairs = []
+    for a, b in _utf8_runs(line):
+        guesses = frozenset(i for i in range(a, b) if line[i] == "\ufffd")
+        while True:
+            found, wrong = _utf8_run_repairs(line, a, b, guesses)
+            if not wrong:
+                break
+            guesses -= wrong
+        repairs += found
+    return repairs
+
+
+def _utf8_run_repairs(line: str, a: int, b: int, guesses: frozenset[int]) -> tuple[list[Repair], set[int]]:
+    from bisect import bisect_right
+
+    data, starts = _utf8_view(line, a, b, guesses)
+    repairs = []
+    wrong: set[int] = set()
+    covered: set[int] = set()
+    for start, end, text in _utf8_sequences(data, starts, covered):
+        # A repair covers whole characters of the damaged text. A byte of a character at
+        # either edge that the UTF-8 reading does not use is an ASCII character GBK
+        # swallowed as a trail byte (given back), or the piece of a character that is lost.
+        first = bisect_right(starts, start) - 1
+        last = bisect_right(starts, end - 1)  # one past the last character touched
+        lost = int(starts[first] != start)
+        rest = data[end : starts[last]]
+        if rest and len(rest) == 1 and rest[0] < 0x80:
+            text += chr(rest[0])
+        elif _incomplete_tail(data[end:]) and line[b : b + 1] in ("?", "\ufffd"):
+            # The run ends in the first bytes of a character whose last byte the decoder marked
+            # as lost: those bytes go, the mark stays and stands for the character.
+            last = len(starts) - 1
+            lost += 1
+        elif rest:
+            lost += 1
+        used = {a + k for k in range(first, last)} & guesses
+        if used:
+            # Each guessed byte must give a character that forms a word with a neighbour.
+            marks = supported(text)
+            offset = start
+            for ch, ok in zip(text, marks):
+                size = len(ch.encode("utf-8"))
+                if not ok:
+                    for k in range(offset, offset + size):
+                        char_index = a + bisect_right(starts, k) - 1
+                        if char_index in guesses:
+                            wrong.add(char_index)
+                offset += size
+            if wrong:
+                continue
+        before = line[a + first : a + last]
+        if not _accept(before, text, lost):
+            continue
+        # `锟斤拷` is U+FFFD U+FFFD read as GBK: characters lost before the text was misread.
+        lost += text.count("\ufffd")
+        covered.update(range(start, end))
+        repairs.append(Repair(a + first, a + last, text, "utf8-read-as-gbk", text_cost(before) - text_cost(text), lost))
+    return repairs, wrong
+
+
+def _incomplete_tail(rest: bytes) -> bool:
+    if not rest:
+        return False
+    lead = rest[0]
+    need = 2 if 0xC2 <= lead <= 0xDF else 3 if 0xE0 <= lead <= 0xEF else 4 if 0xF0 <= lead <= 0xF4 else 0
+    return need > len(rest) and all(0x80 <= b <= 0xBF for b in rest[1:])
+
+
+def _accept(before: str, after: str, lost: int) -> bool:
+    """Whether replacing `before` with `after` is a repair: reads as Chinese, and better."""
+    if not reads_as_chinese(after, min_han=2 if len(after) < 4 else 2):
+        return False
+    return text_cost(before) - text_cost(after) - lost * _LOST_CHAR >= 3.0
+
+
+# --- kind 4b: GBK and Big5 read as each other -----------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def _swap(ch: str, source: str, target: str) -> str | None:
+    if ch < "\x80":
+        return ch
+    try:
+        data = ch.encode(source)
+    except UnicodeEncodeError:
+        return None
+    if len(data) != 2:
+        return None
+    try:
+        out = data.decode(target)
+    except UnicodeDecodeError:
+        return None
+    return out if len(out) == 1 else None
+
+
+_SWAPS = (("big5", _GB, "gbk-read-as-big5"), (_GB, "big5", "big5-read-as-gbk"))
+
+
+def _swap_repairs(line: str) -> list[Repair]:
+    """Runs of characters that read far better through the other code page, converted whole.
+
+    A code page is chosen for a whole page or field, so a run is converted from one boundary
+    (punctuation, ASCII, the line's edge) to the next, never a word inside correct text: two rare
+    characters in a classical text (`硁硁`) can happen to map to a common word. Only runs that
+    hold a rare character are looked at.
+    """
+    repairs = []
+    for source, target, rule in _SWAPS:
+        done = -1
+        for m in _suspect().finditer(line):
+            if m.start() < done or _swap(line[m.start()], source, target) is None:
+                continue
+            start = m.start()
+            while start > 0 and line[start - 1] >= "\x80" and _swap(line[start - 1], source, target) is not None:
+                start -= 1
+            end = m.end()
+            while end < len(line) and line[end] >= "\x80" and _swap(line[end], source, target) is not None:
+                end += 1
+            done = end
+            if _is_han(line[start - 1 : start]) or _is_han(line[end : end + 1]):
+                continue  # the run must reach a boundary, not stop at a character it cannot map
+            before = line[start:end]
+            if len(_suspect().findall(before)) * 4 < len(before):
+                continue  # one rare character in a clause of common ones: a name, not mojibake
+            after = "".join(_swap(c, source, target) or "" for c in before)
+            gain = text_cost(before) - text_cost(after)
+            if gain >= 4.0 and _accept(before, after, 0):
+                repairs.append(Repair(start, end, after, rule, gain, 0))
+    return repairs
+
+
+# --- kind 3: GBK byte misalignment ----------------------------------------------------------------
+
+# Half-width marks that may stand for the full-width ones (GBK A3xx) of the damaged bytes:
+# scraped text often has its full-width punctuation folded to ASCII after the damage was done.
+_FOLDED = {ord(c): bytes((0xA3, ord(c) + 0x80)) for c in "!,:;()"}
+_FOLD_COST = 0.2
+# A byte dropped right after the decoder's `?` belongs to the loss that `?` already marks.
+_LOST_AFTER_MARK = 1.0
+# A pair of characters that occurs inside words: what tells real text from common characters
+# that only happen to stand side by side.
+_PAIR_BONUS = 2.5
+# A reading inserted after a character (`現(xiàn)`) vouches for the character.
+_READING_BONUS = 4.0
+# States kept at each character of the search (a beam): enough for the few readings that
+# compete in a damaged stretch.
+_BEAM = 4
+
+
+@lru_cache(maxsize=65536)
+def _parses(pending: int | None, rep: bytes, drop: float) -> tuple[tuple[str, int | None, int, float], ...]:
+    """Ways to read `pending + rep` as GBK: (text, byte left pending, bytes dropped, cost)."""
+    seq = ([] if pending is None else [pending]) + list(rep)
+    results: list[tuple[str, int | None, int, float]] = []
+
+    def walk(j: int, text: str, lost: int, total: float) -> None:
+        if j == len(seq):
+            results.append((text, None, lost, total))
+            return
+        b = seq[j]
+        if b < 0x80:
+            ch = chr(b)
+            walk(j + 1, text + ch, lost, total + cost(ch))
+            return
+        if j == len(seq) - 1:
+            results.append((text, b, lost, total))
+        elif (ch2 := _decode_pair(b, seq[j + 1])) is not None:
+            walk(j + 2, text + ch2, lost, total + cost(ch2))
+        walk(j + 1, text, lost + 1, total + drop)
+
+    walk(0, "", 0, 0.0)
+    best: dict[tuple[str, int | None, int], float] = {}
+    for text, pend, lost, total in results:
+        key = (text, pend, lost)
+        if key not in best or total < best[key]:
+            best[key] = total
+    return tuple((t, p, lo, c) for (t, p, lo), c in best.items())
+
+
+@lru_cache(maxsize=65536)
+def _simple(ch: str) -> str:
+    """The Simplified form of one character (itself if OpenCC maps it to more than one)."""
+    if not _is_han(ch):
+        return ch
+    out = _simplifier().convert(ch)
+    return out if len(out) == 1 else ch
+
+
+def _pair_bonus(last: str, text: str) -> tuple[float, str]:
+    """Bonus for known pairs in `last + text`, and the new last character (Han or empty)."""
+    bonus = 0.0
+    pairs = _pairs()
+    for ch in text:
+        if _is_han(ch):
+            simple = _simple(ch)
+            if last and last + simple in pairs:
+                bonus += _PAIR_BONUS
+            last = simple
+        else:
+            last = ""
+    return bonus, last
+
+
+class _State(NamedTuple):
+    pending: int | None  # a lead byte waiting for its trail byte
+    last: str  # the last Han character read (Simplified), for the pair bonus
+
+
+class _Step(NamedTuple):
+    cost: float  # of the whole path up to and including this character
+    previous: _State
+    text: str
+    lost: int
+
+
+_ANNOTATION_AFTER = re.compile(f"[(（]([{_PINYIN_LETTERS}]{{1,7}})[)）]")
+_ANNOTATION_BEFORE = re.compile(f"(.)[(（][{_PINYIN_LETTERS}]{{1,7}}[)）]$")
+
+
+def _readings_after(line: str) -> dict[int, str]:
+    """For each character followed by an inserted reading: the reading."""
+    if "(" not in line and "（" not in line:
+        return {}
+    return {m.start() - 1: m.group(1) for m in _ANNOTATION_AFTER.finditer(line) if m.start() > 0}
+
+
+# The decoder's mark for a lost byte: `?` or U+FFFD, or `?` followed by what is left of a reading
+# whose `(` the broken byte swallowed (`因?yàn)槲覀`).
+_LOSS_MARK = re.compile(f"[?\ufffd](?:[{_PINYIN_LETTERS}]{{1,7}}\\))?")
+
+
+def _after_loss_marks(line: str) -> set[int]:
+    """Positions right after a loss mark."""
+    if "?" not in line and "\ufffd" not in line:
+        return set()
+    return {m.end() for m in _LOSS_MARK.finditer(line)}
+
+
+def _misaligned_repairs(line: str) -> list[Repair]:
+    """Find the best GBK byte alignment of the line and keep where it differs from the text.
+
+    A Viterbi search over the line's GBK bytes: at each character the state is the byte left
+    pending (or none) and the last character read. Reading a character costs its rarity, a
+    known word pair and a confirming inserted reading earn a bonus, and dropping a byte costs as
+    much as a rare character, so the text as it stands wins unless a shifted reading is clearly
+    better Chinese.
+    """
+    n = len(line)
+    annotated = _readings_after(line)
+    marked = _after_loss_marks(line)
+    history: list[dict[_State, _Step]] = []
+    current: dict[_State, float] = {_State(None, ""): 0.0}
+    for i, ch in enumerate(line):
+        nxt: dict[_State, _Step] = {}
+        drop = _LOST_AFTER_MARK if i in marked or ch in "?\ufffd" else _LOST_BYTE
+        reading = annotated.get(i)
+
+        def offer(key: _State, step: _Step) -> None:
+            if key not in nxt or step.cost < nxt[key].cost:
+                nxt[key] = step
+
+        data = _gbk(ch)
+        reps: list[tuple[bytes, float]]
+        if data is not None:
+            reps = [(data, 0.0)]
+        elif ch < "\x80":
+            reps = [(ch.encode(), 0.0)]
+            if ord(ch) in _FOLDED:
+                reps.append((_FOLDED[ord(ch)], _FOLD_COST))
+        else:
+            reps = []
+        for state, total in current.items():
+            if not reps:
+                # A character GBK cannot write ends every misreading.
+                lost = int(state.pending is not None)
+                bonus, last = _pair_bonus(state.last, ch)
+                offer(_State(None, last), _Step(total + cost(ch) + lost * drop - bonus, state, ch, lost))
+                continue
+            for rep, extra in reps:
+                for text, pend, lost, c in _parses(state.pending, rep, drop):
+                    if extra and chr(ord(ch) + 0xFEE0) in text:
+                        continue  # a folded mark read back as itself is no repair
+                    bonus, last = _pair_bonus(state.last, text) if text else (0.0, state.last)
+                    if reading and text and _is_reading(text[-1], reading):
+                        bonus += _READING_BONUS
+                    offer(_State(pend, last), _Step(total + extra + c - bonus, state, text, lost))
+        if len(nxt) > _BEAM:
+            nxt = dict(sorted(nxt.items(), key=lambda item: item[1].cost)[:_BEAM])
+        history.append(nxt)
+        current = {key: step.cost for key, step in nxt.items()}
+    if not history:
+        return []
+    final = {key: c + (_LOST_BYTE if key.pending is not None else 0.0) for key, c in current.items()}
+    state = min(final, key=lambda key: final[key])
+    path: list[tuple[_State, _Step]] = []
+    for i in range(n - 1, -1, -1):
+        step = history[i][state]
+        path.append((state, step))
+        state = step.previous
+    path.reverse()
+    same = [
+        step.previous.pending is None and after.pending is None and step.text == line[i]
+        for i, (after, step) in enumerate(path)
+    ]
+    repairs = []
+    i = 0
+    while i < n:
+        if same[i]:
+            i += 1
+            continue
+        start = i
+        while i < n and not same[i]:
+            i += 1
+        text = "".join(path[k][1].text for k in range(start, i))
+        lost = sum(path[k][1].lost for k in range(start, i))
+        path_cost = path[i - 1][1].cost - (path[start - 1][1].cost if start else 0.0)
+        if i == n and path[-1][0].pending is not None:
+            lost += 1
+            path_cost += _LOST_BYTE
+        left = path[start - 1][0].last if start else ""
+        repair = _misaligned_repair(line, start, i, text, lost, _score(line, start, i, left, annotated) - path_cost)
+        if repair is not None:
+            repairs.append(repair)
+    return repairs
+
+
+def _score(line: str, start: int, end: int, last: str, annotated: dict[int, str]) -> float:
+    """What the Viterbi search charges for reading `line[start:end]` as it stands."""
+    total = 0.0
+    for i in range(start, end):
+        ch = line[i]
+        bonus, last = _pair_bonus(last, ch)
+        if i in annotated and _is_reading(ch, annotated[i]):
+            bonus += _READING_BONUS
+        total += cost(ch) - bonus
+    return total
+
+
+def _misaligned_repair(line: str, start: int, end: int, text: str, lost: int, gain: float) -> Repair | None:
+    """Accept a realigned stretch if it reads as Chinese; mark the characters it cannot vouch for.
+
+    A misaligned decoder also drops the byte pairs it cannot decode (GBK's user-defined areas),
+    taking two bytes of two different characters with them; read back, the bytes on either side
+    of the gap join into a character that was never there. Such a character forms no word with
+    its neighbours, so a restored character that forms none is replaced by U+FFFD and reported
+    rather than kept: no character is invented. A reading inserted after a character (`現(xiàn)`)
+    vouches for it too.
+    """
+    if gain <= 0.5:
+        return None
+    # Neighbours for the word check, looking past inserted readings.
+    m = _ANNOTATION_BEFORE.search(line, max(0, start - 10), start)
+    left = m.group(1) if m else line[start - 1] if start > 0 else ""
+    after = _ANNOTATION_AFTER.match(line, end)
+    right_at = after.end() if after else end
+    right = line[right_at] if right_at < len(line) else ""
+    marks = supported(left + text + right)[len(left) : len(left) + len(text)]
+    vouched = 0
+    if after:
+        last = max((k for k, ch in enumerate(text) if _is_han(ch)), default=-1)
+        if last >= 0 and _is_reading(text[last], after.group(1)):
+            marks[last] = True
+            vouched = 1
+    han = [ok for ch, ok in zip(text, marks) if _is_han(ch)]
+    good = sum(han)
+    if len(han) == 1 and not vouched:
+        # One character alone must form a word with the text on either side of the stretch.
+        ch = _simple(next(c for c in text if _is_han(c)))
+        pairs = _pairs()
+        if _simple(left) + ch not in pairs and ch + _simple(right) not in pairs:
+            return None
+    elif good < 2 - vouched or good * 2 < len(han):
+        return None
+    junk = sum(1 for c in text if c >= "\x80" and not _is_han(c) and c not in _CHINESE_MARKS)
+    if junk * 5 > len(text):
+        return None
+    unsure = len(han) - good
+    if unsure:
+        text = "".join(ch if ok or not _is_han(ch) else "\ufffd" for ch, ok in zip(text, marks))
+    return Repair(start, end, text, "gbk-misaligned", gain, lost + unsure)
+
+
+# --- kind 5: pinyin after a character -------------------------------------------------------------
+
+_TONES = str.maketrans(
+    "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ", "aaaaeeeeiiiioooouuuuüüüünnnm"
+)
+
+
+@lru_cache(maxsize=1)
+def _annotation():  # type: ignore[no-untyped-def]
+    import regex
+
+    return regex.compile(f"(\\p{{Han}})([(（])([{_PINYIN_LETTERS}]{{1,7}})([)）])")
+
+
+def _is_reading(ch: str, text: str) -> bool:
+    readings = tables().readings.get(ch)
+    if not readings:
+        return False
+    if text in readings:
+        return True
+    # A reading written without tone marks (`fa`, `lv`) counts as one too.
+    plain = text.replace("v", "ü")
+    if plain != plain.translate(_TONES):
+        return False
+    return any(r.translate(_TONES) == plain for r in readings)
+
+
+def _annotation_edits(masked: str) -> list[Edit]:
+    if _PINYIN_HINT.search(masked) is None:
+        return []
+    edits = []
+    for m in _annotation().finditer(masked):
+        if _is_reading(m.group(1), m.group(3)):
+            edits.append(Edit(m.start(2), m.end(4), "", "pinyin"))
+    return edits
+
+
+# --- the step -----------------------------------------------------------------------------------
+
+
+# How far a misaligned run is looked for after a loss mark, or before a realigning byte.
+_WINDOW = 40
+
+
+def _shift_windows(line: str) -> list[tuple[int, int]]:
+    """Stretches of the line around the hints of a misalignment, merged where they overlap.
+
+    A stretch where every character is a common one is passed over: a misaligned run is made
+    of characters picked by byte pairs at random, and holds a rare one or a symbol.
+    """
+    windows: list[tuple[int, int]] = []
+    hints = sorted([(m, True) for m in _SHIFT_START.finditer(line)] + [(m, False) for m in _SHIFT_END.finditer(line)], key=lambda h: h[0].start())
+    for m, at_start in hints:
+        if at_start:
+            a, b = m.start(), min(len(line), m.end() + _WINDOW)
+            stretch = line[m.end() - 1 : b]
+            if stretch[:1] not in "!,:;()" and all(_plain(ch) for ch in stretch[:6]):
+                continue
+        else:
+            a, b = max(0, m.start() - _WINDOW), m.end()
+            if all(_plain(ch) for ch in line[max(a, m.start() - 6) : m.start()]):
+                continue
+        if windows and a <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(b, windows[-1][1]))
+        else:
+            windows.append((a, b))
+    return windows
+
+
+@lru_cache(maxsize=65536)
+def _plain(ch: str) -> bool:
+    """A character no misreading is needed to explain: ASCII, a Chinese mark, a common character."""
+    return ch < "\x80" or cost(ch) <= _MARK or (_is_han(ch) and zipf(ch) >= 4.0)
+
+
+_NEWLINE = re.compile("\n")
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0, *(m.end() for m in _NEWLINE.finditer(text))] if "\n" in text else [0]
+
+
+def _flagged_lines(text: str, starts: list[int]) -> list[int]:
+    """The numbers of the lines any pre-check matches, found at C speed over the whole text."""
+    from bisect import bisect_right
+
+    found: set[int] = set()
+    for pattern in (_LATIN_HINT, _suspect(), _SHIFT_START, _SHIFT_END, _LOSS_MARKS):
+        for m in pattern.finditer(text):
+            found.add(bisect_right(starts, m.start()))
+    return sorted(found)
+
+
+def _pre_checked(text: str) -> bool:
+    return any(p.search(text) for p in (_LATIN_HINT, _suspect(), _SHIFT_START, _SHIFT_END, _LOSS_MARKS))
+
+
+def _line_repairs(line: str) -> list[Repair]:
+    candidates: list[Repair] = []
+    if _LATIN_HINT.search(line):
+        candidates += _latin_repairs(line)
+    if _suspect().search(line):
+        if _dense().search(line):
+            candidates += _utf8_repairs(line)
+        candidates += _swap_repairs(line)
+    for a, b in _shift_windows(line):
+        candidates += [r._replace(start=r.start + a, end=r.end + a) for r in _misaligned_repairs(line[a:b])]
+    chosen: list[Repair] = []
+    for r in sorted(candidates, key=lambda r: -r.gain):
+        if all(r.end <= c.start or c.end <= r.start for c in chosen):
+            chosen.append(r)
+    return sorted(chosen)
+
+
+_KIND_NAMES = {
+    "latin": "UTF-8 read as Latin-1/cp1252",
+    "gbk-read-as-latin1": "GBK read as Latin-1/cp1252",
+    "utf8-read-as-gbk": "UTF-8 read as GBK",
+    "gbk-read-as-big5": "GBK read as Big5",
+    "big5-read-as-gbk": "Big5 read as GBK",
+    "gbk-misaligned": "GBK byte misalignment",
+}
 
 
 def mojibake(doc: Document, options: object = None) -> Document:
-    """Pass the document through unchanged (the step is not built yet)."""
+    """Repair mis-decoded text; report what cannot be repaired.
+
+    >>> mojibake(Document(body="鍥犱负鎴戜滑發(fā)展")).body
+    '因为我们發展'
+    """
+    doc = doc.with_spans()
+    masked = doc.masked()
+    edits: list[Edit] = []
+    warnings: list[tuple[str, int, str, str]] = []
+    starts = _line_starts(masked) if _pre_checked(masked) else []
+    for number in _flagged_lines(masked, starts) if starts else ():
+        offset = starts[number - 1]
+        end = masked.find("\n", offset)
+        line = masked[offset : end if end != -1 else len(masked)]
+        for r in _line_repairs(line):
+            edits.append(Edit(offset + r.start, offset + r.end, r.replacement, r.rule))
+            if r.lost:
+                message = f"{_KIND_NAMES[r.rule]}: {r.lost} character(s) lost here; the rest was repaired"
+                warnings.append((r.rule, number, message, doc.body[offset + r.start : offset + r.end]))
+        for m in _LOSS_MARKS.finditer(line):
+            at = offset + m.start()
+            # A mark right after a repair stands for the character that repair reported lost.
+            if not any(e.start <= at <= e.end for e in edits):
+                warnings.append(("lost", number, "unrecoverable: bytes were lost before this text was saved", m.group()))
+    if edits:
+        # Repaired text may read differently to the span finder: `槟銢](méi)` looked like a link
+        # target until `槟銢]` became `你沒`.
+        doc = doc.edit(STEP, edits, keep_spans=False).replace(spans=None).with_spans()
+    if _PINYIN_HINT.search(doc.body):
+        doc = doc.edit(STEP, _annotation_edits(doc.masked()))
+    for rule, number, message, text in warnings:
+        doc = doc.warn(STEP, rule, number, message, text)
     return doc

@@ -1,0 +1,297 @@
+"""The `mojibake` step: the case tables, the sample, each kind of damage, and its properties."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import regex
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from cleaner import Document
+from cleaner.steps.encoding import encoding
+from cleaner.steps.mojibake import mojibake, tables
+
+from .conftest import FIXTURES
+from .helpers import assert_idempotent, assert_replays, run_step
+from .strategies import (
+    COMMON_HAN,
+    any_text,
+    article,
+    chinese_sentence,
+    damage_big5_as_gbk,
+    damage_gbk_as_big5,
+    damage_gbk_as_latin,
+    damage_latin,
+    damage_misaligned,
+    damage_pinyin,
+    damage_utf8_as_gbk,
+)
+from .cases import Case, _ids, read_cases, sample_text
+
+CASES = FIXTURES / "cases" / "mojibake"
+SAMPLES = FIXTURES / "samples"
+FIXES = read_cases(CASES / "fix.txt")
+NOOPS = read_cases(CASES / "noop.txt")
+HAN = regex.compile(r"\p{Han}")
+PINYIN_READING = regex.compile(r"\p{Han}[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]{1,7}[)）]")
+
+
+def run(text: str) -> Document:
+    return mojibake(encoding(Document(body=text)).replace(changes=()))
+
+
+# --- the case tables ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", FIXES, ids=_ids(FIXES))
+def test_fix(case: Case) -> None:
+    before, after = run_step(mojibake, case.input)
+    assert after.body == case.expected
+    assert_replays(before, after)
+    assert run(case.expected or "").body == case.expected, "the expected output is not a fixed point"
+
+
+@pytest.mark.parametrize("case", NOOPS, ids=_ids(NOOPS))
+def test_noop(case: Case) -> None:
+    doc = run(case.input)
+    assert doc.body == case.input
+    assert doc.changes == ()
+
+
+def test_sample_fragments_are_verbatim() -> None:
+    for case in FIXES + NOOPS:
+        if case.sample is not None:
+            assert case.input in sample_text(case.sample), case.title
+
+
+# --- the samples ----------------------------------------------------------------------------------
+
+
+def _sample(name: str) -> Document:
+    doc = Document.parse((SAMPLES / name).read_text(encoding="utf-8"))
+    return encoding(doc).replace(changes=())
+
+
+def test_clean_post_comes_out_unchanged() -> None:
+    doc = _sample("clean-post-with-frontmatter.md")
+    out = mojibake(doc)
+    assert out.body == doc.body
+    assert out.changes == ()
+    assert out.warnings == ()
+
+
+@pytest.mark.parametrize("name", ["app-promo-lines.txt", "interview-footer-promos.txt"])
+def test_samples_without_mojibake_are_unchanged(name: str) -> None:
+    doc = _sample(name)
+    assert mojibake(doc).changes == ()
+
+
+def test_traditional_sample_keeps_no_reading_and_reports_what_is_lost() -> None:
+    doc = _sample("traditional-pinyin-mojibake.txt")
+    out = mojibake(doc)
+    # No reading is left after a character that it reads.
+    for m in PINYIN_READING.finditer(out.body):
+        assert m.group()[2:-1] not in tables().readings.get(m.group()[0], ()), m.group()
+    # The misaligned runs read as Chinese again.
+    for repaired in ("我們最終希望", "浩瀚無垠", "他們處理的是現實", "大型科技", "現在已經"):
+        assert repaired in out.body
+    for damaged in ("槲覀冏罱K", "诤棋珶o", "樗麄兲幚淼氖乾F"):
+        assert damaged not in out.body
+    # What was lost is listed, with the line it was on and the damaged text.
+    lost = [w for w in out.warnings if w.rule == "gbk-misaligned"]
+    assert lost
+    lines = doc.body.split("\n")
+    for w in lost:
+        assert w.text in lines[w.line - 1]
+    assert_replays(doc, out)
+
+
+# --- each kind, on text damaged the way it happens --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("clean", "damage"),
+    [
+        ("因为我们最终希望大模型能够对语言有所理解", damage_utf8_as_gbk),
+        ("下载数据文件以后再打开", damage_gbk_as_latin),
+        ("下载数据文件以后再打开", damage_gbk_as_big5),
+        ("這是中文電腦", damage_big5_as_gbk),
+        ("请在这里下载中文数据文件", damage_latin),
+    ],
+)
+def test_each_code_page_confusion_is_reversed(clean: str, damage: object) -> None:
+    broken = damage(clean)  # type: ignore[operator]
+    assert broken != clean
+    out = mojibake(Document(body=broken))
+    assert out.body == clean
+    assert out.warnings == ()
+
+
+def test_latin_mojibake_keeps_chinese_typography() -> None:
+    """ftfy's defaults would straighten the curly quotes and fold the full-width forms."""
+    clean = "他说：“你好”，‘再见’……——《书》（注）ＡＩ"
+    out = mojibake(Document(body=damage_latin(clean)))
+    assert out.body == clean
+
+
+def test_loss_marks_are_reported_not_removed() -> None:
+    out = run("乱码锟斤拷出现在这里")
+    assert out.body == "乱码锟斤拷出现在这里"
+    assert [(w.line, w.text) for w in out.warnings] == [(1, "锟斤拷")]
+
+
+def test_lost_character_is_marked_and_reported() -> None:
+    out = run("第一行\n浣犲ソ鍚\ufffd")
+    assert out.body == "第一行\n你好\ufffd"
+    (warning, *_) = out.warnings
+    assert warning.line == 2
+    assert warning.rule == "utf8-read-as-gbk"
+    assert warning.text == "浣犲ソ鍚"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("發(fā)展", "發展"),
+        ("場(chǎng)", "場"),
+        ("说（shuō）话", "说话"),
+        ("发(fa)展", "发展"),  # a reading without tone marks is a reading too
+        ("模型(AI)", "模型(AI)"),
+        ("研究院(FAIR)", "研究院(FAIR)"),
+        ("辛頓(GeoffreyHinton)", "辛頓(GeoffreyHinton)"),
+        ("在(2024)", "在(2024)"),
+        ("發(shuō)展", "發(shuō)展"),  # not a reading of 發
+        ("`發(fā)展`", "`發(fā)展`"),  # code is protected
+    ],
+)
+def test_readings_are_removed_only_after_their_character(text: str, expected: str) -> None:
+    assert run(text).body == expected
+
+
+# --- properties -------------------------------------------------------------------------------------
+
+
+@given(chinese_sentence())
+def test_generated_chinese_is_unchanged(text: str) -> None:
+    doc = encoding(Document(body=text)).replace(changes=())
+    out = mojibake(doc)
+    assert out.body == doc.body
+
+
+@given(article())
+def test_idempotent_and_replayable(text: str) -> None:
+    before, after = run_step(mojibake, text)
+    assert_replays(before, after)
+    assert_idempotent(mojibake, after)
+
+
+@given(any_text)
+def test_never_crashes_and_replays(text: str) -> None:
+    before, after = run_step(mojibake, text)
+    assert_replays(before, after)
+
+
+@given(st.lists(st.sampled_from(["`a(fā)`", "https://a.com/發(fā)", "鍥犱负", "Êý¾Ý", "文字"]), min_size=1, max_size=6))
+def test_protected_spans_are_untouched(parts: list[str]) -> None:
+    text = " ".join(parts)
+    before, after = run_step(mojibake, text)
+    for protected in ("`a(fā)`", "https://a.com/發(fā)"):
+        assert after.body.count(protected) == before.body.count(protected)
+
+
+def _gbk_text(text: str) -> bool:
+    try:
+        text.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _han_sentence() -> st.SearchStrategy[str]:
+    """A run of common characters with Chinese punctuation: what a damaged stretch was."""
+    piece = st.text(st.sampled_from(COMMON_HAN), min_size=4, max_size=14)
+    return st.lists(piece, min_size=1, max_size=3).map("，".join).map(lambda s: s + "。")
+
+
+@given(_han_sentence(), st.sampled_from(["latin", "utf8", "gbk-latin", "gbk-big5", "big5-gbk"]))
+def test_lossless_damage_never_gives_other_text(clean: str, kind: str) -> None:
+    """Where every byte survives, a repair gives back the original or leaves the text as it is.
+
+    (How often it gives the original is measured in benchmarks/mojibake_accuracy.py.)
+    """
+    import opencc
+
+    if kind == "big5-gbk":
+        clean = opencc.OpenCC("s2t").convert(clean)
+    damage = {
+        "latin": damage_latin,
+        "utf8": damage_utf8_as_gbk,
+        "gbk-latin": damage_gbk_as_latin,
+        "gbk-big5": damage_gbk_as_big5,
+        "big5-gbk": damage_big5_as_gbk,
+    }[kind]
+    broken = damage(clean)
+    assume(broken is not None and broken != clean and "\ufffd" not in broken)
+    out = mojibake(Document(body=broken))
+    for change in out.changes:
+        assert change.after in clean, (broken, out.body)
+
+
+@given(_han_sentence(), st.integers(1, 4), st.randoms(use_true_random=False))
+def test_pinyin_damage_is_undone_exactly(clean: str, every: int, rnd: random.Random) -> None:
+    readings = tables().readings
+
+    def reading(ch: str) -> str | None:
+        options = sorted(readings.get(ch, ()))
+        return rnd.choice(options) if options else None
+
+    broken = damage_pinyin(clean, every, reading)
+    assert mojibake(Document(body=broken)).body == clean
+
+
+@given(_han_sentence(), st.data())
+def test_misalignment_repair_invents_no_character(clean: str, data: st.DataObject) -> None:
+    """With every byte pair still there (a GB18030 decoder keeps even the unassigned ones),
+    every Han character a repair writes is one of the original text."""
+    assume(_gbk_text(clean))
+    at = data.draw(st.integers(0, len(clean) - 1))
+    broken = damage_misaligned(clean, at)
+    out = mojibake(Document(body=broken))
+    for change in out.changes:
+        for ch in change.after:
+            assert not HAN.match(ch) or ch in clean, (clean, broken, out.body)
+
+
+def _clean_post_sentences() -> list[str]:
+    body = (SAMPLES / "clean-post-with-frontmatter.md").read_text(encoding="utf-8").split("---", 2)[2]
+    sentences = []
+    for part in regex.split(r"(?<=[。！？])|\n", body):
+        part = part.strip()
+        if len(part) >= 12 and len(HAN.findall(part)) * 3 >= len(part) * 2 and _gbk_text(part):
+            sentences.append(part)
+    return sentences
+
+
+@pytest.mark.parametrize("vanish", [False, True])
+def test_misalignment_restores_most_damaged_characters(vanish: bool) -> None:
+    """Over the sentences of the clean sample post, most characters a lost byte shifted come back
+    (with `vanish`, the decoder also dropped the pairs it could not read, as in the sample)."""
+    import difflib
+
+    rng = random.Random(7)
+    damaged = restored = 0
+    for clean in _clean_post_sentences():
+        broken = damage_misaligned(clean, rng.randrange(len(clean) // 2), vanish=vanish)
+        out = mojibake(Document(body=broken)).body
+
+        def matched(other: str) -> int:
+            blocks = difflib.SequenceMatcher(None, clean, other, autojunk=False).get_matching_blocks()
+            return sum(b.size for b in blocks)
+
+        before = matched(broken)
+        damaged += len(clean) - before
+        restored += max(0, matched(out) - before)
+    assert damaged > 0
+    assert restored / damaged >= (0.5 if vanish else 0.6)
