@@ -202,25 +202,14 @@ def test_summary_counts_removals_by_category_and_repairs_by_kind() -> None:
     ]
 
 
-def test_category_comes_from_the_boilerplate_step_when_it_names_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cleaner.steps import boilerplate
-
-    def category_of(rule: str) -> str:
-        return {"app-promo": "promo"}[rule]
-
-    monkeypatch.setattr(boilerplate, "category_of", category_of, raising=False)
-
-    def remove(doc: Document) -> Document:
-        lines = [m for m in re.finditer(r"^.*\n", doc.body, re.M) if m.group().startswith(("打开", "免责"))]
-        return doc.edit(
-            "boilerplate",
-            [Edit(m.start(), m.end(), "", "app-promo" if "打开" in m.group() else "user-rule") for m in lines],
-        )
-
-    result = cleaner.process(f"{PROMPT}\n正文\n免责声明：略\n", path="a.txt", pipeline=Pipeline([("boilerplate", remove)]))
+def test_category_comes_from_the_boilerplate_step() -> None:
+    raw = f"{PROMPT}\n正文。\n免责声明：本文内容仅供参考。\n"
+    result = cleaner.process(raw, path="a.txt", pipeline=Pipeline.default(only=["encoding", "boilerplate"]))
     listed = removal_rows(doc_section(parse(audit.build([result])), "a.txt"))
-    # A rule the step does not know (a user's own rule file) falls back to the step's name.
-    assert [r[1:3] for r in listed] == [["promo", "boilerplate/app-promo"], ["boilerplate", "boilerplate/user-rule"]]
+    assert [r[1:3] for r in listed] == [
+        ["app-promo", "boilerplate/open-app-promo"],
+        ["disclaimer", "boilerplate/disclaimer"],
+    ]
 
 
 def test_a_worker_collects_and_the_main_process_renders_the_same_page() -> None:

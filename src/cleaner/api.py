@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from .document import Change, Document, Warning
-from .pipeline import Pipeline
+from .pipeline import Options, Pipeline
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,6 +17,7 @@ class Result:
     document: Document
     original_body: str
     original_text: str
+    options: Options | None = None
 
     @property
     def changes(self) -> tuple[Change, ...]:
@@ -63,7 +64,13 @@ def process(
     original_text = _original_text(raw, doc)
     result = pipeline(doc)
     markdown = render(result, frontmatter=pipeline.options.frontmatter)
-    return Result(markdown=markdown, document=result, original_body=doc.body, original_text=original_text)
+    return Result(
+        markdown=markdown,
+        document=result,
+        original_body=doc.body,
+        original_text=original_text,
+        options=pipeline.options,
+    )
 
 
 def _original_text(raw: str | bytes, doc: Document) -> str:

@@ -61,7 +61,7 @@ def input_report(result: Result) -> dict[str, Any]:
         "changed": result.changed,
         "changes": changes,
         "warnings": warnings,
-        "summary": summary(doc.changes, doc.warnings, original),
+        "summary": summary(doc.changes, doc.warnings, original, result.options),
     }
 
 
@@ -71,16 +71,22 @@ def _warning_json(warning: Warning, body_line: int) -> dict[str, Any]:
     return entry
 
 
-def summary(changes: Iterable[Change], warnings: Iterable[Warning], original: str) -> dict[str, Any]:
+def summary(
+    changes: Iterable[Change], warnings: Iterable[Warning], original: str, options: Any = None
+) -> dict[str, Any]:
+    from .steps.boilerplate import category_of
+
     changes = list(changes)
     by_step = Counter(c.step for c in changes)
     by_rule = Counter(f"{c.step}/{c.rule}" for c in changes)
+    by_category = Counter(category_of(c.rule, options) for c in changes if c.step == "boilerplate")
     removed = sum(len(c.before) for c in changes if c.step == "boilerplate" and not c.after)
     return {
         "changes": len(changes),
         "warnings": sum(1 for _ in warnings),
         "by_step": dict(sorted(by_step.items())),
         "by_rule": dict(sorted(by_rule.items())),
+        "removed_by_category": dict(sorted(by_category.items())),
         "removed_chars": removed,
         "removed_share": round(removed / len(original), 4) if original else 0.0,
     }

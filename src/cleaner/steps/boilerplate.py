@@ -1,17 +1,1251 @@
-"""The `boilerplate` step: not built yet (issue 12).
+"""The `boilerplate` step: remove the lines that are not the article, and record each one.
 
-Until it is, the step passes every document through unchanged, and `cleaner --help` and
-docs/steps.md say so. It is registered so that `--only`, `--skip` and the report already know
-its name.
+A line goes when a rule says it is boilerplate: an app promo, an image credit, a share prompt, a
+disclaimer, a byline at the head, a row of ad links, a list of recommended titles at the end.
+The rules are data (`data/boilerplate/*.toml` plus the user's `--rules` files, documented in
+docs/rules.md); this module reads them, judges each line, and removes whole lines with edits, so
+every removal is a change record holding the line (`before` = the line and its newline).
+
+    打开网易新闻 查看精彩图片          ->  (removed, rule open-app-promo)
+    他说，这是一个好问题。            ->  他说，这是一个好问题。
+
+How a line is judged:
+
+- The rules match the whole line after normalisation: full-width forms folded (`：` becomes
+  `:`), pinyin left in brackets after a character dropped (`發(fā)展`), Traditional script
+  converted to Simplified with OpenCC (so `點擊查看大圖` meets the rule written as
+  `点击查看大图`), spaces collapsed, and arrows at either end trimmed. Patterns are normalised
+  the same way. The text itself is never rewritten by this step.
+- A rule has a scope: `anywhere`, `head` / `tail` (the first or last N lines that stay), `edges`
+  (either), or `trailing` (only after the article's last kept line).
+- Precision guard: a line with a sentence-ending mark and more than 40 Han characters is a
+  paragraph, and no rule removes it unless the rule is marked `long` and the line opens with the
+  rule's own `starts_with` words (the fixed opening of a platform statement or a disclaimer).
+- Protected text is never removed: lines in code blocks, HTML blocks, `cleaner: off` regions,
+  Markdown tables, and lines holding inline code, inline HTML or a protected term are not judged.
+  A line holding a URL or a number may go as part of a promo line; the span goes with it.
+- Structural tests: a whitespace-only line is emptied (its line break stays); a short line
+  repeated three or more times is removed everywhere; an exact duplicate paragraph is removed
+  after its first copy; bare titles after the last sentence go (`recommended-titles`); a
+  near-duplicate paragraph is reported as a warning and left in place.
+- A document that loses more than `MAX_REMOVED_SHARE` (30 %) of its characters gets a warning
+  naming it, so a rule that guts documents shows up in a corpus run.
 """
 
 from __future__ import annotations
 
-from ..document import Document
+import dataclasses
+import functools
+import re
+import sys
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Callable, TypeGuard
 
-BUILT = False
+import regex
+
+from ..document import Document, Edit
+from ..document import Warning as Report  # the record type; not the builtin Warning
+from ..errors import RuleFileError, UsageError
+from ..protect import MARKUP, Span
+
+if sys.version_info >= (3, 11):
+    import tomllib
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import sre_parse
+
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from ..pipeline import DataFile, Options
+
+STEP = "boilerplate"
+
+# A document losing more than this share of its characters is reported (docs/rules.md).
+MAX_REMOVED_SHARE = 0.30
+# The precision guard: a line with a sentence-ending mark and more Han characters than this is
+# a paragraph of the article; only `long` rules anchored by `starts_with` may remove it.
+GUARD_HAN = 40
+SCOPES = ("anywhere", "head", "tail", "edges", "trailing")
+# Built-in rule files, in priority order: when two rules match a line, the earlier one names the
+# removal (a caption credit before a source line, category rules before structural tests).
+BUILTIN_FILES = (
+    "caption.toml",
+    "metadata.toml",
+    "app-promo.toml",
+    "share.toml",
+    "wechat.toml",
+    "platform.toml",
+    "disclaimer.toml",
+    "recommendation.toml",
+    "ad-row.toml",
+    "navigation.toml",
+    "structure.toml",
+)
+BUILTIN_PREFIX = "built-in:"
+
+# Structural tests and their parameters (with defaults); the tests themselves are below.
+TESTS: dict[str, dict[str, int | float]] = {
+    "blank-line": {},
+    "repeated-line": {"min_count": 3, "min_chars": 6, "max_chars": 40},
+    "duplicate-paragraph": {"min_chars": 20},
+    "near-duplicate-paragraph": {"min_chars": 40, "similarity": 0.85},
+    "recommended-titles": {"min_lines": 3, "min_han": 6, "max_chars": 40},
+}
+
+_COMMON_KEYS = {"id", "category", "reason", "remove", "keep"}
+_PATTERN_KEYS = _COMMON_KEYS | {
+    "pattern", "scope", "lines", "max_chars", "starts_with", "contains", "long", "ignore_case",
+}
+_DEFAULT_MAX_CHARS = 80
+_MIN_ANCHOR = 4
+_SLUG = regex.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+# Span kinds that keep their whole line from being judged: code, HTML, cleaner:off regions,
+# link reference definitions, the user's protected terms.
+_UNTOUCHABLE = {"code", "html", "off", "inline-code", "inline-html", "inline-refdef", "term"}
+
+# Han characters for the guard and the title test: the CJK ideograph blocks. Patterns used on
+# every line are compiled with `re`, which runs simple classes faster than `regex`.
+_HAN_CLASS = (
+    "\u2e80-\u2e99\u2e9b-\u2ef3\u2f00-\u2fd5\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufa6d\ufa70-\ufad9\U00016fe2\U00016fe3\U00016ff0\U00016ff1\U00020000-\U0003134f"
+)
+_HAN_RUN = re.compile(f"[{_HAN_CLASS}]+")
+_SENTENCE_END = re.compile(r"[。！？!?．…]")
+_KEY_SENTENCE_END = re.compile(r"[。!?．]|\.\.\.")
+_ENDS_SENTENCE = re.compile(r"[。！？!?．…][”’」』)）\]】\"'*]*\s*$")
+_PUNCT = regex.compile(r"\p{P}")
+# For near-duplicate checks: a leading speaker label ("Mark Zuckerberg: "), punctuation, spaces.
+_SPEAKER = re.compile(r"[^:：。，,]{1,24}[:：]")
+_NOT_WORDS = regex.compile(r"[\p{P}\p{S}\s]+")
+_SPACE_RUN = re.compile(r"[^\S\n]+")
+# Pinyin inserted after a character by a bad converter (`發(fā)展`); at least one tone mark, so a
+# label such as `方案(a)` is left alone.
+_TONE = "àáâãäèéêìíîòóôùúûüāēěīńňōūǎǐǒǔǖǘǚǜǹḿ"
+_PINYIN = re.compile(rf"\((?<=[{_HAN_CLASS}]\()(?=[a-z]*[{_TONE}])[a-z{_TONE}]{{1,7}}\)")
+_EDGE_DECORATION = " ▼▲▽△↓↑⬇⬆⇩⇧👇👆☞☟☜➤➢►▶◀◄\ufe0f"
+_TABLE_EDGES = ("|-", "-|", "| -", "- |", "|:", ":|", "|\t-", "-\t|")  # one must be in a delimiter row
+_TABLE_DELIMITER = re.compile(
+    r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$|^[ \t]*\|[ \t]*:?-+:?[ \t]*\|[ \t]*$",
+    re.M,
+)
+# Patterns using these cannot share a combined alternation (group numbers and names would clash).
+_SELF_REFERENCE = re.compile(r"\\[1-9]|\\g<|\(\?P?<(?![=!])|\(\?P[=>]|\(\?&|\(\?R\)|\(\?[0-9+-]")
 
 
-def boilerplate(doc: Document, options: object = None) -> Document:
-    """Pass the document through unchanged (the step is not built yet)."""
-    return doc
+# --- rules --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """One boilerplate rule, as read from a rule file (see docs/rules.md for every field)."""
+
+    id: str
+    category: str
+    reason: str
+    source: str
+    order: int = 0
+    scope: str = "anywhere"
+    lines: int = 0
+    pattern: str | None = None
+    test: str | None = None
+    params: tuple[tuple[str, Any], ...] = ()
+    max_chars: int = _DEFAULT_MAX_CHARS
+    starts_with: tuple[str, ...] = ()
+    contains: tuple[str, ...] = ()
+    long: bool = False
+    ignore_case: bool = True
+    remove: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+    warn: tuple[str, ...] = ()
+
+    @property
+    def builtin(self) -> bool:
+        return self.source.startswith(BUILTIN_PREFIX)
+
+    @property
+    def scope_label(self) -> str:
+        if self.test is not None:
+            return "trailing" if self.test == "recommended-titles" else "document"
+        return f"{self.scope} {self.lines}" if self.scope in ("head", "tail", "edges") else self.scope
+
+    def param(self, name: str) -> Any:
+        return next(value for key, value in self.params if key == name)
+
+    def compiled(self) -> Pattern:
+        """The rule's own pattern, compiled as it is matched (whole key, flags applied)."""
+        return _compile(_wrapped(self))
+
+
+def _wrapped(rule: Rule) -> str:
+    assert rule.pattern is not None
+    return f"(?i:{rule.pattern})" if rule.ignore_case else f"(?:{rule.pattern})"
+
+
+# Rule patterns are written for the `regex` module (it knows \p{Han}). The standard `re` module
+# runs plain patterns several times faster, so a pattern is compiled with `re` when, with
+# \p{Han} spelled out as its ranges, it uses nothing `re` reads differently (other Unicode
+# properties, nested sets and POSIX classes, variable lookbehind, atomic groups, fuzzy matching);
+# every other pattern with `regex`.
+_REGEX_ONLY = re.compile(r"\\[pPXGKmMLN]|\[\[|\(\?[|Vrfweb]|\{(?!\d*(?:,\d*)?\})|\(\?(?:<[=!]|P?>|&|R\))")
+Pattern = Any  # a compiled pattern from `re` or from `regex`; both have fullmatch()
+
+
+def _for_re(pattern: str) -> str | None:
+    """The pattern with \\p{Han} spelled as ranges, or None if only `regex` reads it right.
+
+    >>> _for_re(r"[^\\p{Han}]\\p{Han}+") == f"[^{_HAN_CLASS}][{_HAN_CLASS}]+"
+    True
+    """
+    out = []
+    i = 0
+    in_class = False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            if pattern.startswith("\\p{Han}", i):
+                out.append(_HAN_CLASS if in_class else f"[{_HAN_CLASS}]")
+                i += 7
+            else:
+                out.append(pattern[i : i + 2])
+                i += 2
+            continue
+        out.append(char)
+        i += 1
+        if char == "[" and not in_class:
+            in_class = True
+            for literal in ("^", "]"):  # a leading ^ negates, a leading ] is a literal
+                if pattern.startswith(literal, i):
+                    out.append(literal)
+                    i += 1
+        elif char == "]" and in_class:
+            in_class = False
+    result = "".join(out)
+    return None if _REGEX_ONLY.search(result) else result
+
+
+@lru_cache(maxsize=4096)
+def _compile(pattern: str) -> Pattern:
+    plain = _for_re(pattern)
+    if plain is not None:
+        try:
+            return re.compile(plain)
+        except re.error:
+            pass
+    return regex.compile(pattern)
+
+
+def _fail(path: str, where: str, problem: str) -> RuleFileError:
+    return RuleFileError(f"{where}: {problem}", path=path)
+
+
+@lru_cache(maxsize=64)
+def parse_rule_file(text: str, path: str) -> tuple[Rule, ...]:
+    """Read and validate one rule file. Raises RuleFileError naming the rule and the problem.
+
+    TOML, or YAML when the path ends in `.yaml` / `.yml` (a `rule:` list, or the list itself).
+
+    >>> parse_rule_file('[[rule]]\\nid = "x"\\ncategory = "ad"\\nreason = "r"\\npattern = "广告"', "x.toml")[0].id
+    'x'
+    """
+    data = _load_yaml(text, path) if path.lower().endswith((".yaml", ".yml")) else _load_toml(text, path)
+    unknown = sorted(set(data) - {"rule"})
+    if unknown:
+        raise RuleFileError(f"unknown top-level key {unknown[0]!r} (a rule file holds [[rule]] tables)", path=path)
+    entries = data.get("rule", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise RuleFileError("'rule' must be an array of tables ([[rule]])", path=path)
+    rules = [_parse_rule(entry, index, path) for index, entry in enumerate(entries, 1)]
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise _fail(path, f"rule '{rule.id}'", "id used twice in this file")
+        seen.add(rule.id)
+    return tuple(rules)
+
+
+def _load_toml(text: str, path: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise RuleFileError(f"not valid TOML: {error}", path=path) from None
+
+
+def _load_yaml(text: str, path: str) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise RuleFileError(f"not valid YAML: {' '.join(str(error).split())}", path=path) from None
+    if data is None:
+        return {}
+    if isinstance(data, list):
+        return {"rule": data}
+    if not isinstance(data, dict):
+        raise RuleFileError("a YAML rule file holds a 'rule:' list of rules", path=path)
+    return data
+
+
+def _parse_rule(entry: dict[str, Any], index: int, path: str) -> Rule:
+    rule_id = entry.get("id")
+    if not isinstance(rule_id, str) or not _SLUG.fullmatch(rule_id):
+        where = f"rule #{index}"
+        if rule_id is None:
+            raise _fail(path, where, "missing 'id'")
+        raise _fail(path, where, f"id {rule_id!r} must be lowercase letters, digits and dashes")
+    where = f"rule '{rule_id}'"
+
+    def text_field(name: str, required: bool = True) -> str | None:
+        value = entry.get(name)
+        if value is None:
+            if required:
+                raise _fail(path, where, f"missing '{name}'")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise _fail(path, where, f"'{name}' must be a non-empty string")
+        return value
+
+    def list_field(name: str) -> tuple[str, ...]:
+        value = entry.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise _fail(path, where, f"'{name}' must be a list of non-empty strings")
+        return tuple(value)
+
+    category = text_field("category")
+    assert category is not None
+    if not _SLUG.fullmatch(category):
+        raise _fail(path, where, f"category {category!r} must be lowercase letters, digits and dashes")
+    reason = text_field("reason")
+    assert reason is not None
+    pattern = text_field("pattern", required=False)
+    test = text_field("test", required=False)
+    if (pattern is None) == (test is None):
+        raise _fail(path, where, "give exactly one of 'pattern' (a regular expression) or 'test' (a structural test)")
+    common: dict[str, Any] = {
+        "id": rule_id,
+        "category": category,
+        "reason": reason.strip(),
+        "source": path,
+        "remove": list_field("remove"),
+        "keep": list_field("keep"),
+    }
+    if test is not None:
+        return _parse_test_rule(entry, test, common, path, where)
+
+    unknown = sorted(set(entry) - _PATTERN_KEYS)
+    if unknown:
+        raise _fail(path, where, f"unknown key {unknown[0]!r}")
+    scope = entry.get("scope", "anywhere")
+    if scope not in SCOPES:
+        raise _fail(path, where, f"scope {scope!r} is not one of {', '.join(SCOPES)}")
+    lines = entry.get("lines")
+    if scope in ("head", "tail", "edges"):
+        if not _is_int(lines) or not 1 <= lines <= 100:
+            raise _fail(path, where, f"scope {scope} needs 'lines', a number of lines from 1 to 100")
+    elif lines is not None:
+        raise _fail(path, where, f"'lines' applies to scopes head, tail and edges, not {scope}")
+    max_chars = entry.get("max_chars", _DEFAULT_MAX_CHARS)
+    if not _is_int(max_chars) or not 1 <= max_chars <= 5000:
+        raise _fail(path, where, "'max_chars' must be a number from 1 to 5000")
+    for flag in ("long", "ignore_case"):
+        if flag in entry and not isinstance(entry[flag], bool):
+            raise _fail(path, where, f"'{flag}' must be true or false")
+    long = entry.get("long", False)
+    starts_with = tuple(_anchor(s) for s in list_field("starts_with"))
+    contains = tuple(_anchor(s) for s in list_field("contains"))
+    if long and not starts_with:
+        raise _fail(path, where, "a long rule needs 'starts_with': the fixed words its lines open with")
+    if long and any(len(s) < _MIN_ANCHOR for s in starts_with):
+        raise _fail(path, where, f"each 'starts_with' of a long rule needs at least {_MIN_ANCHOR} characters")
+    ignore_case = entry.get("ignore_case", True)
+    assert pattern is not None
+    try:
+        regex.compile(pattern)
+        pattern = normalize_pattern(pattern)
+        _compile(f"(?i:{pattern})" if ignore_case else f"(?:{pattern})")
+    except (regex.error, re.error, OverflowError, RecursionError) as error:
+        raise _fail(path, where, f"pattern is not a valid regular expression: {error}") from None
+    return Rule(
+        **common,
+        scope=scope,
+        lines=lines or 0,
+        pattern=pattern,
+        max_chars=max_chars,
+        starts_with=starts_with,
+        contains=contains,
+        long=long,
+        ignore_case=ignore_case,
+    )
+
+
+def _parse_test_rule(entry: dict[str, Any], test: str, common: dict[str, Any], path: str, where: str) -> Rule:
+    if test not in TESTS:
+        raise _fail(path, where, f"test {test!r} is not one of {', '.join(TESTS)}")
+    defaults = TESTS[test]
+    allowed = _COMMON_KEYS | {"test", "warn"} | set(defaults)
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        hint = f" (test {test} takes {', '.join(defaults) or 'no parameters'})"
+        raise _fail(path, where, f"unknown key {unknown[0]!r}{hint}")
+    params = []
+    for name, default in defaults.items():
+        value = entry.get(name, default)
+        if isinstance(default, float):
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 1:
+                raise _fail(path, where, f"'{name}' must be a number above 0 and at most 1")
+            value = float(value)
+        elif not _is_int(value) or not 1 <= value <= 10000:
+            raise _fail(path, where, f"'{name}' must be a whole number from 1 to 10000")
+        params.append((name, value))
+    warn = entry.get("warn", [])
+    if not isinstance(warn, list) or not all(isinstance(v, str) and v.strip() for v in warn):
+        raise _fail(path, where, "'warn' must be a list of non-empty strings")
+    return Rule(**common, test=test, params=tuple(params), warn=tuple(warn))
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _anchor(text: str) -> str:
+    return normalize(text).replace(" ", "")
+
+
+@lru_cache(maxsize=1)
+def builtin_rules() -> tuple[Rule, ...]:
+    """The rules shipped in `data/boilerplate/`, in priority order."""
+    folder = resources.files("cleaner").joinpath("data", "boilerplate")
+    rules: list[Rule] = []
+    for name in BUILTIN_FILES:
+        text = folder.joinpath(name).read_text(encoding="utf-8")
+        rules.extend(parse_rule_file(text, BUILTIN_PREFIX + name))
+    return tuple(rules)
+
+
+@dataclasses.dataclass(frozen=True)
+class RuleSet:
+    """All rules (built-in first, then the user's files, in order) and which are switched off."""
+
+    all_rules: tuple[Rule, ...]
+    disabled: frozenset[str]
+
+    @functools.cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules switched on, in priority order."""
+        return tuple(r for r in self.all_rules if r.id not in self.disabled)
+
+    @functools.cached_property
+    def matcher(self) -> _Matcher:
+        return _build_matcher(self.rules)
+
+
+@lru_cache(maxsize=32)
+def ruleset(user_files: tuple[DataFile, ...] = (), disable: tuple[str, ...] = ()) -> RuleSet:
+    """Built-in and user rules, validated; `disable` names rule ids or categories to switch off."""
+    rules: list[Rule] = list(builtin_rules())
+    where = {r.id: r.source for r in rules}
+    for data_file in user_files:
+        parsed = parse_rule_file(data_file.text, data_file.path)
+        for rule in parsed:
+            if rule.id in where:
+                other = where[rule.id]
+                other = "a built-in rule" if other.startswith(BUILTIN_PREFIX) else other
+                raise _fail(data_file.path, f"rule '{rule.id}'", f"id already used by {other}; choose another id")
+            where[rule.id] = data_file.path
+            problems = example_failures(rule)
+            if problems:
+                raise _fail(data_file.path, f"rule '{rule.id}'", problems[0])
+        rules.extend(parsed)
+    rules = [dataclasses.replace(r, order=i) for i, r in enumerate(rules)]
+    ids = {r.id for r in rules}
+    categories = {r.category for r in rules}
+    off: set[str] = set()
+    for name in disable:
+        if name in ids:
+            off.add(name)
+        elif name in categories:
+            off.update(r.id for r in rules if r.category == name)
+        else:
+            raise UsageError(f"--disable-rule {name}: no rule or category by that name (see cleaner --explain-rules)")
+    return RuleSet(tuple(rules), frozenset(off))
+
+
+def example_failures(rule: Rule) -> list[str]:
+    """The line examples of a pattern rule that the rule gets wrong, judged line by line.
+
+    Structural rules' examples are whole documents and are run by the test suite instead.
+    """
+    if rule.pattern is None:
+        return []
+    problems = []
+    for line in rule.remove:
+        if not matches_line(rule, line):
+            problems.append(f"remove example {line!r} is not matched by the pattern")
+    for line in rule.keep:
+        if matches_line(rule, line):
+            problems.append(f"keep example {line!r} is matched by the pattern")
+    return problems
+
+
+def matches_line(rule: Rule, line: str) -> bool:
+    """Whether a pattern rule, on its own, would remove this line where its scope applies.
+
+    >>> matches_line(next(r for r in builtin_rules() if r.id == "open-app-promo"), "打开網易新聞 查看精彩圖片")
+    True
+    """
+    key = line_key(line)
+    if not key or len(key) > rule.max_chars:
+        return False
+    nospace = key.replace(" ", "")
+    if rule.starts_with and not nospace.startswith(rule.starts_with):
+        return False
+    if rule.contains and not any(c in nospace for c in rule.contains):
+        return False
+    if not rule.long and guarded(line):
+        return False
+    return rule.compiled().fullmatch(key) is not None
+
+
+def check_options(options: Options) -> None:
+    """Parse and validate the built-in and user rule files once, before any document runs."""
+    ruleset(options.rules, options.disable_rules).matcher  # noqa: B018 - compiles every pattern
+
+
+def explain_rules(options: Options | None = None) -> str:
+    """A table of every rule: id, category, scope, on/off, reason (for `cleaner --explain-rules`)."""
+    rules_ = ruleset(*_option_args(options))
+    rows = [("ID", "CATEGORY", "SCOPE", "ON", "REASON")]
+    for rule in rules_.all_rules:
+        reason = rule.reason if rule.builtin else f"{rule.reason} [{rule.source}]"
+        rows.append((rule.id, rule.category, rule.scope_label, "off" if rule.id in rules_.disabled else "on", reason))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4] for row in rows]
+    categories = len({r.category for r in rules_.all_rules})
+    lines.append(
+        f"{len(rules_.all_rules)} rules in {categories} categories, {len(rules_.disabled)} off."
+        " Rule files: docs/rules.md."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def category_of(rule_id: str, options: Options | None = None) -> str:
+    """The category of a rule id, for the report's per-category summary ('other' if unknown)."""
+    for rule in ruleset(*_option_args(options)).all_rules:
+        if rule.id == rule_id:
+            return rule.category
+    return "other"
+
+
+def _option_args(options: Options | None) -> tuple[tuple[DataFile, ...], tuple[str, ...]]:
+    if options is None:
+        return (), ()
+    return tuple(options.rules), tuple(options.disable_rules)
+
+
+# --- the line key --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> Callable[[str], str]:
+    import opencc
+
+    # The official binding names its configs `t2s.json`, the pure-Python reimplementation `t2s`.
+    for config in ("t2s.json", "t2s"):
+        try:
+            converter = opencc.OpenCC(config)
+            if converter.convert("測試") != "测试":
+                continue
+        except Exception:  # noqa: BLE001 - either package may raise its own error kind
+            continue
+        return converter.convert  # type: ignore[no-any-return,unused-ignore]
+    raise RuntimeError("OpenCC has no t2s configuration")  # pragma: no cover
+
+
+# Full-width ASCII forms to ASCII (`：` `，` `！` `（` `｜` `Ａ` `１`), odd spaces to a space, `…` to
+# `...`: the part of NFKC a rule needs, done with `str.replace` per character present (NFKC and
+# `str.translate` over whole documents cost more than the rest of the step together).
+_FOLD = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
+_FOLD.update({c: " " for c in "\u3000\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"})
+_FOLD["…"] = "..."
+_FOLDABLE = re.compile("[" + "".join(_FOLD) + "]")
+
+
+def normalize(text: str) -> str:
+    """Lines of text as the rules see them (one output line per input line).
+
+    >>> normalize("點擊查看大圖：  發(fā)展")
+    '点击查看大图: 发展'
+    """
+    for char in set(_FOLDABLE.findall(text)):
+        text = text.replace(char, _FOLD[char])
+    if "(" in text:
+        text = _PINYIN.sub("", text)
+    if not text.isascii():
+        text = _t2s()(text)
+    return _SPACE_RUN.sub(" ", text)
+
+
+def normalize_pattern(pattern: str) -> str:
+    """A rule's pattern in the form of the keys it meets: Simplified, full-width forms folded.
+
+    A full-width character that folds to a regex metacharacter folds to it escaped, so a rule
+    may write `（图）` or `：` as naturally as `(图)` or `:`.
+
+    >>> normalize_pattern("點擊（查看）：")
+    '点击\\\\(查看\\\\):'
+    """
+    for char in set(_FOLDABLE.findall(pattern)):
+        folded = _FOLD[char]
+        pattern = pattern.replace(char, folded if folded == " " or folded.isalnum() else re.escape(folded))
+    return _t2s()(pattern) if not pattern.isascii() else pattern
+
+
+def line_key(line: str) -> str:
+    """The key a rule's pattern must match in full: normalised, trimmed, arrows at the ends cut."""
+    return _trim(normalize(line))
+
+
+def _trim(key: str) -> str:
+    trimmed = key.strip(_EDGE_DECORATION)
+    return trimmed if trimmed else key.strip()
+
+
+def guarded(line: str) -> bool:
+    """Whether a line is an article paragraph: a sentence-ending mark and more than 40 Han."""
+    if len(line) <= GUARD_HAN or not _SENTENCE_END.search(line):
+        return False
+    return _han_count(line) > GUARD_HAN
+
+
+# --- matching -------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _ScopeMatcher:
+    """The rules of one scope.
+
+    Most rules are matched through one alternation (branches in priority order, so the first to
+    match names the rule), built for the key's first character from the rules that can start
+    with it: a line starting with `打` meets the dozen rules that can, not all fifty. Rules with
+    `starts_with` or `contains` are tried alone, and only when one pre-check over all their
+    literals says one of them can match.
+    """
+
+    scope: str
+    lines: int
+    members: tuple[Rule, ...]
+    by_first: dict[str, tuple[Rule, ...]]
+    anywhere_first: tuple[Rule, ...]  # rules whose first character cannot be listed
+    max_chars: int
+    anchored: tuple[tuple[Rule, Pattern], ...]
+    anchors: tuple[str, ...]
+    contained: tuple[tuple[Rule, Pattern], ...]
+    any_contained: Pattern | None
+    others: tuple[tuple[Rule, Pattern], ...]
+    # Alternations built so far, by first character (a cache of values derived from the rules).
+    alternations: dict[str, tuple[tuple[Pattern, dict[str, Rule]], ...]] = dataclasses.field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+
+    def best(self, key: str, nospace: str, long_only: bool) -> Rule | None:
+        """The highest-priority rule of this scope that matches the key, if any.
+
+        `long_only`: the line is a paragraph or too long for the others (see `_cut`).
+        """
+        found: list[Rule] = []
+        size = len(key)
+        if not long_only and size <= self.max_chars:
+            first = key[0]
+            alternations = self.alternations.get(first)
+            if alternations is None:
+                alternations = self.alternations[first] = self._alternations(first)
+            for alternation, names in alternations:
+                m = alternation.fullmatch(key)
+                if m is not None:
+                    rule: Rule | None = names[_group_name(m)]
+                    if rule is not None and size > rule.max_chars:  # rare: retry the rules the line fits
+                        rule = next(
+                            (r for r in self.members if size <= r.max_chars and r.compiled().fullmatch(key)), None
+                        )
+                    if rule is not None:
+                        found.append(rule)
+        if self.anchored and nospace.startswith(self.anchors):
+            found += _first(self.anchored, key, nospace, long_only)
+        if self.any_contained is not None and self.any_contained.search(nospace):
+            found += _first(self.contained, key, nospace, long_only)
+        if self.others:
+            found += _first(self.others, key, nospace, long_only)
+        return min(found, key=_order) if found else None
+
+    def _alternations(self, first: str) -> tuple[tuple[Pattern, dict[str, Rule]], ...]:
+        rules = sorted((*self.by_first.get(first, ()), *self.anywhere_first), key=_order)
+        built = []
+        for plain in (True, False):
+            part = {f"_r{r.order}": r for r in rules if (_for_re(r.pattern or "") is not None) == plain}
+            if part:
+                pattern = _compile("|".join(f"(?P<{name}>{_wrapped(r)})" for name, r in part.items()))
+                built.append((pattern, part))
+        return tuple(built)
+
+
+_ANY = None  # a first-character set too wide to list
+
+
+def first_characters(rule: Rule) -> frozenset[str] | None:
+    """The characters a key matched by the rule can start with, or None if they cannot be listed.
+
+    Read from the parsed pattern: literals, small classes and the branches and optional parts
+    before the first required item. Keys are never empty and never start with a space, so a
+    leading `\\s` adds nothing.
+
+    >>> sorted(first_characters(Rule("x", "x", "an example", "<doc>", pattern="(?:打开|下载)\\s?APP")))
+    ['下', '打']
+    """
+    plain = _for_re(rule.pattern or "")
+    if plain is None:
+        return _ANY
+    try:
+        parsed = sre_parse.parse(plain)
+    except Exception:  # noqa: BLE001 - anything the parser refuses is simply not indexed
+        return _ANY
+    chars, _ = _first_of(list(parsed))
+    if chars is _ANY:
+        return _ANY
+    if rule.ignore_case or "(?i" in plain:
+        chars = {v for c in chars for v in (c, c.lower(), c.upper(), c.casefold(), c.swapcase())}
+        chars |= {special for c, special in (("k", "\u212a"), ("s", "\u017f"), ("i", "\u0130\u0131")) if c in chars for special in special}
+    return frozenset(chars)
+
+
+@lru_cache(maxsize=1)
+def _decimal_digits() -> frozenset[str]:
+    # What `\d` matches in a `str` pattern (Unicode decimal digits); the BMP holds all but a few
+    # script-specific ones no key will start with after full-width folding.
+    return frozenset(chr(c) for c in range(0x10000) if chr(c).isdecimal())
+
+
+def _first_of(items: list[Any]) -> tuple[set[str] | None, bool]:
+    """First characters of a sequence of parsed items, and whether it can match nothing."""
+    found: set[str] = set()
+    for op, value in items:
+        chars, empty = _first_of_item(str(op), value)
+        if chars is _ANY:
+            return _ANY, False
+        found |= chars
+        if not empty:
+            return found, False
+    return found, True
+
+
+def _first_of_item(op: str, value: Any) -> tuple[set[str] | None, bool]:
+    if op == "LITERAL":
+        return {chr(value)}, False
+    if op == "IN":
+        chars: set[str] = set()
+        for kind, item in value:
+            kind = str(kind)
+            if kind == "LITERAL":
+                chars.add(chr(item))
+            elif kind == "RANGE" and item[1] - item[0] <= 256:
+                chars.update(map(chr, range(item[0], item[1] + 1)))
+            elif kind == "CATEGORY" and str(item) in ("CATEGORY_SPACE", "CATEGORY_UNI_SPACE"):
+                continue  # a key never starts with a space
+            elif kind == "CATEGORY" and str(item) in ("CATEGORY_DIGIT", "CATEGORY_UNI_DIGIT"):
+                chars |= _decimal_digits()
+            else:
+                return _ANY, False
+        return chars, False
+    if op == "BRANCH":
+        found: set[str] = set()
+        empty = False
+        for branch in value[1]:
+            branch_chars, branch_empty = _first_of(list(branch))
+            if branch_chars is None:
+                return _ANY, False
+            found |= branch_chars
+            empty = empty or branch_empty
+        return found, empty
+    if op == "SUBPATTERN":
+        return _first_of(list(value[-1]))
+    if op == "ATOMIC_GROUP":
+        return _first_of(list(value))
+    if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        low, _, body = value
+        body_chars, empty = _first_of(list(body))
+        return body_chars, empty or low == 0
+    if op in ("AT", "ASSERT", "ASSERT_NOT"):
+        return set(), True  # consumes nothing
+    return _ANY, False
+
+
+def _first(candidates: Iterable[tuple[Rule, Pattern]], key: str, nospace: str, long_only: bool) -> list[Rule]:
+    for rule, pattern in candidates:
+        if len(key) > rule.max_chars or (long_only and not rule.long):
+            continue
+        if rule.starts_with and not nospace.startswith(rule.starts_with):
+            continue
+        if rule.contains and not any(c in nospace for c in rule.contains):
+            continue
+        if pattern.fullmatch(key) is not None:
+            return [rule]
+    return []
+
+
+def _order(rule: Rule) -> int:
+    return rule.order
+
+
+@dataclasses.dataclass(frozen=True)
+class _Matcher:
+    anywhere: tuple[_ScopeMatcher, ...]
+    positional: tuple[_ScopeMatcher, ...]
+    long_anchors: tuple[str, ...]
+    short_limit: int
+    anchor_chars: int
+
+
+def _group_name(m: Any) -> str:
+    if m.lastgroup is not None and m.lastgroup.startswith("_r"):
+        return str(m.lastgroup)
+    return str(next(name for name, value in m.groupdict().items() if name.startswith("_r") and value is not None))
+
+
+def _build_matcher(enabled: tuple[Rule, ...]) -> _Matcher:
+    pattern_rules = [r for r in enabled if r.pattern is not None]
+    scopes: dict[tuple[str, int], list[Rule]] = {}
+    for rule in pattern_rules:
+        scopes.setdefault((rule.scope, rule.lines), []).append(rule)
+    built = []
+    for (scope, lines), members in scopes.items():
+        grouped = [
+            r for r in members if not (r.starts_with or r.contains or _SELF_REFERENCE.search(r.pattern or ""))
+        ]
+        anchored = tuple((r, r.compiled()) for r in members if r.starts_with)
+        contained = tuple((r, r.compiled()) for r in members if r.contains and not r.starts_with)
+        others = tuple((r, r.compiled()) for r in members if r not in grouped and not (r.starts_with or r.contains))
+        literals = sorted({c for r, _ in contained for c in r.contains}, key=len, reverse=True)
+        any_contained = re.compile("|".join(map(re.escape, literals))) if literals else None
+        by_first: dict[str, list[Rule]] = {}
+        anywhere_first = []
+        for rule in grouped:
+            chars = first_characters(rule)
+            if chars is None:
+                anywhere_first.append(rule)
+            else:
+                for char in chars:
+                    by_first.setdefault(char, []).append(rule)
+        max_chars = max((r.max_chars for r in grouped), default=0)
+        built.append(
+            _ScopeMatcher(
+                scope,
+                lines,
+                tuple(grouped),
+                {char: tuple(rules) for char, rules in by_first.items()},
+                tuple(anywhere_first),
+                max_chars,
+                anchored,
+                tuple(sorted({a for r, _ in anchored for a in r.starts_with})),
+                contained,
+                any_contained,
+                others,
+            )
+        )
+    anchors = tuple(sorted({a for r in pattern_rules if r.long for a in r.starts_with}))
+    short = [r.max_chars for r in pattern_rules if not r.long]
+    short += [int(r.param("max_chars")) for r in enabled if r.test in ("repeated-line", "recommended-titles")]
+    return _Matcher(
+        anywhere=tuple(m for m in built if m.scope == "anywhere"),
+        positional=tuple(m for m in built if m.scope != "anywhere"),
+        long_anchors=anchors,
+        short_limit=max(short, default=0),
+        anchor_chars=max((len(a) for a in anchors), default=0),
+    )
+
+
+# --- the step -------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Lines:
+    """The body cut into lines, with what the rules need to know about each."""
+
+    raw: list[str]
+    stripped: list[str]
+    starts: list[int]
+    content_start: list[int]  # offset of the text after a list/heading/quote marker
+    judged: list[bool]  # False: protected, in a table, or holding protected text
+    blank: list[bool]
+    heading: list[bool]
+    marked: list[bool]  # has a list, heading or quote marker
+    keys: list[str | None]
+    truncated: list[bool]  # a paragraph or a long line: only long rules apply, key is its opening
+    plain: list[int]  # judged, not blank, no list/heading/quote marker: what structural tests see
+
+
+def boilerplate(doc: Document, options: Options | None = None) -> Document:
+    """Remove boilerplate lines, each recorded whole; warn about near-duplicates and heavy losses.
+
+    `打开网易新闻 查看精彩图片\\n正文。\\n` -> `正文。\\n` (change: rule open-app-promo, the line).
+    """
+    rules_ = ruleset(*_option_args(options))
+    enabled = rules_.rules
+    if not doc.body or not enabled:
+        return doc
+    doc = doc.with_spans()
+    body = doc.body
+    matcher = rules_.matcher
+    lines = _cut(body, doc.masked(), doc.protected(), matcher)
+    removed, blank_edits = _judge(lines, enabled, matcher)
+    edits = list(blank_edits)
+    for i, rule in removed.items():
+        end = lines.starts[i] + len(lines.raw[i])
+        if end < len(body):
+            end += 1  # the line's newline goes with it
+        edits.append(Edit(lines.starts[i], end, "", rule.id))
+    warnings = _near_duplicates(lines, removed, enabled)
+    lost = sum(e.end - e.start for e in edits)
+    if lost / len(body) > MAX_REMOVED_SHARE:
+        message = (
+            f"{doc.path}: boilerplate removed {lost / len(body):.0%} of the characters"
+            f" (more than {MAX_REMOVED_SHARE:.0%}); check the rules that fired"
+        )
+        warnings.append(Report(STEP, "removed-share", 0, message))
+    return doc.edit(STEP, edits).add_warnings(warnings)
+
+
+def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _Lines:
+    raw = body.split("\n")
+    masked_lines = masked.split("\n") if MARKUP in masked else raw
+    starts = []
+    offset = 0
+    for line in raw:
+        starts.append(offset)
+        offset += len(line) + 1
+    n = len(raw)
+    judged = [True] * n
+    for span in spans:
+        first = bisect_right(starts, span.start) - 1
+        last = bisect_right(starts, max(span.start, span.end - 1)) - 1
+        if span.kind in _UNTOUCHABLE or last > first:
+            for i in range(first, last + 1):
+                judged[i] = False
+    if "|" in body and any(edge in body for edge in _TABLE_EDGES):
+        _mark_tables(masked, starts, judged)
+    stripped = [line.strip() for line in raw]
+    blank = [not text for text in stripped]
+    has_markup = MARKUP in masked
+    if has_markup:
+        skips = [len(m) - len(m.lstrip(MARKUP)) for m in masked_lines]
+        content_start = [start + skip for start, skip in zip(starts, skips)]
+        marked = [skip > 0 for skip in skips]
+        heading = [skip > 0 and line[:skip].lstrip(" \t>").startswith("#") for line, skip in zip(raw, skips)]
+    else:
+        skips = [0] * n
+        content_start = starts
+        marked = heading = [False] * n
+    texts: list[str] = []
+    where: list[int] = []
+    truncated = [False] * n
+    short_limit = matcher.short_limit + 8
+    opening = 2 * matcher.anchor_chars + 8 if matcher.anchor_chars else 0
+    for i in range(n):
+        if not judged[i] or blank[i]:
+            continue
+        line = raw[i]
+        text = line[skips[i] :] if skips[i] else line
+        if len(text) > short_limit or guarded(line):
+            # Only a long rule can match a paragraph or a line this long, and its anchor is in
+            # the first words: normalise those now, the whole line only if they hold one.
+            text = text[:opening]
+            truncated[i] = True
+        if text:
+            texts.append(text)
+            where.append(i)
+    keys: list[str | None] = [None] * n
+    if texts:
+        normalized = normalize("\n".join(texts)).split("\n")
+        if len(normalized) != len(texts):  # a converter that changed the line count
+            normalized = [normalize(t) for t in texts]
+        for i, key in zip(where, normalized):
+            keys[i] = _trim(key)
+    plain = [i for i in range(n) if judged[i] and not blank[i] and not marked[i]]
+    return _Lines(raw, stripped, starts, content_start, judged, blank, heading, marked, keys, truncated, plain)
+
+
+def _mark_tables(masked: str, starts: list[int], judged: list[bool]) -> None:
+    lines = masked.split("\n")
+    for m in _TABLE_DELIMITER.finditer(masked):
+        row = bisect_right(starts, m.start()) - 1
+        if row > 0 and "|" in lines[row - 1]:
+            judged[row - 1] = False
+        judged[row] = False
+        below = row + 1
+        while below < len(lines) and "|" in lines[below] and lines[below].strip():
+            judged[below] = False
+            below += 1
+
+
+def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[dict[int, Rule], list[Edit]]:
+    """Decide which lines go and by which rule; whitespace-only lines become empty edits."""
+    n = len(lines.raw)
+    lookups: dict[int, tuple[str, str, bool]] = {}
+    for i in range(n):
+        key = lines.keys[i]
+        if key is None:
+            continue
+        long_only = lines.truncated[i]
+        if long_only:
+            lines.keys[i] = None  # the opening words only: no use to the structural tests
+            if not key.replace(" ", "").startswith(matcher.long_anchors):
+                continue
+            key = line_key(lines.raw[i][lines.content_start[i] - lines.starts[i] :])
+        lookups[i] = (key, key.replace(" ", ""), long_only)
+
+    removed: dict[int, Rule] = {}
+    blank_edits: list[Edit] = []
+    tests = [r for r in enabled if r.test is not None]
+    for rule in tests:
+        if rule.test == "blank-line":
+            blank_edits += _blank_lines(lines, rule)
+        elif rule.test == "repeated-line":
+            _claim(removed, _repeated_lines(lines, rule), rule)
+        elif rule.test == "duplicate-paragraph":
+            _claim(removed, _duplicate_paragraphs(lines, rule), rule)
+    for i, lookup in lookups.items():
+        for scope in matcher.anywhere:
+            found = scope.best(*lookup)
+            if found is not None:
+                _claim(removed, [i], found)
+
+    # Head, tail and trailing rules are tried only on the lines those passes reach.
+    cache: dict[tuple[int, int], Rule | None] = {}
+
+    def positional(i: int, position: int, at_head: bool) -> Rule | None:
+        lookup = lookups.get(i)
+        if lookup is None:
+            return None
+        best: Rule | None = None
+        for index, scope in enumerate(matcher.positional):
+            if not _applies(scope.scope, scope.lines, position, at_head):
+                continue
+            if (i, index) not in cache:
+                cache[i, index] = scope.best(*lookup)
+            rule = cache[i, index]
+            if rule is not None and (best is None or rule.order < best.order):
+                best = rule
+        return best
+
+    titles = [r for r in tests if r.test == "recommended-titles"]
+    head_depth = max((m.lines for m in matcher.positional if m.scope in ("head", "edges")), default=0)
+    tail_depth = max((m.lines for m in matcher.positional if m.scope in ("tail", "edges")), default=0)
+    if any(m.scope == "trailing" for m in matcher.positional):
+        tail_depth = max(tail_depth, 1)
+    # Positions count only the lines that stay, so a second run sees the same head and tail:
+    # repeat until nothing more goes (each round only adds removals, so this ends).
+    for _ in range(n + 1):
+        before = len(removed)
+        if head_depth:
+            _positional(lines, positional, removed, range(n), head_depth, at_head=True)
+        if tail_depth:
+            _positional(lines, positional, removed, range(n - 1, -1, -1), tail_depth, at_head=False)
+        for rule in titles:
+            _claim(removed, _recommended_titles(lines, removed, rule), rule)
+        if len(removed) == before:
+            break
+    return removed, blank_edits
+
+
+def _claim(removed: dict[int, Rule], indices: Iterable[int], rule: Rule) -> None:
+    for i in indices:
+        current = removed.get(i)
+        if current is None or rule.order < current.order:
+            removed[i] = rule
+
+
+def _positional(
+    lines: _Lines,
+    positional: Callable[[int, int, bool], Rule | None],
+    removed: dict[int, Rule],
+    order: Iterable[int],
+    depth: int,
+    *,
+    at_head: bool,
+) -> None:
+    kept = 0
+    for i in order:
+        if kept >= depth:
+            break
+        if lines.blank[i]:
+            continue
+        rule = positional(i, kept, at_head)
+        if rule is not None:
+            _claim(removed, [i], rule)
+        if i not in removed:
+            kept += 1
+
+
+def _applies(scope: str, lines: int, position: int, at_head: bool) -> bool:
+    if scope == "edges" or scope == ("head" if at_head else "tail"):
+        return position < lines
+    return scope == "trailing" and not at_head and position == 0
+
+
+def _blank_lines(lines: _Lines, rule: Rule) -> list[Edit]:
+    edits = []
+    for i, line in enumerate(lines.raw):
+        if line and lines.blank[i] and lines.judged[i]:
+            size = len(line) - 1 if line.endswith("\r") else len(line)
+            if size:
+                edits.append(Edit(lines.starts[i], lines.starts[i] + size, "", rule.id))
+    return edits
+
+
+def _repeated_lines(lines: _Lines, rule: Rule) -> list[int]:
+    min_count, min_chars, max_chars = (int(rule.param(p)) for p in ("min_count", "min_chars", "max_chars"))
+    found: dict[str, list[int]] = {}
+    keys = lines.keys
+    for i in lines.plain:
+        key = keys[i]
+        if key is None or not min_chars <= len(key) <= max_chars:
+            continue
+        # A speaker label ("记者：") or a repeated sentence ("是的。") is the article's own text.
+        if key.endswith((":", ",")) or _KEY_SENTENCE_END.search(key):
+            continue
+        found.setdefault(key.replace(" ", ""), []).append(i)
+    return [i for group in found.values() if len(group) >= min_count for i in group]
+
+
+def _duplicate_paragraphs(lines: _Lines, rule: Rule) -> list[int]:
+    min_chars = int(rule.param("min_chars"))
+    first: set[str] = set()
+    copies = []
+    stripped = lines.stripped
+    for i in lines.plain:
+        text = stripped[i]
+        if len(text) < min_chars:
+            continue
+        if text in first:
+            copies.append(i)
+        else:
+            first.add(text)
+    return copies
+
+
+def _recommended_titles(lines: _Lines, removed: dict[int, Rule], rule: Rule) -> list[int]:
+    """Bare titles after the article's last sentence, when other boilerplate vouches for them.
+
+    The run of title-like lines at the end goes if a related-reading header (a removed line of
+    this rule's category) opens it, or if it is at least `min_lines` long, follows a line that
+    ends a sentence, and other boilerplate was removed after or among it. A list of key points
+    closing an article has the same shape; without that evidence it stays.
+    """
+    min_lines, min_han, max_chars = (int(rule.param(p)) for p in ("min_lines", "min_han", "max_chars"))
+    run: list[int] = []
+    header = False
+    evidence = False
+    boundary: int | None = None
+    for i in range(len(lines.raw) - 1, -1, -1):
+        if lines.blank[i]:
+            continue
+        if i in removed:
+            done = removed[i]
+            if done.category == rule.category and done.id != rule.id:
+                header = True  # a "推荐阅读" header: what follows it is the list
+                break
+            evidence = evidence or done.id != rule.id
+            continue
+        key = lines.keys[i]
+        if key is not None and lines.judged[i] and not lines.heading[i] and _title_like(key, min_han, max_chars):
+            run.append(i)
+            continue
+        boundary = i
+        break
+    if not run:
+        return []
+    if header:
+        return run
+    if len(run) < min_lines or boundary is None or not evidence or any(lines.marked[i] for i in run):
+        return []
+    last = lines.raw[boundary]
+    if not lines.judged[boundary] or not _ENDS_SENTENCE.search(last):
+        return []
+    keys = [lines.keys[i] or "" for i in run]
+    if len({len(k) for k in keys}) == 1 and not any(_PUNCT.search(k) for k in keys):
+        return []  # equal lines without punctuation: the lines of a poem, not a list of titles
+    return run
+
+
+def _title_like(key: str, min_han: int, max_chars: int) -> bool:
+    if len(key) > max_chars or _KEY_SENTENCE_END.search(key) or key.endswith((":", ",", ";", "、")):
+        return False
+    han = _han_count(key)
+    return han >= min_han and han * 2 >= len(key.replace(" ", ""))
+
+
+def _han_count(text: str) -> int:
+    return sum(map(len, _HAN_RUN.findall(text)))
+
+
+_NEAR_CANDIDATES = 16
+
+
+def _near_duplicates(lines: _Lines, removed: dict[int, Rule], enabled: Sequence[Rule]) -> list[Report]:
+    warnings = []
+    for rule in enabled:
+        if rule.test != "near-duplicate-paragraph":
+            continue
+        min_chars, similarity = int(rule.param("min_chars")), float(rule.param("similarity"))
+        heads: dict[str, list[int]] = {}
+        tails: dict[str, list[int]] = {}
+        norms: dict[int, str] = {}
+        grams: dict[int, set[str]] = {}
+        stripped = lines.stripped
+        for i in range(len(stripped)):
+            text = stripped[i]
+            if len(text) < min_chars or i in removed or not lines.judged[i]:
+                continue
+            # Copies that differ in a few places still share their first or last words. A
+            # speaker label opens many paragraphs of an interview and says nothing about copies.
+            label = _SPEAKER.match(text) if ":" in text[:25] or "：" in text[:25] else None
+            head = text[label.end() if label else 0 :][:12].lstrip()
+            tail = text[-12:]
+            same_head, same_tail = heads.get(head), tails.get(tail)
+            if same_head or same_tail:
+                # The latest few of each bucket: a document of many look-alike paragraphs (a
+                # shared closing phrase) must not cost a comparison of every pair.
+                for j in dict.fromkeys((same_head or [])[-_NEAR_CANDIDATES:] + (same_tail or [])[-_NEAR_CANDIDATES:]):
+                    a = norms.get(j) or norms.setdefault(j, _words(stripped[j]))
+                    b = norms.get(i) or norms.setdefault(i, _words(text))
+                    ratio = _similar(a, b, similarity, grams, j, i)
+                    if ratio is not None:
+                        message = f"near-duplicate of line {j + 1} (similarity {ratio:.2f}); left in place"
+                        warnings.append(Report(STEP, rule.id, i + 1, message, text))
+                        break
+            heads.setdefault(head, []).append(i)
+            tails.setdefault(tail, []).append(i)
+    return warnings
+
+
+def _words(text: str) -> str:
+    return _NOT_WORDS.sub("", _SPEAKER.sub("", text, count=1))
+
+
+def _similar(a: str, b: str, threshold: float, grams: dict[int, set[str]], ia: int, ib: int) -> float | None:
+    """Dice similarity of the two texts' sets of adjacent character pairs, if at the threshold.
+
+    Pairs keep local order, so a reworded or re-punctuated copy scores high and two different
+    paragraphs on one topic score low; it is linear, unlike an edit distance.
+    """
+    if 2 * min(len(a), len(b)) < threshold * (len(a) + len(b)):
+        return None
+    ga = grams.get(ia) or grams.setdefault(ia, {a[k : k + 2] for k in range(len(a) - 1)})
+    gb = grams.get(ib) or grams.setdefault(ib, {b[k : k + 2] for k in range(len(b) - 1)})
+    if not ga or not gb:
+        return None
+    ratio = 2 * len(ga & gb) / (len(ga) + len(gb))
+    return ratio if ratio >= threshold else None
