@@ -1,41 +1,57 @@
 """One OpenCC converter per configuration per process, whichever package provides `opencc`.
 
-Two packages install the `opencc` module: the official binding (configs named `s2t.json`) and
-the pure-Python `opencc-python-reimplemented` (configs named `s2t`). Both are handled here, so
-no other module needs to know which one is installed.
+Two packages install the `opencc` module: the official binding (configs named `t2s.json`) and
+the pure-Python `opencc-python-reimplemented` (configs named `t2s`). Every module that converts
+script (`script`, `boilerplate`, `mojibake`, `encoding`) gets its converter here, so none of them
+needs to know which package is installed.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol, cast
+
+
+class Converter(Protocol):
+    def convert(self, text: str) -> str: ...
+
+
+def _is_reimplementation(module: Any) -> bool:
+    # opencc-python-reimplemented's class has set_conversion and no compiled core.
+    return hasattr(module.OpenCC, "set_conversion")
+
+
+@lru_cache(maxsize=1)
+def backend() -> str:
+    """The OpenCC package in use and its version, for the report.
+
+    >>> backend()  # doctest: +SKIP
+    'opencc 1.4.2 (official binding)'
+    """
+    import opencc
+
+    if _is_reimplementation(opencc):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("opencc-python-reimplemented")
+        except PackageNotFoundError:
+            number = "unknown version"
+        return f"opencc-python-reimplemented {number} (pure Python)"
+    return f"opencc {getattr(opencc, '__version__', 'unknown version')} (official binding)"
 
 
 @lru_cache(maxsize=None)
-def converter(config: str) -> Any:
-    """The converter for a config name without suffix (`s2t`, `t2s`, `s2twp`, …), made once."""
+def converter(config: str) -> Converter:
+    """The converter for a config stem (`t2s`, `s2t`, `s2twp`, …), built once per process."""
     import opencc
 
-    last_error: Exception | None = None
-    for name in (f"{config}.json", config):
-        try:
-            return opencc.OpenCC(name)
-        except Exception as error:  # the two packages raise different errors for a wrong name
-            last_error = error
-    raise RuntimeError(f"OpenCC has no config {config!r}: {last_error}")
+    stem = config.removesuffix(".json")
+    # The two packages type their classes differently (or not at all): a cast serves both.
+    if _is_reimplementation(opencc):
+        return cast(Converter, opencc.OpenCC(stem))
+    return cast(Converter, opencc.OpenCC(stem + ".json"))
 
 
 def convert(text: str, config: str) -> str:
-    return converter(config).convert(text)  # type: ignore[no-any-return]
-
-
-def backend() -> str:
-    """Which OpenCC package is installed, with its version, for the report."""
-    from importlib import metadata
-
-    for dist in ("opencc", "OpenCC", "opencc-python-reimplemented"):
-        try:
-            return f"{dist} {metadata.version(dist)}"
-        except metadata.PackageNotFoundError:
-            continue
-    return "opencc (unknown version)"
+    return converter(config).convert(text)

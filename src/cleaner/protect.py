@@ -1,16 +1,20 @@
 """Protected spans: the parts of a body no text step may change, found once.
 
-Block structure comes from `markdown-it-py` (fenced code, HTML blocks, list and heading markers);
-inline pieces from a tested pattern set run over the remaining text (inline code, link targets,
-autolinks and inline HTML, URLs, e-mail addresses, numbers with separators, Windows paths,
-`%VAR%`, file names, the user's protected terms). Text between `<!-- cleaner: off -->` and
-`<!-- cleaner: on -->` is protected whole.
+Block structure comes from `markdown-it-py` (fenced code, HTML blocks, list, heading and quote
+markers, nested ones on one line included); inline pieces from a tested pattern set run over the
+remaining text (tests/test_protect.py): inline code, link targets and reference definitions,
+autolinks and inline HTML, URLs, e-mail addresses, Windows paths, backslash escapes, HTML
+entities, `%VAR%` and `${VAR}`, file names, emoticons, version numbers, numbers with separators,
+and the user's protected terms. Text between `<!-- cleaner: off -->` and `<!-- cleaner: on -->`
+is protected whole.
 
 Text steps do not see the spans; they see `mask(body, spans)`: the same text, the same length,
 with every protected character replaced by a placeholder from the Private Use Area:
 
-- `ATOM` (U+E000) for inline spans that read like a word (code, URL, number, term). Spacing and
-  punctuation rules treat it like a Latin letter, so `约1,000人` still has a digit-like neighbour.
+- `ATOM` (U+E000) for inline spans that read like a word (code, URL, number, term, emoticon).
+  Spacing and punctuation rules treat it like a Latin letter, so `约1,000人` still has a
+  digit-like neighbour; a step that needs the kind (spacing keeps the spaces at a URL's edges)
+  reads it from the spans.
 - `BLOCK` (U+E001) for blocks (code fences, HTML blocks, off regions): neither Han nor Latin.
 - `MARKUP` (U+E002) for Markdown syntax (list, heading and quote markers with their space), so no
   rule mistakes `1. ` or `- ` for text.
@@ -93,9 +97,10 @@ _EMOTICON = (
 _CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u2014"
 _INLINE = regex.compile(
     r"""
-    # Every alternative starts with one of these characters: a cheap test at each position
-    # before the alternatives are tried (most positions of Chinese text fail it at once).
-    (?=[`\]\[(<A-Za-z0-9_%$\\&:;=^>¯╰ヽ-])
+    # Every alternative starts with one of these characters, a letter or digit only at the
+    # start of a word: a cheap test at each position before the alternatives are tried (most
+    # positions of Chinese text, and the inside of every Latin word, fail it at once).
+    (?=[`\]\[(<%$\\&:;=^>¯╰ヽ-]|(?<![A-Za-z0-9_.+-])[A-Za-z0-9_])
     (?:
     (?P<code>(?<!`)(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`))
   | (?P<target>(?<=\])\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\))

@@ -550,20 +550,10 @@ def _option_args(options: Options | None) -> tuple[tuple[DataFile, ...], tuple[s
 # --- the line key --------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
 def _t2s() -> Callable[[str], str]:
-    import opencc
+    from ..opencc_backend import converter
 
-    # The official binding names its configs `t2s.json`, the pure-Python reimplementation `t2s`.
-    for config in ("t2s.json", "t2s"):
-        try:
-            converter = opencc.OpenCC(config)
-            if converter.convert("測試") != "测试":
-                continue
-        except Exception:  # noqa: BLE001 - either package may raise its own error kind
-            continue
-        return converter.convert  # type: ignore[no-any-return,unused-ignore]
-    raise RuntimeError("OpenCC has no t2s configuration")  # pragma: no cover
+    return converter("t2s").convert
 
 
 # Full-width ASCII forms to ASCII (`：` `，` `！` `（` `｜` `Ａ` `１`), odd spaces to a space, `…` to

@@ -4,6 +4,7 @@ Each kind of damage has its own rule; every repair is recorded, and every charac
 be brought back is reported in a warning (line, text, kind) and never invented:
 
 - `latin`: UTF-8 read as Latin-1/cp1252, repaired by ftfy          `ä¸­æ–‡` -> `中文`
+- `c1-control`: a C1 control left after the repairs, as cp1252 shows it  `\x80` -> `€`
   (configured so that Chinese punctuation, curly quotes and full-width forms stay as they are)
 - `gbk-read-as-latin1`: GBK bytes read as Latin-1/cp1252            `Êý¾Ý` -> `数据`
 - `utf8-read-as-gbk`: UTF-8 bytes read as GBK                        `鍥犱负鎴戜滑` -> `因为我们`
@@ -30,6 +31,7 @@ from importlib import resources
 from typing import NamedTuple
 
 from ..document import Document, Edit
+from ..opencc_backend import Converter, converter
 from ..protect import PLACEHOLDERS
 
 STEP = "mojibake"
@@ -108,11 +110,8 @@ def _pairs() -> frozenset[str]:
     return frozenset(pairs)
 
 
-@lru_cache(maxsize=1)
-def _simplifier():  # type: ignore[no-untyped-def]
-    import opencc
-
-    return opencc.OpenCC("t2s")
+def _simplifier() -> Converter:
+    return converter("t2s")
 
 
 # Characters this common stand alone (的, 了, 是) and need no word around them.
@@ -232,6 +231,24 @@ _CJK = "\u3000-\u9fff\uff00-\uffef"
 # decoder).
 _SHIFT_START = re.compile(f"[?\ufffd](?:[{_PINYIN_LETTERS}]{{1,7}}\\))?[{_CJK}!,:;()]")
 _SHIFT_END = re.compile(f"[\x40-\x7e](?<=[{_CJK}][\x40-\x7e])(?![\x40-\x7e])")
+
+
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def _c1_edits(masked: str) -> list[Edit]:
+    """C1 controls no repair above explained: the cp1252 characters a browser shows for them.
+
+    `价格\x80100` -> `价格€100`. Decided here, by the character alone, so the outcome does not
+    depend on what stands next to it (which would make a second run differ from the first).
+    Bytes cp1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) stay, as `encoding` left them.
+    """
+    edits = []
+    for m in _C1.finditer(masked):
+        shown = _CP1252[ord(m.group()) - 0x80]
+        if shown != m.group():
+            edits.append(Edit(m.start(), m.end(), shown, "c1-control"))
+    return edits
 
 
 def _lines(text: str) -> Iterator[tuple[int, int, str]]:
@@ -994,6 +1011,8 @@ def mojibake(doc: Document, options: object = None) -> Document:
         doc = doc.edit(STEP, edits, keep_spans=False).replace(spans=None).with_spans()
     if _PINYIN_HINT.search(doc.body):
         doc = doc.edit(STEP, _annotation_edits(doc.masked()))
+    if _C1.search(doc.body):
+        doc = doc.edit(STEP, _c1_edits(doc.masked()))
     for rule, number, message, text in warnings:
         doc = doc.warn(STEP, rule, number, message, text)
     return doc

@@ -1,0 +1,167 @@
+"""The `punctuation` step: the case tables, the hard cases, and its properties."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+import regex
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from cleaner import Document
+from cleaner.steps.encoding import encoding
+from cleaner.steps.punctuation import punctuation
+
+from .cases import CASES, SAMPLES, Case, _ids, read_cases, sample_text
+from .helpers import assert_idempotent, assert_replays, run_step
+from .strategies import any_text, article, chinese_sentence
+
+FIXES = read_cases(CASES / "punctuation" / "fix.txt")
+NOOPS = read_cases(CASES / "punctuation" / "noop.txt")
+
+
+def run(text: str) -> Document:
+    return punctuation(encoding(Document(body=text)).replace(changes=()))
+
+
+@pytest.mark.parametrize("case", FIXES, ids=_ids(FIXES))
+def test_fix(case: Case) -> None:
+    before, after = run_step(punctuation, case.input)
+    assert after.body == case.expected
+    assert_replays(before, after)
+    assert run(case.expected or "").body == case.expected, "the expected output is not a fixed point"
+
+
+@pytest.mark.parametrize("case", NOOPS, ids=_ids(NOOPS))
+def test_noop(case: Case) -> None:
+    doc = run(case.input)
+    assert doc.body == case.input
+    assert doc.changes == ()
+
+
+def test_sample_fragments_are_verbatim() -> None:
+    """A case that says it comes from a sample really is a piece of that sample."""
+    for case in FIXES + NOOPS:
+        if case.sample is not None:
+            assert case.input in sample_text(case.sample), case.title
+
+
+def test_clean_post_comes_out_unchanged() -> None:
+    doc = Document.parse((SAMPLES / "clean-post-with-frontmatter.md").read_text(encoding="utf-8"))
+    doc = encoding(doc).replace(changes=())
+    assert punctuation(doc).changes == ()
+
+
+def test_samples_keep_no_half_width_mark_in_chinese_context() -> None:
+    """After the step, a half-width , ; ? ! or straight double quote next to Han is left only
+    where the rules say so: an unbalanced quote (reported), or a label colon."""
+    for name in ("interview-footer-promos.txt", "app-promo-lines.txt"):
+        doc = run((SAMPLES / name).read_text(encoding="utf-8"))
+        for line in doc.body.split("\n"):
+            for m in regex.finditer(r'(?<=\p{Han})[,;?!]|[,;?!](?=\p{Han})', line):
+                pytest.fail(f"{name}: {m.group()!r} left in {line[:60]!r}")
+            if '"' in line:
+                assert any(w.rule == "unbalanced-quote" and w.text[:20] == line.strip()[:20] for w in doc.warnings)
+
+
+# --- hard cases, decided (docs/style.md) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A speaker label keeps its half-width colon and gets one space, like the clean post's glosses.
+        ("Dwarkesh Patel: 关于这个问题,我想", "Dwarkesh Patel: 关于这个问题，我想"),
+        ("Mark Zuckerberg:Google ?哦。", "Mark Zuckerberg: Google？哦。"),
+        # A Chinese speaker label is a Chinese colon.
+        ("澎湃科技: 你是研究科学家", "澎湃科技：你是研究科学家"),
+        # The same words in an English line are English.
+        ("Mark Zuckerberg:Google?", "Mark Zuckerberg:Google?"),
+    ],
+)
+def test_speaker_labels(text: str, expected: str) -> None:
+    assert run(text).body == expected
+
+
+def test_unbalanced_quotes_are_reported_and_left() -> None:
+    text = '我们开始养牛,我就想"好吧,我想养出世界上最好的牛。'
+    doc = run(text)
+    assert doc.body == "我们开始养牛，我就想\"好吧，我想养出世界上最好的牛。"
+    (warning,) = doc.warnings
+    assert (warning.step, warning.rule, warning.line) == ("punctuation", "unbalanced-quote", 1)
+    assert warning.text.startswith("我们开始养牛,我就想")
+
+
+def test_quotes_pair_per_line() -> None:
+    doc = run('他说"好"\n她说"不"')
+    assert doc.body == "他说“好”\n她说“不”"
+    assert doc.warnings == ()
+
+
+def test_protected_spans_are_byte_identical() -> None:
+    text = "见`a, b`和https://a.com/x,y?z=1,以及C:\\Users\\a,还有:)和1,000人,版本v1.2.3,文件a.py,变量%PATH%"
+    before = encoding(Document(body=text)).with_spans()
+    after = punctuation(before)
+    assert after.spans is not None and before.spans is not None
+    assert [before.body[s.start : s.end] for s in before.spans] == [after.body[s.start : s.end] for s in after.spans]
+
+
+# --- properties --------------------------------------------------------------------------------
+
+HAN_OR_ALNUM = regex.compile(r"[\p{Han}A-Za-z0-9]")
+ENGLISH = st.text(
+    st.sampled_from(list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.;:?!()'\"-\n")),
+    max_size=200,
+)
+
+
+def _letters(text: str) -> list[str]:
+    # Full-width letters and digits count as the ASCII ones the step folds them to.
+    folded = regex.sub(r"[Ａ-Ｚａ-ｚ０-９]", lambda m: chr(ord(m.group()) - 0xFEE0), text)
+    return HAN_OR_ALNUM.findall(folded)
+
+
+@given(st.one_of(article(), chinese_sentence(), any_text))
+def test_never_adds_drops_or_reorders_han_or_latin(text: str) -> None:
+    before, after = run_step(punctuation, text)
+    assert _letters(after.body) == _letters(before.body)
+
+
+@given(st.one_of(article(), chinese_sentence(), any_text))
+def test_idempotent_and_replayable(text: str) -> None:
+    before, after = run_step(punctuation, text)
+    assert_replays(before, after)
+    assert_idempotent(punctuation, after)
+
+
+@given(ENGLISH)
+def test_english_only_text_is_unchanged(text: str) -> None:
+    before, after = run_step(punctuation, text)
+    assert after.body == before.body
+
+
+@given(st.one_of(article(), any_text))
+def test_protected_spans_unchanged(text: str) -> None:
+    before, after = run_step(punctuation, text)
+    before = before.with_spans()
+    after = punctuation(before)
+    assert before.spans is not None and after.spans is not None
+    assert Counter(before.body[s.start : s.end] for s in before.spans) == Counter(
+        after.body[s.start : s.end] for s in after.spans
+    )
+
+
+_MD = MarkdownIt("commonmark").disable("code")
+
+
+def block_structure(text: str) -> list[tuple[str, str, int, str]]:
+    """The block tokens of a Markdown text: type, tag, nesting and markup (`1.`, `-`, `##`)."""
+    return [(t.type, t.tag, t.nesting, t.markup) for t in _MD.parse(text) if t.type != "inline"]
+
+
+@given(st.one_of(article(), any_text))
+def test_markdown_block_structure_unchanged(text: str) -> None:
+    before, after = run_step(punctuation, text)
+    assert block_structure(after.body) == block_structure(before.body)

@@ -1,0 +1,138 @@
+"""The `spacing` step: the case tables for `remove` and `add`, `keep`, and its properties."""
+
+from __future__ import annotations
+
+import pytest
+import regex
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cleaner import Document, Options
+from cleaner.steps.encoding import encoding
+from cleaner.steps.punctuation import FULLWIDTH_MARKS, punctuation
+from cleaner.steps.spacing import spacing
+
+from .helpers import assert_idempotent, assert_replays, run_step
+from .strategies import any_text, article, chinese_sentence
+from .cases import CASES, SAMPLES, Case, _ids, read_cases, sample_text
+from .test_punctuation import block_structure
+
+REMOVE = read_cases(CASES / "spacing" / "remove.txt")
+ADD = read_cases(CASES / "spacing" / "add.txt")
+NOOPS = read_cases(CASES / "spacing" / "noop.txt")
+
+
+def step(mode: str):  # type: ignore[no-untyped-def]
+    options = Options(spacing=mode)
+
+    def run(doc: Document) -> Document:
+        return spacing(doc, options)
+
+    return run
+
+
+@pytest.mark.parametrize("case", REMOVE, ids=_ids(REMOVE))
+def test_remove(case: Case) -> None:
+    before, after = run_step(step("remove"), case.input)
+    assert after.body == case.expected
+    assert_replays(before, after)
+    assert_idempotent(step("remove"), after)
+
+
+@pytest.mark.parametrize("case", ADD, ids=_ids(ADD))
+def test_add(case: Case) -> None:
+    before, after = run_step(step("add"), case.input)
+    assert after.body == case.expected
+    assert_replays(before, after)
+    assert_idempotent(step("add"), after)
+
+
+@pytest.mark.parametrize("case", NOOPS, ids=_ids(NOOPS))
+def test_noop(case: Case) -> None:
+    before, after = run_step(step("remove"), case.input)
+    assert after.body == before.body
+    assert after.changes == ()
+
+
+def test_sample_fragments_are_verbatim() -> None:
+    for case in REMOVE + ADD + NOOPS:
+        if case.sample is not None:
+            assert case.input in sample_text(case.sample), case.title
+
+
+@pytest.mark.parametrize("case", REMOVE + ADD, ids=_ids(REMOVE + ADD))
+def test_keep_changes_nothing(case: Case) -> None:
+    before, after = run_step(step("keep"), case.input)
+    assert after is before
+
+
+def test_remove_is_the_default() -> None:
+    doc = encoding(Document(body="在 2024 年")).replace(changes=())
+    assert spacing(doc).body == spacing(doc, Options()).body == "在2024年"
+
+
+def test_a_protected_term_keeps_its_inside_and_counts_as_a_word() -> None:
+    doc = encoding(Document(body="我们用 Scaling Law 做实验", protected_terms=("Scaling Law",)))
+    assert spacing(doc.replace(changes=()), Options()).body == "我们用Scaling Law做实验"
+    added = spacing(Document(body="我们用Scaling Law做实验", protected_terms=("Scaling Law",)), Options(spacing="add"))
+    assert added.body == "我们用 Scaling Law 做实验"
+
+
+def test_clean_post_unchanged() -> None:
+    doc = Document.parse((SAMPLES / "clean-post-with-frontmatter.md").read_text(encoding="utf-8"))
+    doc = encoding(doc).replace(changes=())
+    assert spacing(doc, Options()).changes == ()
+
+
+# --- properties --------------------------------------------------------------------------------
+
+TEXTS = st.one_of(article(), chinese_sentence(), any_text)
+HAN_OR_ALNUM = regex.compile(r"[\p{Han}A-Za-z0-9]")
+
+
+@given(TEXTS)
+def test_add_then_remove_equals_remove(text: str) -> None:
+    _, removed = run_step(step("remove"), text)
+    _, added = run_step(step("add"), text)
+    again = step("remove")(added.replace(changes=(), spans=None))
+    assert again.body == removed.body
+
+
+@given(TEXTS, st.sampled_from(["remove", "add"]))
+def test_only_spaces_change(text: str, mode: str) -> None:
+    before, after = run_step(step(mode), text)
+    assert after.body.replace(" ", "").replace("\t", "") == before.body.replace(" ", "").replace("\t", "")
+    assert HAN_OR_ALNUM.findall(after.body) == HAN_OR_ALNUM.findall(before.body)
+
+
+@given(TEXTS, st.sampled_from(["remove", "add"]))
+def test_idempotent_and_replayable(text: str, mode: str) -> None:
+    before, after = run_step(step(mode), text)
+    assert_replays(before, after)
+    assert_idempotent(step(mode), after)
+
+
+@given(st.text(st.sampled_from(list("abcdefghij ABC 0123 ,.;:?!()'\"-\n\t")), max_size=200), st.sampled_from(["remove", "add"]))
+def test_english_only_text_is_unchanged(text: str, mode: str) -> None:
+    before, after = run_step(step(mode), text)
+    assert after.body == before.body
+
+
+@given(st.one_of(article(), any_text), st.sampled_from(["remove", "add"]))
+def test_protected_spans_and_markdown_structure_unchanged(text: str, mode: str) -> None:
+    before, _ = run_step(step(mode), text)
+    before = before.with_spans()
+    after = step(mode)(before)
+    assert before.spans is not None and after.spans is not None
+    assert [before.body[s.start : s.end] for s in before.spans] == [after.body[s.start : s.end] for s in after.spans]
+    assert block_structure(after.body) == block_structure(before.body)
+
+
+@given(TEXTS)
+def test_add_never_puts_a_space_next_to_a_full_width_mark(text: str) -> None:
+    _, punctuated = run_step(punctuation, text)
+    after = step("add")(punctuated.replace(changes=()))
+    for change in after.changes:
+        assert change.after == " "
+        left, right = after.body[change.offset - 1], after.body[change.offset + 1]
+        assert left not in FULLWIDTH_MARKS and right not in FULLWIDTH_MARKS
