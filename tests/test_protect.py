@@ -128,3 +128,9 @@ def test_spans_are_sorted_disjoint_and_inside(text: str) -> None:
     assert len(masked) == len(text)
     for i, (c, m) in enumerate(zip(text, masked)):
         assert c == m or (m in PLACEHOLDERS and c != "\n"), i
+
+
+def test_unrepaired_mojibake_damage_is_protected() -> None:
+    text = "因?yàn)我们最终希望，真的?好"
+    kinds = [(s.kind, text[s.start : s.end]) for s in find_spans(text)]
+    assert kinds == [("inline-damage", "?yàn)")]

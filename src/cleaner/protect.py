@@ -5,7 +5,8 @@ markers, nested ones on one line included); inline pieces from a tested pattern 
 remaining text (tests/test_protect.py): inline code, link targets and reference definitions,
 autolinks and inline HTML, URLs, e-mail addresses, Windows paths, backslash escapes, HTML
 entities, `%VAR%` and `${VAR}`, file names, emoticons, version numbers, numbers with separators,
-and the user's protected terms. Text between `<!-- cleaner: off -->` and `<!-- cleaner: on -->`
+the user's protected terms, and mojibake damage left unrepaired (a lost byte's `?` with the
+remains of a pinyin reading, `因?yàn)`; the `mojibake` step itself sees through it). Text between `<!-- cleaner: off -->` and `<!-- cleaner: on -->`
 is protected whole.
 
 Text steps do not see the spans; they see `mask(body, spans)`: the same text, the same length,
@@ -100,9 +101,12 @@ _INLINE = regex.compile(
     # Every alternative starts with one of these characters, a letter or digit only at the
     # start of a word: a cheap test at each position before the alternatives are tried (most
     # positions of Chinese text, and the inside of every Latin word, fail it at once).
-    (?=[`\]\[(<%$\\&:;=^>¯╰ヽ-]|(?<![A-Za-z0-9_.+-])[A-Za-z0-9_])
+    (?=[`\]\[(<%$\\&:;=^>¯╰ヽ?-]|(?<![A-Za-z0-9_.+-])[A-Za-z0-9_])
     (?:
-    (?P<code>(?<!`)(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`))
+    # Damage the `mojibake` step could not repair: a lost byte's `?` and what is left of a pinyin
+    # reading after it (`因?yàn)我们`). No step may take the `?` for a question mark.
+    (?P<damage>\?[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*\))
+  | (?P<code>(?<!`)(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`))
   | (?P<target>(?<=\])\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\))
   | (?P<refdef>(?<=^[ ]{0,3})\[[^\]\n]+\]:[ \t]*\S+)
   | (?P<autolink><(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>)

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from ..document import Document, Edit
 from ..opencc_backend import Converter, converter
-from ..protect import PLACEHOLDERS
+from ..protect import PLACEHOLDERS, mask
 
 STEP = "mojibake"
 
@@ -231,6 +231,11 @@ _CJK = "\u3000-\u9fff\uff00-\uffef"
 # decoder).
 _SHIFT_START = re.compile(f"[?\ufffd](?:[{_PINYIN_LETTERS}]{{1,7}}\\))?[{_CJK}!,:;()]")
 _SHIFT_END = re.compile(f"[\x40-\x7e](?<=[{_CJK}][\x40-\x7e])(?![\x40-\x7e])")
+
+
+def _masked(doc: Document) -> str:
+    # Unrepaired damage is protected from the later steps (protect.py), not from this one.
+    return mask(doc.body, [s for s in doc.protected() if s.kind != "inline-damage"])
 
 
 _C1 = re.compile("[\x80-\x9f]")
@@ -987,7 +992,7 @@ def mojibake(doc: Document, options: object = None) -> Document:
     '因为我们發展'
     """
     doc = doc.with_spans()
-    masked = doc.masked()
+    masked = _masked(doc)
     edits: list[Edit] = []
     warnings: list[tuple[str, int, str, str]] = []
     starts = _line_starts(masked) if _pre_checked(masked) else []
@@ -1010,7 +1015,7 @@ def mojibake(doc: Document, options: object = None) -> Document:
         # target until `槟銢]` became `你沒`.
         doc = doc.edit(STEP, edits, keep_spans=False).replace(spans=None).with_spans()
     if _PINYIN_HINT.search(doc.body):
-        doc = doc.edit(STEP, _annotation_edits(doc.masked()))
+        doc = doc.edit(STEP, _annotation_edits(_masked(doc)), keep_spans=False).replace(spans=None).with_spans()
     if _C1.search(doc.body):
         doc = doc.edit(STEP, _c1_edits(doc.masked()))
     for rule, number, message, text in warnings:
