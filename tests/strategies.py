@@ -6,6 +6,8 @@ often than rare ones), with Latin words, numbers, URLs and Markdown mixed in.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from hypothesis import strategies as st
 
 # The commonest Han characters of running text, most frequent first (our own list, written
@@ -69,7 +71,10 @@ def article(draw: st.DrawFn) -> str:
     return sep.join(lines)
 
 
-any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+# Annotated because hypothesis's strategy decorators hide the parameter's Literal type from mypy,
+# which would otherwise infer tuple[str].
+_SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
+any_text = st.text(st.characters(blacklist_categories=_SURROGATES), max_size=300)
 
 
 # --- damage: the processes that make mojibake, applied to clean text (the `mojibake` step) ------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -229,3 +230,54 @@ def test_the_same_text_in_any_encoding_gives_identical_output(sample: Path) -> N
     big5_text = _encodable(text, "big5")
     big5_outputs = {run(stdin=big5_text.encode(codec)).stdout for codec in ("utf-8", "utf-16", "big5")}
     assert len(big5_outputs) == 1
+
+
+def run_on_terminal(*args: str, env: dict[str, str]) -> bytes:
+    """Run cleaner with stdout and stderr on a pseudo-terminal, as a person at a terminal sees it."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "cleaner", *args], stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    proc.wait(timeout=120)
+    os.close(master)
+    return out
+
+
+@pytest.mark.parametrize("no_color, coloured", [(None, True), ("1", False), ("", True)])
+def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path: Path, no_color: str | None, coloured: bool) -> None:
+    post = tmp_path / "a.md"
+    post.write_bytes("第一段\r\n".encode())
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    if no_color is not None:
+        env["NO_COLOR"] = no_color
+    assert (b"\x1b[3" in run_on_terminal("--check", str(post), env=env)) is coloured
+    piped = run("--check", str(post))  # the same run into a pipe: never coloured
+    assert b"\x1b[" not in piped.stdout + piped.stderr
+
+
+def test_audit_page_lists_the_removed_lines(tmp_path: Path) -> None:
+    page = tmp_path / "audit.html"
+    proc = run("--check", "--audit", str(page), *map(str, SAMPLES))
+    assert proc.returncode == 1
+    text = page.read_text(encoding="utf-8")
+    assert text.count('<section class="doc"') == len(SAMPLES)
+    assert "打开网易新闻 查看精彩图片" in text and "<script src" not in text
+
+
+def test_audit_does_not_go_with_jsonl(tmp_path: Path) -> None:
+    one_line_error(run("--jsonl", "--audit", str(tmp_path / "a.html"), str(tmp_path / "x.jsonl")))
+
+
+def test_explain_rules_lists_the_boilerplate_rules() -> None:
+    proc = run("--explain-rules")
+    out = proc.stdout.decode()
+    assert proc.returncode == 0
+    assert "open-app-promo" in out and "disclaimer" in out

@@ -1,19 +1,20 @@
-"""The command line: argument parsing and I/O, over the library. See docs/cli.md."""
+"""The command line: argument parsing and I/O, over the library. See docs/cli.md and docs/scale.md."""
 
 from __future__ import annotations
 
 import argparse
-import difflib
+import contextlib
+import dataclasses
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import Any, NoReturn
 
-from . import __version__, config, report
-from .api import Result, process
+from . import __version__, audit, batch, config, jsonl
+from .batch import FileJob, Journal, Progress, ReportWriter, Run, atomic_write
+from .api import run_time
 from .errors import CleanerError, UsageError
 from .pipeline import PRESETS, STEP_NAMES, Options, Pipeline, load_step
 
@@ -52,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "github"), default=None, help="findings format for --check")
     p.add_argument("--diff", action="store_true", help="print a unified diff instead of the output")
     p.add_argument("--report", metavar="PATH", help="JSON report of every change and warning ('-': stderr)")
+    p.add_argument("--explain-rules", action="store_true", help="list the boilerplate rules (built-in and --rules) and exit")
+    p.add_argument("--audit", metavar="PATH.html", help="an HTML page of every removal, repair and warning, with diffs")
     p.add_argument("--only", metavar="STEP[,STEP]", help="run only these steps")
     p.add_argument("--skip", metavar="STEP[,STEP]", help="leave out these steps")
     p.add_argument("--preset", choices=tuple(PRESETS), help="house (default) or corpus")
@@ -65,8 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-frontmatter", action="store_true", help="write the body only")
     p.add_argument("--extract-meta", action="store_true", help="fill front matter from a scrape's metadata lines")
     p.add_argument("--protect", action="append", metavar="TERM", dest="protected_terms", help="a term no step may change")
-    p.add_argument("--glob", action="append", metavar="PATTERN", help=f"files to take from folders (default {' '.join(DEFAULT_GLOB)})")
+    p.add_argument("--glob", action="append", metavar="PATTERN", help=f"files to take from folders (default {' '.join(DEFAULT_GLOB)}; with --jsonl {' '.join(jsonl.DEFAULT_GLOB)})")
     p.add_argument("--config", metavar="PATH", help="options file (default: cleaner.toml or [tool.cleaner] in pyproject.toml)")
+    scale = p.add_argument_group("many files and corpora (docs/scale.md)")
+    scale.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: the CPU count)")
+    scale.add_argument("--jsonl", action="store_true", help="inputs are JSON Lines; clean one field of each record")
+    scale.add_argument("--field", metavar="NAME", help="with --jsonl: the field to clean (default text)")
+    scale.add_argument("--changes-field", metavar="NAME", help="with --jsonl: put each record's changes and warnings in this field")
+    scale.add_argument("--on-bad-record", choices=jsonl.BAD_RECORD_CHOICES, help="with --jsonl: pass bad records through (default) or skip them")
+    scale.add_argument("--resume", action="store_true", help="continue an interrupted run with -o or --in-place")
+    scale.add_argument("--dask", metavar="ADDRESS|local", help="with --jsonl: run on this Dask scheduler, or a local cluster of -j workers")
+    scale.add_argument("-v", "--verbose", action="store_true", help="print the summary line after every run")
+    scale.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary line (errors are still printed)")
     p.add_argument("--version", action="version", version=f"cleaner {__version__}")
     return p
 
@@ -77,8 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CleanerError as error:
         _fail(str(error))
         return 2
-    except KeyboardInterrupt:
-        sys.stderr.write("cleaner: interrupted\n")
+    except KeyboardInterrupt as interrupt:
+        resume = "; run the same command with --resume to continue" if getattr(interrupt, "resumable", False) else ""
+        _fail(f"interrupted{resume}")
         return 130
     except BrokenPipeError:
         return 0
@@ -88,36 +102,70 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str) -> None:
-    sys.stderr.write(f"cleaner: {message}\n")
+    sys.stderr.write(f"{_paint('cleaner:', '1;31', colour_on(sys.stderr))} {message}\n")
+
+
+def colour_on(stream: Any) -> bool:
+    """Colour is for a person at a terminal: never into a file or pipe, never with NO_COLOR set."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _paint(text: str, sgr: str, on: bool) -> str:
+    return f"\x1b[{sgr}m{text}\x1b[0m" if on else text
+
+
+def _colour_diff(text: str) -> str:
+    def paint(line: str) -> str:
+        if line.startswith(("+++ ", "--- ")):
+            return _paint(line, "1", True)
+        sgr = {"+": "32", "-": "31", "@": "36"}.get(line[:1])
+        return _paint(line, sgr, True) if sgr else line
+
+    return "".join(paint(line) + "\n" for line in text.splitlines())
 
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     options = _options(args)
-    pipeline = Pipeline.default(**options)
-    inputs = list(_inputs(args))
-    _check_modes(args, inputs)
+    if args.explain_rules:
+        from .steps.boilerplate import explain_rules
 
-    results: list[Result] = []
-    failures = 0
-    changed: list[str] = []
-    for source, target in inputs:
-        try:
-            raw = _read(source)
-            result = process(raw, path=_display(source), pipeline=pipeline)
-        except CleanerError as error:
-            _fail(str(error))
-            failures += 1
-            continue
-        results.append(result)
-        if result.changed:
-            changed.append(_display(source))
-        _emit(args, source, target, result)
-    if args.report:
-        _write_report(args.report, results)
+        sys.stdout.write(explain_rules(Options.make(**{k: v for k, v in options.items() if k not in ("only", "skip", "preset")})))
+        return 0
+    _check_modes(args)
+    pipeline = Pipeline.default(**options)
+    names = args.inputs or ["-"]
+    several = len(names) > 1 or any(n != "-" and Path(n).is_dir() for n in names)
+    batch_run = several or args.jsonl  # a run that gets a progress bar, a journal and workers
+    run = _start_run(args, pipeline, names, several, batch_run)
+    check_report = ReportWriter(stream=sys.stdout.buffer) if args.check and args.format == "json" else None
+    audits: list[audit.Audit] = []
+    try:
+        workers = (args.jobs or batch.cpu_count()) if batch_run else 1
+        with _executor(args, pipeline, workers) as pool, batch.interruptible() as stop:
+            if args.jsonl:
+                changed = _run_jsonl(args, pool, run, stop)
+            else:
+                changed = _run_files(args, pool, run, stop, check_report, audits)
+    except BaseException:
+        run.abandon()  # temporary files and the journal stay, for --resume
+        raise
+    run.finish()
+    if check_report is not None:
+        check_report.close()
+    for line in run.error_lines():
+        _fail(line)
     if args.check:
-        _check_summary(args, results, changed)
-    if failures:
+        _check_summary(args, run, changed)
+    if not args.quiet and (args.verbose or (batch_run and sys.stderr.isatty())):
+        sys.stderr.write(f"cleaner: {run.summary()}\n")
+    if args.audit:
+        title = f"cleaner audit: {' '.join(names)}"
+        atomic_write(Path(args.audit), audit.page(audits, title=title, steps=pipeline.names).encode("utf-8"))
+    if run.stats.failed:
         return 2
     return 1 if args.check and changed else 0
 
@@ -146,10 +194,108 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         values["frontmatter"] = False
     if args.extract_meta:
         values["extract_meta"] = True
+    # The time of the run, read once here: steps never read the clock (`frontmatter` uses it to
+    # refuse dates in the future and to give `05月01日` its year).
+    values["now"] = run_time()
     return values
 
 
-def _inputs(args: argparse.Namespace) -> Iterator[tuple[Path | None, Path | None]]:
+def _check_modes(args: argparse.Namespace) -> None:
+    modes = [m for m in ("in_place", "check", "diff") if getattr(args, m)]
+    if len(modes) > 1:
+        raise UsageError(f"choose one of --in-place, --check, --diff (got {', '.join('--' + m.replace('_', '-') for m in modes)})")
+    names = args.inputs or ["-"]
+    if args.in_place and args.output:
+        raise UsageError("--in-place and -o do not go together")
+    if args.in_place and "-" in names:
+        raise UsageError("--in-place needs files, not stdin")
+    if args.format and not args.check:
+        raise UsageError("--format goes with --check")
+    several = len(names) > 1 or any(n != "-" and Path(n).is_dir() for n in names)
+    if several and not (args.output or args.in_place or args.check or args.diff):
+        raise UsageError("several inputs need -o DIR, --in-place, --check or --diff")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"-j takes a number of workers, 1 or more, not {args.jobs}")
+    if args.resume and not (args.output or args.in_place):
+        raise UsageError("--resume goes with -o or --in-place (it continues writing their output)")
+    if args.resume and "-" in names:
+        raise UsageError("--resume cannot continue reading stdin; give the input as a file")
+    if args.verbose and args.quiet:
+        raise UsageError("choose one of -v, -q")
+    if args.audit and (args.jsonl or args.resume):
+        raise UsageError(f"--audit does not go with {'--jsonl' if args.jsonl else '--resume'} (use --report)")
+    if args.jsonl:
+        if args.diff:
+            raise UsageError("--diff does not go with --jsonl")
+        if args.format:
+            raise UsageError("--format does not go with --jsonl (--check counts the records that would change)")
+        return
+    for flag in ("field", "changes_field", "on_bad_record", "dask"):
+        if getattr(args, flag) is not None:
+            raise UsageError(f"--{flag.replace('_', '-')} goes with --jsonl")
+
+
+def _start_run(
+    args: argparse.Namespace, pipeline: Pipeline, names: list[str], several: bool, batch_run: bool
+) -> Run:
+    interactive = sys.stderr.isatty() and not args.quiet and args.report != "-"
+    journal = None
+    path = _journal_path(args, names, several) if batch_run else None
+    if path is not None:
+        run_id = batch.fingerprint(
+            inputs=[n if n == "-" else str(Path(n).resolve()) for n in names],
+            output=str(Path(args.output).resolve()) if args.output else None,
+            in_place=args.in_place,
+            jsonl=[args.jsonl, args.field, args.changes_field, args.on_bad_record],
+            glob=args.glob,
+            report=str(Path(args.report).resolve()) if args.report and args.report != "-" else args.report,
+            version=__version__,
+            steps=pipeline.names,
+            # The time of the run differs between a run and its resumption; nothing else may.
+            options=repr(dataclasses.replace(pipeline.options, now=None)),
+        )
+        journal = Journal(path, run_id, resume=args.resume)
+    report = None
+    if args.report == "-":
+        report = ReportWriter(stream=sys.stderr.buffer)
+    elif args.report:
+        position = journal.state.report if journal and args.resume else None
+        report = ReportWriter(Path(args.report), resume=position)
+    return Run(report=report, journal=journal, progress=Progress(enabled=batch_run and interactive))
+
+
+def _journal_path(args: argparse.Namespace, names: list[str], several: bool) -> Path | None:
+    """Beside the output: in the output folder, next to the output file, or in the input folder."""
+    if args.in_place:
+        first = Path(names[0])
+        return (first if first.is_dir() else first.parent) / batch.JOURNAL_NAME
+    if not args.output:
+        return None  # stdout, --check, --diff: nothing is written that a later run could go on from
+    out = Path(args.output)
+    if several or out.is_dir():
+        return out / batch.JOURNAL_NAME
+    return out.parent / f".{out.name}{batch.JOURNAL_NAME}"
+
+
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace, pipeline: Pipeline, workers: int) -> Iterator[batch.Executor]:
+    if not args.dask:
+        with batch.executor(pipeline, workers) as pool:
+            yield pool
+        return
+    with contextlib.ExitStack() as stack:
+        try:
+            from . import dask as on_dask
+
+            pool = stack.enter_context(on_dask.executor(args.dask, pipeline, workers))
+        except ImportError as error:
+            raise UsageError(f"--dask: {error}") from None
+        except OSError as error:
+            raise UsageError(f"--dask {args.dask}: cannot reach the scheduler: {error}") from None
+        yield pool
+
+
+def _inputs(args: argparse.Namespace, default_glob: tuple[str, ...]) -> Iterator[tuple[Path | None, Path | None]]:
     """(source, target) pairs; None as source is stdin, None as target is stdout."""
     names = args.inputs or ["-"]
     out = Path(args.output) if args.output else None
@@ -160,12 +306,12 @@ def _inputs(args: argparse.Namespace) -> Iterator[tuple[Path | None, Path | None
             continue
         path = Path(name)
         if path.is_dir():
-            for file in _walk(path, tuple(args.glob or DEFAULT_GLOB)):
+            for file in _walk(path, tuple(args.glob or default_glob)):
                 target = out / path.name / file.relative_to(path) if out and len(names) > 1 else (
                     out / file.relative_to(path) if out else None
                 )
                 yield file, target
-        elif several:
+        elif several or (out is not None and out.is_dir()):
             yield path, (out / path.name if out else None)
         else:
             yield path, out
@@ -175,122 +321,95 @@ def _walk(root: Path, patterns: tuple[str, ...]) -> Iterator[Path]:
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
+            if name == batch.JOURNAL_NAME or name.endswith(batch.PARTIAL_SUFFIX):
+                continue  # our own bookkeeping from an interrupted run
             file = Path(folder) / name
             if any(file.match(p) for p in patterns):
                 yield file
 
 
-def _check_modes(args: argparse.Namespace, inputs: list[tuple[Path | None, Path | None]]) -> None:
-    modes = [m for m in ("in_place", "check", "diff") if getattr(args, m)]
-    if len(modes) > 1:
-        raise UsageError(f"choose one of --in-place, --check, --diff (got {', '.join('--' + m.replace('_', '-') for m in modes)})")
-    if args.in_place and args.output:
-        raise UsageError("--in-place and -o do not go together")
-    if args.in_place and any(source is None for source, _ in inputs):
-        raise UsageError("--in-place needs files, not stdin")
-    if args.format and not args.check:
-        raise UsageError("--format goes with --check")
-    writes_stdout = not (args.in_place or args.check or args.diff)
-    if writes_stdout and sum(1 for _, target in inputs if target is None) > 1:
-        raise UsageError("several inputs need -o DIR, --in-place, --check or --diff")
+def _run_files(
+    args: argparse.Namespace,
+    pool: batch.Executor,
+    run: Run,
+    stop: batch.StopFlag,
+    check_report: ReportWriter | None,
+    audits: list[audit.Audit],
+) -> list[str]:
+    mode = "in-place" if args.in_place else "check" if args.check else "diff" if args.diff else "write"
+    wants_entry = bool(args.report) or args.check
+
+    def jobs() -> Iterator[FileJob]:
+        for source, target in _inputs(args, DEFAULT_GLOB):
+            if source is None:
+                yield FileJob(None, str(target) if target else None, mode, wants_entry, raw=sys.stdin.buffer.read(), audit=bool(args.audit))
+            elif str(source) not in run.done:
+                yield FileJob(str(source), str(target) if target else None, mode, wants_entry, audit=bool(args.audit))
+
+    changed: list[str] = []
+    for outcome in batch.ordered(pool, batch.clean_file, jobs(), stop):
+        run.add_file(outcome)
+        if outcome.changed:
+            changed.append(outcome.path)
+        if outcome.audit is not None:
+            audits.append(outcome.audit)
+        if outcome.output:
+            data = outcome.output
+            if args.diff and colour_on(sys.stdout):
+                data = _colour_diff(data.decode("utf-8")).encode("utf-8")
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        if check_report is not None:
+            check_report.add(outcome.entry or {"path": outcome.path, "error": outcome.error, "changes": [], "warnings": []})
+        elif args.check and outcome.changed and outcome.entry is not None:
+            _print_findings(args.format or "text", outcome.entry)
+    if stop():
+        raise batch.Interrupted(resumable=run.journal is not None)
+    return changed
 
 
-def _read(source: Path | None) -> bytes:
-    if source is None:
-        return sys.stdin.buffer.read()
-    try:
-        return source.read_bytes()
-    except FileNotFoundError:
-        raise CleanerError("no such file", path=str(source)) from None
-    except IsADirectoryError:
-        raise CleanerError("is a directory", path=str(source)) from None
-    except OSError as error:
-        raise CleanerError(error.strerror or str(error), path=str(source)) from None
+def _run_jsonl(args: argparse.Namespace, pool: batch.Executor, run: Run, stop: batch.StopFlag) -> list[str]:
+    settings = jsonl.RecordSettings(
+        field=args.field or "text",
+        changes_field=args.changes_field,
+        on_bad_record=args.on_bad_record or "pass",
+        entries=bool(args.report),
+        check=args.check,
+    )
+    changed: list[str] = []
+    for source, target in _inputs(args, jsonl.DEFAULT_GLOB):
+        before = dataclasses.replace(run.stats)
+        jsonl.run_file(source, source if args.in_place else target, pool, run, settings, stop=stop)
+        if run.stats.changed > before.changed:
+            name = str(source) if source else "<stdin>"
+            records = run.stats.documents - before.documents
+            changed.append(f"{name} ({run.stats.changed - before.changed} of {records} records)")
+    return changed
 
 
-def _display(source: Path | None) -> str:
-    return "<stdin>" if source is None else str(source)
+def _print_findings(fmt: str, entry: dict[str, Any]) -> None:
+    out = sys.stdout
+    on = fmt == "text" and colour_on(out)
+    for item in entry["changes"]:
+        out.write(_finding(fmt, entry["path"], item, colour=on) + "\n")
+    for item in entry["warnings"]:
+        out.write(_finding(fmt, entry["path"], item, warning=True, colour=on) + "\n")
+    if not entry["changes"]:
+        out.write(_finding(fmt, entry["path"], {"line": 1, "column": 1, "step": "render", "rule": "layout", "before": "", "after": ""}, colour=on) + "\n")
+    out.flush()
 
 
-def _emit(args: argparse.Namespace, source: Path | None, target: Path | None, result: Result) -> None:
-    if args.check:
-        return
-    if args.diff:
-        if result.changed:
-            name = _display(source)
-            diff = difflib.unified_diff(
-                result.original_text.splitlines(keepends=True),
-                result.markdown.splitlines(keepends=True),
-                fromfile=name,
-                tofile=name,
-            )
-            sys.stdout.write("".join(line if line.endswith("\n") else line + "\n" for line in diff))
-        return
-    data = result.markdown.encode("utf-8")
-    if args.in_place:
-        assert source is not None
-        if result.changed or source.read_bytes() != data:
-            atomic_write(source, data)
-        return
-    if target is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    atomic_write(target, data)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file so that it is either the old one or the new one, never half of either."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _write_report(where: str, results: list[Result]) -> None:
-    text = json.dumps(report.build(results), ensure_ascii=False, indent=2) + "\n"
-    if where == "-":
-        sys.stderr.write(text)
-    else:
-        atomic_write(Path(where), text.encode("utf-8"))
-
-
-def _check_summary(args: argparse.Namespace, results: list[Result], changed: list[str]) -> None:
-    fmt = args.format or "text"
-    out: IO[str] = sys.stdout
-    if fmt == "json":
-        out.write(json.dumps(report.build(results), ensure_ascii=False, indent=2) + "\n")
-    else:
-        for result in results:
-            if not result.changed:
-                continue
-            entry = report.input_report(result)
-            for item in entry["changes"]:
-                out.write(_finding(fmt, entry["path"], item) + "\n")
-            for item in entry["warnings"]:
-                out.write(_finding(fmt, entry["path"], item, warning=True) + "\n")
-            if not entry["changes"]:
-                out.write(_finding(fmt, entry["path"], {"line": 1, "column": 1, "step": "render", "rule": "layout", "before": "", "after": ""}) + "\n")
+def _check_summary(args: argparse.Namespace, run: Run, changed: list[str]) -> None:
+    what = "JSON Lines input(s)" if args.jsonl else "file(s)"
+    total = run.stats.documents - run.stats.failed
     if changed:
-        sys.stderr.write(f"{len(changed)} of {len(results)} file(s) would change: {', '.join(changed)}\n")
+        of = "" if args.jsonl else f" of {total}"
+        sys.stderr.write(f"{len(changed)}{of} {what} would change: {', '.join(changed)}\n")
     else:
-        sys.stderr.write(f"{len(results)} file(s) already clean\n")
+        sys.stderr.write(f"{total} {'records' if args.jsonl else what} already clean\n")
 
 
-def _finding(fmt: str, path: str, item: dict[str, Any], warning: bool = False) -> str:
+def _finding(fmt: str, path: str, item: dict[str, Any], warning: bool = False, colour: bool = False) -> str:
     rule = f"{item['step']}/{item['rule']}"
     if warning:
         message = f"{item['message']}: {item.get('text', '')}".rstrip(": ")
@@ -300,12 +419,13 @@ def _finding(fmt: str, path: str, item: dict[str, Any], warning: bool = False) -
         message = f"insert {_short(item['after'])}"
     else:
         message = f"{_short(item['before'])} -> {_short(item['after'])}"
-    line, column = item.get("line", 1), item.get("column", 1)
+    line, column = item.get("line") or 1, item.get("column") or 1  # line 0: the whole document
     if fmt == "github":
         level = "warning" if warning else "notice"
         text = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return f"::{level} file={path},line={line},col={column},title={rule}::{text}"
-    return f"{path}:{line}:{column}: {rule} {message}"
+    where = _paint(f"{path}:{line}:{column}:", "1", colour)
+    return f"{where} {_paint(rule, '33' if warning else '36', colour)} {message}"
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -313,5 +433,5 @@ def _short(text: str, limit: int = 60) -> str:
     return json.dumps(shown, ensure_ascii=False)
 
 
-# `Options` is re-exported for type checkers reading the CLI module.
+# Re-exported: `Options` for type checkers reading the CLI module, `atomic_write` for its users.
 __all__ = ["Options", "atomic_write", "build_parser", "main"]

@@ -102,7 +102,7 @@ def zipf(ch: str) -> float:
 @lru_cache(maxsize=1)
 def _pairs() -> frozenset[str]:
     text = resources.files("cleaner").joinpath("data/mojibake/pairs.tsv").read_text(encoding="utf-8")
-    pairs = set()
+    pairs: set[str] = set()
     for line in text.splitlines():
         if line and not line.startswith("#"):
             first, seconds = line.split("\t")
@@ -441,9 +441,9 @@ def _utf8_sequences(data: bytes, starts: list[int], covered: set[int]) -> Iterat
         seen.add(m.start())
         yield m.start(), m.end(), m.group().decode("utf-8")
     for start in starts[:-1]:
-        if start not in covered and start not in seen and (m := _UTF8_RUN.match(data, start)) is not None:
+        if start not in covered and start not in seen and (hit := _UTF8_RUN.match(data, start)) is not None:
             seen.add(start)
-            yield start, m.end(), m.group().decode("utf-8")
+            yield start, hit.end(), hit.group().decode("utf-8")
 
 
 def _utf8_view(line: str, a: int, b: int, guesses: frozenset[int]) -> tuple[bytes, list[int]]:

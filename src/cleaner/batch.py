@@ -1,0 +1,675 @@
+"""Many inputs, one pipeline: worker processes, input order kept, bounded memory, resumable runs.
+
+    pipeline = Pipeline.default()
+    jobs = [FileJob("in/a.txt", "out/a.txt"), FileJob("in/b.txt", "out/b.txt")]
+    with executor(pipeline, workers=2) as pool:
+        for outcome in ordered(pool, clean_file, jobs):
+            print(outcome.path, outcome.error or "ok")
+
+The pipeline is built once and given to each worker process when it starts (it is picklable);
+a task then carries only its own input. `ordered` keeps at most `window` tasks in flight and
+yields results in input order, so memory does not grow with the number of inputs and `-j 1`
+and `-j N` write the same bytes. An input that fails becomes an outcome with an error line; it
+never stops the others.
+
+Around the work itself: `Stats` (the summary line's counts, which add up across workers, files
+and resumed runs), `ReportWriter` (the JSON report written entry by entry), `Journal` (what
+`--resume` needs), `Progress` (a status line on a terminal) and `Run`, which holds them for one
+command-line run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import difflib
+import hashlib
+import json
+import os
+import signal
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import IO, Any, Protocol, TypeVar
+
+from . import audit as audit_page
+from . import report
+from .api import Result, process
+from .errors import CleanerError, UsageError
+from .pipeline import Pipeline
+
+P = TypeVar("P")
+R = TypeVar("R")
+
+JOURNAL_NAME = ".cleaner-resume"
+PARTIAL_SUFFIX = ".cleaner-partial"
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on (a container's limit, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+@dataclasses.dataclass
+class Stats:
+    """The counts of the summary line. `bytes` is input size; they add up across any split."""
+
+    documents: int = 0
+    changed: int = 0
+    failed: int = 0
+    removed_lines: int = 0
+    warnings: int = 0
+    bytes: int = 0
+
+    @classmethod
+    def of(cls, result: Result, size: int) -> Stats:
+        removed = sum(
+            max(1, len(c.before.splitlines())) for c in result.changes if c.step == "boilerplate" and not c.after
+        )
+        return cls(1, int(result.changed), 0, removed, len(result.warnings), size)
+
+    @classmethod
+    def failure(cls, size: int) -> Stats:
+        return cls(documents=1, failed=1, bytes=size)
+
+    def add(self, other: Stats) -> None:
+        for field in dataclasses.fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+
+    def to_json(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Stats:
+        return cls(**{f.name: int(data.get(f.name, 0)) for f in dataclasses.fields(cls)})
+
+    def summary(self, seconds: float, new_bytes: int) -> str:
+        """`12 documents, 3 changed, …; 4.2 MB, 2.10 MB/s` (the rate is of this run's own work)."""
+        rate = new_bytes / 1e6 / seconds if seconds > 0 else 0.0
+        return (
+            f"{self.documents} documents, {self.changed} changed, {self.failed} failed, "
+            f"{self.removed_lines} lines removed, {self.warnings} warnings; "
+            f"{self.bytes / 1e6:.1f} MB, {rate:.2f} MB/s"
+        )
+
+
+# --- executors -------------------------------------------------------------------------------
+
+
+class Pending(Protocol):
+    def result(self) -> Any: ...
+
+
+class Executor(Protocol):
+    """Runs `func(pipeline, payload)` somewhere; `window` is how many may be in flight."""
+
+    window: int
+
+    def submit(self, func: Callable[[Pipeline, Any], Any], payload: Any) -> Pending: ...
+
+
+class _Done:
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def result(self) -> Any:
+        return self._value
+
+
+class InlineExecutor:
+    """Runs each task in this process, when it is submitted (`-j 1`, and one input)."""
+
+    window = 1
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+
+    def submit(self, func: Callable[[Pipeline, Any], Any], payload: Any) -> Pending:
+        return _Done(func(self.pipeline, payload))
+
+
+_WORKER_PIPELINE: Pipeline | None = None
+
+
+def _start_worker(pipeline: Pipeline) -> None:
+    global _WORKER_PIPELINE
+    # Ctrl-C reaches every process of the terminal's group; the parent alone decides what it
+    # means (finish the tasks in flight, record them, stop), so workers ignore it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _WORKER_PIPELINE = pipeline
+
+
+def _in_worker(func: Callable[[Pipeline, P], R], payload: P) -> R:
+    assert _WORKER_PIPELINE is not None, "worker started without a pipeline"
+    return func(_WORKER_PIPELINE, payload)
+
+
+class ProcessExecutor:
+    """Worker processes, each given the pipeline once when it starts."""
+
+    def __init__(self, pipeline: Pipeline, workers: int, window: int | None = None) -> None:
+        self.window = window or 2 * workers
+        self._pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(pipeline,))
+
+    def submit(self, func: Callable[[Pipeline, Any], Any], payload: Any) -> Pending:
+        return self._pool.submit(_in_worker, func, payload)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def executor(pipeline: Pipeline, workers: int = 1) -> Iterator[Executor]:
+    """`workers` processes, or this process alone when `workers` is 1."""
+    if workers <= 1:
+        yield InlineExecutor(pipeline)
+        return
+    pool = ProcessExecutor(pipeline, workers)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+def ordered(
+    executor: Executor,
+    func: Callable[[Pipeline, P], R],
+    payloads: Iterable[P],
+    stop: Callable[[], bool] = lambda: False,
+) -> Iterator[R]:
+    """`func(pipeline, payload)` for each payload, in order, with at most `executor.window` in flight.
+
+    Payloads are taken from the iterable only as room frees up, so a generator reading a corpus
+    is never more than a window ahead. Once `stop()` is true no new payload is taken, and the
+    results of those in flight are still yielded (so they can be recorded as finished).
+    """
+    pending: deque[Pending] = deque()
+    source = iter(payloads)
+    while not stop():
+        payload = next(source, _END)
+        if payload is _END:
+            break
+        pending.append(executor.submit(func, payload))
+        while len(pending) >= executor.window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+_END: Any = object()
+
+
+class StopFlag:
+    """Set by the first Ctrl-C (or SIGTERM): finish what is in flight, record it, then stop."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self) -> bool:
+        return self.requested
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[StopFlag]:
+    """The first Ctrl-C asks the run to stop cleanly; a second one stops it at once."""
+    flag = StopFlag()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if flag.requested:
+            raise KeyboardInterrupt
+        flag.requested = True
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run stopped on request; `resumable` says whether `--resume` can go on from here."""
+
+    def __init__(self, resumable: bool) -> None:
+        super().__init__()
+        self.resumable = resumable
+
+
+# --- one file --------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class FileJob:
+    """One input file and what to do with its output.
+
+    `mode` is `write` (to `target`, or handed back as `output` when `target` is None),
+    `in-place`, `check` (write nothing) or `diff` (hand back a unified diff). `raw` carries
+    the bytes of standard input, which a worker process cannot read.
+    """
+
+    source: str | None
+    target: str | None = None
+    mode: str = "write"
+    entry: bool = False
+    raw: bytes | None = None
+    audit: bool = False
+
+
+@dataclasses.dataclass
+class FileOutcome:
+    """What became of one input: counts, and an error line or the output asked for."""
+
+    path: str
+    stats: Stats
+    error: str | None = None
+    changed: bool = False
+    output: bytes | None = None
+    entry: dict[str, Any] | None = None
+    audit: audit_page.Audit | None = None
+
+
+def clean_file(pipeline: Pipeline, job: FileJob) -> FileOutcome:
+    """Read, clean and write one file; any failure becomes the outcome's error line."""
+    path = job.source or "<stdin>"
+    try:
+        raw = job.raw if job.raw is not None else read_bytes(Path(path))
+    except CleanerError as error:
+        return FileOutcome(path, Stats.failure(0), str(error))
+    try:
+        result = process(raw, path=path, pipeline=pipeline)
+        output = _emit(job, result)
+    except CleanerError as error:
+        return FileOutcome(path, Stats.failure(len(raw)), str(error))
+    except Exception as error:  # a bug in a step fails this input, not the whole run
+        return FileOutcome(path, Stats.failure(len(raw)), internal_error(path, error))
+    entry = report.input_report(result) if job.entry else None
+    collected = audit_page.collect(result, options=pipeline.options) if job.audit else None
+    return FileOutcome(path, Stats.of(result, len(raw)), None, result.changed, output, entry, collected)
+
+
+def internal_error(path: str, error: BaseException) -> str:
+    return f"{path}: internal error: {type(error).__name__}: {error} (please report this)"
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CleanerError("no such file", path=str(path)) from None
+    except IsADirectoryError:
+        raise CleanerError("is a directory", path=str(path)) from None
+    except OSError as error:
+        raise CleanerError(error.strerror or str(error), path=str(path)) from None
+
+
+def _emit(job: FileJob, result: Result) -> bytes | None:
+    if job.mode == "check":
+        return None
+    if job.mode == "diff":
+        return diff(job.source or "<stdin>", result).encode("utf-8") if result.changed else None
+    data = result.markdown.encode("utf-8")
+    if job.mode == "in-place":
+        assert job.source is not None
+        source = Path(job.source)
+        if result.changed or source.read_bytes() != data:
+            atomic_write(source, data)
+        return None
+    if job.target is None:
+        return data
+    atomic_write(Path(job.target), data)
+    return None
+
+
+def diff(name: str, result: Result) -> str:
+    lines = difflib.unified_diff(
+        result.original_text.splitlines(keepends=True),
+        result.markdown.splitlines(keepends=True),
+        fromfile=name,
+        tofile=name,
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file so that it is either the old one or the new one, never half of either."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = path.stat().st_mode & 0o7777 if path.exists() else None
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise CleanerError(f"cannot write: {error.strerror or error}", path=str(path)) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException as error:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        if isinstance(error, OSError):
+            raise CleanerError(f"cannot write: {error.strerror or error}", path=str(path)) from None
+        raise
+
+
+def partial_name(target: Path) -> Path:
+    """Where output for `target` grows until it is complete: `.NAME.cleaner-partial` beside it."""
+    return target.parent / f".{target.name}{PARTIAL_SUFFIX}"
+
+
+# --- the report, written as it grows -----------------------------------------------------------
+
+
+class ReportWriter:
+    """The JSON report written entry by entry, so a corpus run never holds it whole.
+
+    The text is what `json.dumps({"inputs": [...]}, indent=2, ensure_ascii=False)` would give. A
+    report file grows under a temporary name and is renamed when complete; `position` (bytes,
+    entries) is what a journal records, so `--resume` can cut the file back and go on.
+    """
+
+    _HEAD = b'{\n  "inputs": ['
+
+    def __init__(
+        self, path: Path | None = None, *, stream: IO[bytes] | None = None, resume: tuple[int, int] | None = None
+    ) -> None:
+        self.path = path
+        self.temp = partial_name(path) if path else None
+        self.entries = 0
+        self._closed = False
+        if self.temp is not None:
+            self.temp.parent.mkdir(parents=True, exist_ok=True)
+            if resume and self.temp.exists() and self.temp.stat().st_size >= resume[0]:
+                self._out: IO[bytes] = open(self.temp, "r+b")  # noqa: SIM115 - closed in close()/abandon()
+                self._out.truncate(resume[0])
+                self._out.seek(resume[0])
+                self.bytes, self.entries = resume
+                return
+            self._out = open(self.temp, "wb")  # noqa: SIM115
+        else:
+            assert stream is not None
+            self._out = stream
+        self.bytes = 0
+        self._write(self._HEAD)
+
+    def _write(self, data: bytes) -> None:
+        self._out.write(data)
+        self.bytes += len(data)
+
+    def add(self, entry: dict[str, Any]) -> None:
+        text = textwrap.indent(json.dumps(entry, ensure_ascii=False, indent=2), "    ")
+        self._write(("\n" if self.entries == 0 else ",\n").encode() + text.encode("utf-8", "backslashreplace"))
+        self.entries += 1
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return self.bytes, self.entries
+
+    def flush(self) -> None:
+        self._out.flush()
+        if self.temp is not None:
+            os.fsync(self._out.fileno())
+
+    def close(self) -> None:
+        self._write(b"]\n}\n" if self.entries == 0 else b"\n  ]\n}\n")
+        self._out.flush()
+        self._closed = True
+        if self.temp is not None and self.path is not None:
+            os.fsync(self._out.fileno())
+            self._out.close()
+            os.replace(self.temp, self.path)
+
+    def abandon(self) -> None:
+        """Leave the partial report for `--resume` (or for nobody: it is under a temporary name)."""
+        if self.temp is not None and not self._closed:
+            self._out.close()
+
+
+# --- resuming ----------------------------------------------------------------------------------
+
+
+def fingerprint(**parts: Any) -> str:
+    """A short hash naming a run: its inputs, outputs, steps and options."""
+    text = json.dumps(parts, sort_keys=True, default=repr, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()[:16]
+
+
+@dataclasses.dataclass
+class JournalState:
+    """Where a resumed run starts: inputs finished, totals, report position, error lines."""
+
+    done: set[str]
+    stats: Stats
+    report: tuple[int, int] | None
+    errors: list[str]
+    partial: dict[str, Any] | None
+
+
+class Journal:
+    """What an interrupted run had finished, so that `--resume` can go on from there.
+
+    An append-only JSON Lines file beside the output. The first line names the run (a fingerprint
+    of its inputs, outputs and options). Every later line is a commit: an input finished
+    (`done`), or, for a JSON Lines input, how far it got (`partial`: lines read, bytes of output
+    written under the temporary name), each with the running totals, the report's committed
+    position and the error lines new since the commit before. Output is flushed before the line
+    that claims it is written, and a torn last line (the process killed mid-write) is ignored,
+    so the journal never claims more than exists.
+    """
+
+    def __init__(self, path: Path, run_id: str, *, resume: bool) -> None:
+        self.path = path
+        self.state = JournalState(set(), Stats(), None, [], None)
+        if resume and path.exists():
+            self.state = self._load(path, run_id)
+            self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in finish()/close()
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(path, "w", encoding="utf-8")  # noqa: SIM115
+        self._file.write(json.dumps({"run": run_id}) + "\n")
+        self._file.flush()
+
+    @staticmethod
+    def _load(path: Path, run_id: str) -> JournalState:
+        lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+        try:
+            head = json.loads(lines[0])
+        except ValueError:
+            head = {}
+        if head.get("run") != run_id:
+            raise UsageError(
+                f"{path}: this journal is from a different command (other inputs, outputs or options); "
+                "run without --resume to start over"
+            )
+        done: set[str] = set()
+        errors: list[str] = []
+        base: dict[str, Any] = {}
+        base_errors: list[str] = []
+        partial: dict[str, Any] | None = None
+        for line in lines[1:]:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                break  # a torn last line; nothing after it was committed
+            errors.extend(entry.get("errors", []))
+            if "done" in entry:
+                done.add(entry["done"])
+                base, base_errors, partial = entry, list(errors), None
+            else:
+                partial = entry
+        if partial is not None and _partial_usable(partial):
+            base, base_errors = partial, errors
+        else:
+            partial = None
+        position = (int(base["report"][0]), int(base["report"][1])) if base.get("report") else None
+        return JournalState(done, Stats.from_json(base.get("stats", {})), position, base_errors, partial)
+
+    def commit(self, entry: dict[str, Any]) -> None:
+        self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._file.flush()
+
+    def partial_for(self, source: str) -> dict[str, Any] | None:
+        partial = self.state.partial
+        return partial if partial is not None and partial.get("partial") == source else None
+
+    def finish(self) -> None:
+        """The run completed: nothing is left to resume."""
+        self._file.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def identity(path: Path) -> list[int]:
+    """Size and modification time: enough to notice that an input changed between runs."""
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _partial_usable(entry: dict[str, Any]) -> bool:
+    """A partial commit can be continued if its input is unchanged and its output still there."""
+    try:
+        temp = Path(entry["temp"])
+        return temp.stat().st_size >= int(entry["output_bytes"]) and identity(Path(entry["partial"])) == entry["input"]
+    except (KeyError, OSError, TypeError, ValueError):
+        return False
+
+
+# --- progress and the run as a whole -------------------------------------------------------------
+
+
+class Progress:
+    """`1,234 documents  56.7 MB  2.10 MB/s` on one line of stderr, redrawn at most 5 times a second."""
+
+    def __init__(self, stream: IO[str] | None = None, *, enabled: bool = False, interval: float = 0.2) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.interval = interval
+        self._last = 0.0
+        self._shown = False
+
+    def update(self, stats: Stats, new_bytes: int, seconds: float) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self._last < self.interval:
+            return
+        self._last = now
+        rate = new_bytes / 1e6 / seconds if seconds > 0 else 0.0
+        failed = f"  {stats.failed:,} failed" if stats.failed else ""
+        self.stream.write(f"\r\033[K{stats.documents:,} documents  {stats.bytes / 1e6:,.1f} MB  {rate:.2f} MB/s{failed}")
+        self.stream.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self._shown = False
+
+
+class Run:
+    """The bookkeeping of one batch run: totals, error lines, report, journal and progress.
+
+    Error lines are kept up to `error_limit` (the count in `stats.failed` is exact); the report,
+    when there is one, holds every failure as an input with an `error`.
+    """
+
+    def __init__(
+        self,
+        *,
+        report: ReportWriter | None = None,
+        journal: Journal | None = None,
+        progress: Progress | None = None,
+        error_limit: int = 100,
+    ) -> None:
+        self.report = report
+        self.journal = journal
+        self.progress = progress or Progress()
+        self.error_limit = error_limit
+        state = journal.state if journal else None
+        self.stats = dataclasses.replace(state.stats) if state else Stats()
+        self.errors: list[str] = list(state.errors) if state else []
+        self._new_errors: list[str] = []
+        self.started = time.monotonic()
+        self.new_bytes = 0
+
+    @property
+    def done(self) -> set[str]:
+        return self.journal.state.done if self.journal else set()
+
+    def add(self, stats: Stats, errors: Iterable[str] = (), entries: Iterable[dict[str, Any]] = ()) -> None:
+        self.stats.add(stats)
+        self.new_bytes += stats.bytes
+        for error in errors:
+            if len(self.errors) < self.error_limit:
+                self.errors.append(error)
+                self._new_errors.append(error)
+        if self.report is not None:
+            for entry in entries:
+                self.report.add(entry)
+        self.progress.update(self.stats, self.new_bytes, time.monotonic() - self.started)
+
+    def add_file(self, outcome: FileOutcome) -> None:
+        entries: list[dict[str, Any]] = []
+        if outcome.entry is not None:
+            entries.append(outcome.entry)
+        elif outcome.error is not None:
+            entries.append({"path": outcome.path, "error": outcome.error, "changes": [], "warnings": []})
+        self.add(outcome.stats, [outcome.error] if outcome.error else [], entries)
+        self.commit({"done": outcome.path})
+
+    def commit(self, entry: dict[str, Any]) -> None:
+        """Record progress in the journal, after flushing what it claims."""
+        if self.journal is None:
+            return
+        if self.report is not None:
+            self.report.flush()
+            entry["report"] = list(self.report.position)
+        entry["stats"] = self.stats.to_json()
+        if self._new_errors:
+            entry["errors"] = self._new_errors
+            self._new_errors = []
+        self.journal.commit(entry)
+
+    def finish(self) -> None:
+        """The run completed: the report gets its final name, the journal goes."""
+        self.progress.clear()
+        if self.report is not None:
+            self.report.close()
+        if self.journal is not None:
+            self.journal.finish()
+
+    def abandon(self) -> None:
+        """The run stopped early: partial files and the journal stay for `--resume`."""
+        self.progress.clear()
+        if self.report is not None:
+            self.report.abandon()
+        if self.journal is not None:
+            self.journal.close()
+
+    def summary(self) -> str:
+        return self.stats.summary(time.monotonic() - self.started, self.new_bytes)
+
+    def error_lines(self) -> list[str]:
+        lines = list(self.errors)
+        hidden = self.stats.failed - len(lines)
+        if hidden > 0:
+            more = " (the --report lists every one)" if self.report is not None else ""
+            lines.append(f"… and {hidden} more failed{more}")
+        return lines
