@@ -3,12 +3,16 @@ fixtures/cases/punctuation/README.md), shared by every step's tests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
 import regex
 
+from cleaner import Document
+
 from .conftest import FIXTURES
+from .helpers import assert_idempotent, assert_replays, run_step
 
 CASES = FIXTURES / "cases"
 SAMPLES = FIXTURES / "samples"
@@ -60,3 +64,28 @@ def sample_text(name: str) -> str:
 
 def _ids(cases: list[Case]) -> list[str]:
     return [f"{c.path}:{c.title[:60]}" for c in cases]
+
+
+# --- the checks every step's case table gets ------------------------------------------------
+
+
+def assert_fixes(step: Callable[[Document], Document], case: Case) -> None:
+    """The step turns the case's input into its expected text, replayably, and is then done."""
+    before, after = run_step(step, case.input)
+    assert after.body == case.expected
+    assert_replays(before, after)
+    assert_idempotent(step, after)
+
+
+def assert_leaves_alone(step: Callable[[Document], Document], case: Case) -> None:
+    """A "must not change" case: no change at all, not even one undone later."""
+    before, after = run_step(step, case.input)
+    assert after.body == before.body
+    assert after.changes == ()
+
+
+def assert_fragments_verbatim(cases: Iterable[Case]) -> None:
+    """A case that says it comes from a sample really is a piece of that sample."""
+    for case in cases:
+        if case.sample is not None:
+            assert case.input in sample_text(case.sample), case.title

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 import cleaner
 from cleaner import Document, Edit, Pipeline, audit

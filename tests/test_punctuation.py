@@ -14,7 +14,7 @@ from cleaner import Document
 from cleaner.steps.encoding import encoding
 from cleaner.steps.punctuation import punctuation
 
-from .cases import CASES, SAMPLES, Case, _ids, read_cases, sample_text
+from .cases import CASES, SAMPLES, Case, _ids, assert_fixes, assert_fragments_verbatim, assert_leaves_alone, read_cases
 from .helpers import assert_idempotent, assert_replays, run_step
 from .strategies import any_text, article, chinese_sentence
 
@@ -28,24 +28,16 @@ def run(text: str) -> Document:
 
 @pytest.mark.parametrize("case", FIXES, ids=_ids(FIXES))
 def test_fix(case: Case) -> None:
-    before, after = run_step(punctuation, case.input)
-    assert after.body == case.expected
-    assert_replays(before, after)
-    assert run(case.expected or "").body == case.expected, "the expected output is not a fixed point"
+    assert_fixes(punctuation, case)
 
 
 @pytest.mark.parametrize("case", NOOPS, ids=_ids(NOOPS))
 def test_noop(case: Case) -> None:
-    doc = run(case.input)
-    assert doc.body == case.input
-    assert doc.changes == ()
+    assert_leaves_alone(punctuation, case)
 
 
 def test_sample_fragments_are_verbatim() -> None:
-    """A case that says it comes from a sample really is a piece of that sample."""
-    for case in FIXES + NOOPS:
-        if case.sample is not None:
-            assert case.input in sample_text(case.sample), case.title
+    assert_fragments_verbatim(FIXES + NOOPS)
 
 
 def test_clean_post_comes_out_unchanged() -> None:

@@ -27,7 +27,7 @@ from cleaner.steps.script import CONFIGS, backend, converter, convertible, needs
 from .conftest import ROOT
 from .helpers import assert_idempotent, assert_replays, run_step
 from .strategies import TRADITIONAL_HAN, any_text, article, chinese_sentence
-from .cases import CASES, SAMPLES, Case, _ids, read_cases, sample_text
+from .cases import CASES, SAMPLES, Case, _ids, assert_fixes, assert_fragments_verbatim, assert_leaves_alone, read_cases
 from .test_punctuation import block_structure
 
 TABLES = {target: read_cases(CASES / "script" / f"{target}.txt") for target in CONFIGS}
@@ -51,23 +51,16 @@ def run(text: str, target: str = "hans", **fields: Any) -> Document:
 
 @pytest.mark.parametrize(("target", "case"), ALL_FIXES, ids=[f"{t}:{c.title[:50]}" for t, c in ALL_FIXES])
 def test_fix(target: str, case: Case) -> None:
-    before, after = run_step(step(target), case.input)
-    assert after.body == case.expected
-    assert_replays(before, after)
-    assert_idempotent(step(target), after)
+    assert_fixes(step(target), case)
 
 
 @pytest.mark.parametrize("case", NOOPS, ids=_ids(NOOPS))
 def test_noop(case: Case) -> None:
-    before, after = run_step(step("hans"), case.input)
-    assert after.body == before.body
-    assert after.changes == ()
+    assert_leaves_alone(step("hans"), case)
 
 
 def test_sample_fragments_are_verbatim() -> None:
-    for case in [c for _, c in ALL_FIXES] + NOOPS:
-        if case.sample is not None:
-            assert case.input in sample_text(case.sample), case.title
+    assert_fragments_verbatim([c for _, c in ALL_FIXES] + NOOPS)
 
 
 def test_keep_changes_nothing() -> None:

@@ -14,7 +14,7 @@ from cleaner.steps.spacing import spacing
 
 from .helpers import assert_idempotent, assert_replays, run_step
 from .strategies import any_text, article, chinese_sentence
-from .cases import CASES, SAMPLES, Case, _ids, read_cases, sample_text
+from .cases import CASES, SAMPLES, Case, _ids, assert_fixes, assert_fragments_verbatim, assert_leaves_alone, read_cases
 from .test_punctuation import block_structure
 
 REMOVE = read_cases(CASES / "spacing" / "remove.txt")
@@ -33,31 +33,21 @@ def step(mode: str):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("case", REMOVE, ids=_ids(REMOVE))
 def test_remove(case: Case) -> None:
-    before, after = run_step(step("remove"), case.input)
-    assert after.body == case.expected
-    assert_replays(before, after)
-    assert_idempotent(step("remove"), after)
+    assert_fixes(step("remove"), case)
 
 
 @pytest.mark.parametrize("case", ADD, ids=_ids(ADD))
 def test_add(case: Case) -> None:
-    before, after = run_step(step("add"), case.input)
-    assert after.body == case.expected
-    assert_replays(before, after)
-    assert_idempotent(step("add"), after)
+    assert_fixes(step("add"), case)
 
 
 @pytest.mark.parametrize("case", NOOPS, ids=_ids(NOOPS))
 def test_noop(case: Case) -> None:
-    before, after = run_step(step("remove"), case.input)
-    assert after.body == before.body
-    assert after.changes == ()
+    assert_leaves_alone(step("remove"), case)
 
 
 def test_sample_fragments_are_verbatim() -> None:
-    for case in REMOVE + ADD + NOOPS:
-        if case.sample is not None:
-            assert case.input in sample_text(case.sample), case.title
+    assert_fragments_verbatim(REMOVE + ADD + NOOPS)
 
 
 @pytest.mark.parametrize("case", REMOVE + ADD, ids=_ids(REMOVE + ADD))

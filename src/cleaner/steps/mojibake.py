@@ -25,7 +25,7 @@ so clean text pays almost nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
@@ -334,9 +334,7 @@ def _gbk_from_latin(data: bytes, base: int) -> list[Repair]:
         except UnicodeDecodeError:
             continue
         if reads_as_chinese(text):
-            original = chunk.decode("latin-1")
             repairs.append(Repair(base + m.start(), base + m.end(), text, "gbk-read-as-latin1", len(chunk), 0))
-            del original
     return repairs
 
 
