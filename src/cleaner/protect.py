@@ -117,14 +117,16 @@ _INLINE = regex.compile(
   | (?P<url>(?:(?:https?|ftp)://|www\.)
         (?:(?:[^\s.<>"'`/?#:CJK]+\.)+[A-Za-z][A-Za-z0-9-]*|[0-9.]+|[A-Za-z0-9-]+)(?::[0-9]+)?
         (?:[/?#][^\s<>"'`CJK]*)?(?<![.,;:!?)\]]))
-  | (?P<email>(?<![A-Za-z0-9_.+-])[A-Za-z0-9][A-Za-z0-9_.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?<![.]))
+  | (?P<email>(?<![A-Za-z0-9_.+-])[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?<![.]))
     # A Windows path: a folder or file name is all Han (`C:\用户\文档`) or holds none, so the
     # Han after a name is text (`\\server\share\a.txt里`).
   | (?P<winpath>(?<![A-Za-z0-9])[A-Za-z]:\\(?:WINNAME(?:\\WINNAME)*\\?)?|\\\\[A-Za-z0-9._$-]+(?:\\WINNAME)+\\?)
   | (?P<escape>\\[!-/:-@\[-`{-~])
   | (?P<entity>&(?:\#[0-9]{1,7}|\#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)
   | (?P<envvar>%[A-Za-z_][A-Za-z0-9_]*%|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Z_][A-Z0-9_]*(?![A-Za-z0-9_]))
-  | (?P<filename>(?<![A-Za-z0-9_./\\-])[A-Za-z0-9_][A-Za-z0-9_.-]*\.(?:EXTENSIONS)(?![A-Za-z0-9_]))
+    # Names are bounded (a file system allows 255 bytes): an unbounded run would make a long
+    # dotted token (`x.x.x.…`, base64) cost time in the square of its length.
+  | (?P<filename>(?<![A-Za-z0-9_./\\-])[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}\.(?:EXTENSIONS)(?![A-Za-z0-9_]))
   | (?P<emoticon>EMOTICON)
     # A version: `v` and a number, three or four parts, or a pre-release suffix (`1.0-beta`).
   | (?P<version>(?<![A-Za-z0-9_.])(?:[vV][0-9]+(?:\.[0-9]+){0,3}|[0-9]+(?:\.[0-9]+){2,3}|[0-9]+\.[0-9]+(?=-|[ab][0-9]))(?:-(?:alpha|beta|rc|dev|pre|preview)[0-9.]*|[ab][0-9]+)?(?![A-Za-z0-9_]|\.[0-9]))
