@@ -42,7 +42,7 @@ from . import report
 from .api import Result, process
 from .errors import CleanerError, UsageError
 from .output import PARTIAL_SUFFIX as PARTIAL_SUFFIX  # re-exported: callers find it here
-from .output import GrowingFile, lock, shown, write_error, write_file
+from .output import GrowingFile, lock, remove_temporaries, shown, write_error, write_file
 from .output import partial_name as partial_name
 from .pipeline import Pipeline
 
@@ -146,10 +146,17 @@ def _start_worker(pipeline: Pipeline, parent: int | None = None) -> None:
     # Ctrl-C reaches every process of the terminal's group; the parent alone decides what it
     # means (finish the tasks in flight, record them, stop), so workers ignore it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _worker_terminated)
     if parent is not None:
         _die_with_parent(parent)
     _WORKER_PIPELINE = pipeline
+
+
+def _worker_terminated(signum: int, frame: Any) -> None:
+    """Stopped by the parent (SIGTERM, a failed run) or by its death: exit now, without unwinding
+    into the pool's machinery, but leave no temporary file behind."""
+    remove_temporaries()
+    os._exit(128 + signum)
 
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>

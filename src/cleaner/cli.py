@@ -356,6 +356,8 @@ def _inputs(args: argparse.Namespace, default_glob: tuple[str, ...]) -> list[Pai
     pairs: list[Pair] = []
     for name in names:
         if name == "-":
+            if several and out is not None:
+                raise UsageError("standard input has no file name to write under -o DIR; clean it in a run of its own")
             pairs.append((None, out))
             continue
         path = Path(name)

@@ -40,6 +40,18 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, runs are n
     fcntl = None  # type: ignore[assignment]
 
 
+# Temporary files being written by this process, so that a worker stopped by a signal (which
+# exits at once, without unwinding) can remove them first: `remove_temporaries()`.
+_WRITING: set[str] = set()
+
+
+def remove_temporaries() -> None:
+    for temp in list(_WRITING):
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+    _WRITING.clear()
+
+
 class OutputBusy(CleanerError):
     """Another run holds the lock on this output."""
 
@@ -121,6 +133,7 @@ def write_file(path: Path, data: bytes) -> None:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as error:
         raise write_error(path, error) from None
+    _WRITING.add(temp)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -134,6 +147,8 @@ def write_file(path: Path, data: bytes) -> None:
         if isinstance(error, OSError):
             raise write_error(path, error) from None
         raise
+    finally:
+        _WRITING.discard(temp)
 
 
 def partial_name(target: Path) -> Path:
