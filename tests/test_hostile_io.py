@@ -313,7 +313,17 @@ def test_a_report_being_written_by_another_run_is_not_touched(tmp_path: Path) ->
         handle.flush()
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         err = one_line_error(run(str(tmp_path / "a.txt"), "--report", str(tmp_path / "r.json"), *FAST))
-    assert "another cleaner run" in err and partial.read_bytes() == b"{"
+        assert "another cleaner run" in err and partial.read_bytes() == b"{"
+        (tmp_path / "in").mkdir()
+        (tmp_path / "in" / "b.txt").write_bytes(ARTICLE)
+        one_line_error(run(str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--report", str(tmp_path / "r.json"), *FAST))
+    assert leftovers(tmp_path) == [".r.json.cleaner-partial"]  # the refused run left no journal
+
+
+def test_output_to_a_device_keeps_no_journal_beside_it(tmp_path: Path) -> None:
+    null = device(tmp_path / "null", 3)
+    args = cli.build_parser().parse_args(["--jsonl", "c.jsonl", "-o", str(null)])
+    assert cli._journal_path(args, ["c.jsonl"], False) is None
 
 
 # --- 6. a rewrite that would lose most of a file --------------------------------------------------

@@ -286,7 +286,12 @@ def _start_run(
         report = ReportWriter(stream=sys.stderr.buffer)
     elif args.report:
         position = journal.state.report if journal and args.resume else None
-        report = ReportWriter(Path(args.report), resume=position)
+        try:
+            report = ReportWriter(Path(args.report), resume=position)
+        except CleanerError:
+            if journal is not None:  # a journal this run just made goes; one to resume from stays
+                journal.close() if args.resume else journal.finish()
+            raise
     return Run(report=report, journal=journal, progress=Progress(enabled=batch_run and interactive))
 
 
@@ -300,6 +305,8 @@ def _journal_path(args: argparse.Namespace, names: list[str], several: bool) -> 
     out = Path(args.output)
     if several or out.is_dir():
         return out / batch.JOURNAL_NAME
+    if out.exists() and not out.is_file():
+        return None  # /dev/null, a FIFO: written through, nothing to resume (and no journal in /dev)
     return out.parent / f".{out.name}{batch.JOURNAL_NAME}"
 
 
