@@ -593,3 +593,23 @@ def test_write_file_never_leaves_a_temporary_file_on_failure(tmp_path: Path, mon
     with pytest.raises(cleaner.CleanerError, match="No space left on device"):
         write_file(tmp_path / "a.md", b"x")
     assert os.listdir(tmp_path) == []
+
+
+def test_two_real_runs_on_one_output_the_second_fails_and_sigterm_stops_the_first(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_bytes(b'{"id": 1, "text": "a"}\n{"id": 2, "text": "b"}\n')
+    args = ["--jsonl", str(corpus), "-o", str(tmp_path / "o.jsonl"), "-j", "1", *FAST]
+    first = subprocess.Popen([sys.executable, "-c", DRIVER, *args], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / ".o.jsonl.cleaner-partial").exists() and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert first.poll() is None, "the first run ended early"
+        err = one_line_error(run(*args))
+        assert "another cleaner run is writing this output" in err
+    finally:
+        first.send_signal(signal.SIGTERM)
+        _, stderr = first.communicate(timeout=60)  # the first run sleeps 300 s in its step
+    assert first.returncode == 143
+    assert stderr.decode() == "cleaner: terminated; run the same command with --resume to continue\n"
+    assert not (tmp_path / "o.jsonl").exists()
