@@ -351,6 +351,18 @@ def test_in_place_holds_back_a_file_that_would_lose_most_of_its_text(tmp_path: P
     forced = run("--in-place", "--force", "--rules", str(rules), str(post))
     assert forced.returncode == 0, forced.stderr
     assert post.read_text(encoding="utf-8") != text
+    # a JSON Lines corpus: each record is a document; the one that would be emptied stays as it was
+    corpus = tmp_path / "c.jsonl"
+    kept = json.dumps({"text": text}, ensure_ascii=False).encode() + b"\n"
+    long_line = "长" * 100  # longer than any rule judges (max_chars)
+    corpus.write_bytes(json.dumps({"text": long_line + "\r\n"}).encode() + b"\n" + kept)
+    proc = run("--in-place", "--jsonl", "--rules", str(rules), str(corpus), "-j", "1")
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    [line] = err.splitlines()
+    assert line.startswith(f"cleaner: {corpus}:2: not rewritten: boilerplate rules would remove ") and "--force" in line
+    assert corpus.read_bytes().split(b"\n")[1] + b"\n" == kept
+    assert json.loads(corpus.read_bytes().split(b"\n")[0]) == {"text": long_line + "\n"}  # the rest is rewritten
 
 
 # --- 7. UTF-8 cut off or with a byte lost --------------------------------------------------------
@@ -581,6 +593,11 @@ def test_closed_standard_output_is_one_line_when_it_is_needed(tmp_path: Path) ->
     err = proc.stderr.decode()
     assert proc.returncode == 2 and err.count("\n") == 1 and "standard output is closed" in err, err
     assert start("--in-place", str(tmp_path / "a.txt"), *FAST).returncode == 0
+    if Path("/dev/full").is_char_device():  # opened for writing only, as a shell's `> /dev/full`
+        with open("/dev/full", "wb") as full:
+            proc = subprocess.run(command(str(tmp_path / "a.txt"), *FAST), stdout=full, stderr=subprocess.PIPE, env=env, timeout=120)
+        err = proc.stderr.decode()
+        assert proc.returncode == 2 and err == "cleaner: cannot write to standard output: No space left on device\n", err
 
 
 def test_write_file_never_leaves_a_temporary_file_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -367,7 +367,10 @@ def clean_file(pipeline: Pipeline, job: FileJob) -> FileOutcome:
         return FileOutcome(path, Stats.failure(len(raw)), internal_error(name, error))
     entry = report.input_report(result) if job.entry else None
     collected = audit_page.collect(result, options=pipeline.options) if job.audit else None
-    return FileOutcome(path, Stats.of(result, len(raw)), None, result.changed, output, entry, collected, held)
+    stats = Stats.of(result, len(raw))
+    if held:
+        stats.changed = 0  # held back: the file is as it was
+    return FileOutcome(path, stats, None, result.changed and not held, output, entry, collected, held)
 
 
 def removed_share(result: Result) -> float:
@@ -380,15 +383,20 @@ def removed_share(result: Result) -> float:
 
 def _held_back(job: FileJob, result: Result) -> str | None:
     """An in-place rewrite that would lose more than the documented share waits for `--force`."""
-    from .steps.boilerplate import MAX_REMOVED_SHARE
-
     if job.mode != "in-place" or job.force:
         return None
+    return too_much_removed(shown(job.source or ""), result)
+
+
+def too_much_removed(where: str, result: Result) -> str | None:
+    """The line naming a document that boilerplate rules would cut by more than MAX_REMOVED_SHARE."""
+    from .steps.boilerplate import MAX_REMOVED_SHARE
+
     share = removed_share(result)
     if share <= MAX_REMOVED_SHARE:
         return None
     return (
-        f"{shown(job.source or '')}: not rewritten: boilerplate rules would remove {share:.0%} of the text "
+        f"{where}: not rewritten: boilerplate rules would remove {share:.0%} of the text "
         f"(more than {MAX_REMOVED_SHARE:.0%}); check the rules that fire (--check), or use --force"
     )
 
@@ -695,6 +703,7 @@ class Run:
         state = journal.state if journal else None
         self.stats = dataclasses.replace(state.stats) if state else Stats()
         self.errors: list[str] = list(state.errors) if state else []
+        self.held: list[str] = []  # documents --in-place left as they were (see --force)
         self._new_errors: list[str] = []
         self.started = time.monotonic()
         self.new_bytes = 0
@@ -722,6 +731,8 @@ class Run:
         elif outcome.error is not None:
             entries.append({"path": outcome.path, "error": outcome.error, "changes": [], "warnings": []})
         self.add(outcome.stats, [outcome.error] if outcome.error else [], entries)
+        if outcome.held:
+            self.held.append(outcome.held)
         self.commit({"done": outcome.path})
 
     def commit(self, entry: dict[str, Any]) -> None:

@@ -154,14 +154,13 @@ def _main(argv: Sequence[str] | None) -> int:
     run = _start_run(args, pipeline, names, several, batch_run)
     check_report = ReportWriter(stream=sys.stdout.buffer) if args.check and args.format == "json" else None
     audits: list[audit.Audit] = []
-    held: list[str] = []
     try:
         workers = (args.jobs or batch.cpu_count()) if batch_run else 1
         with _executor(args, pipeline, workers) as pool, batch.interruptible() as stop:
             if args.jsonl:
                 changed = _run_jsonl(args, plan, pool, run, stop)
             else:
-                changed, held = _run_files(args, plan, pool, run, stop, check_report, audits)
+                changed = _run_files(args, plan, pool, run, stop, check_report, audits)
     except KeyboardInterrupt as interrupt:
         run.abandon()  # temporary files and the journal stay, for --resume
         if isinstance(interrupt, batch.Terminated):
@@ -185,13 +184,11 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.audit:
         title = f"cleaner audit: {' '.join(names)}"
         atomic_write(Path(args.audit), audit.page(audits, title=title, steps=pipeline.names).encode("utf-8"))
+    for line in run.held:  # what --in-place did not rewrite: it would lose too much (see --force)
+        _fail(line)
     if run.stats.failed:
         return 2
-    if not args.jsonl and held:
-        for line in held:
-            _fail(line)
-        return 1
-    return 1 if args.check and changed else 0
+    return 1 if run.held or (args.check and changed) else 0
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -449,7 +446,7 @@ def _run_files(
     stop: batch.StopFlag,
     check_report: ReportWriter | None,
     audits: list[audit.Audit],
-) -> tuple[list[str], list[str]]:
+) -> list[str]:
     mode = "in-place" if args.in_place else "check" if args.check else "diff" if args.diff else "write"
     wants_entry = bool(args.report) or args.check
 
@@ -461,11 +458,8 @@ def _run_files(
                 yield FileJob(str(source), str(target) if target else None, mode, wants_entry, audit=bool(args.audit), force=args.force)
 
     changed: list[str] = []
-    held: list[str] = []
     for outcome in batch.ordered(pool, batch.clean_file, jobs(), stop):
         run.add_file(outcome)
-        if outcome.held:
-            held.append(outcome.held)
         if outcome.changed:
             changed.append(shown(outcome.path))
         if outcome.audit is not None:
@@ -482,7 +476,7 @@ def _run_files(
             _print_findings(args.format or "text", outcome.entry)
     if stop():
         raise batch.Interrupted(resumable=run.journal is not None)
-    return changed, held
+    return changed
 
 
 def _run_jsonl(args: argparse.Namespace, plan: list[Pair], pool: batch.Executor, run: Run, stop: batch.StopFlag) -> list[str]:
@@ -492,6 +486,7 @@ def _run_jsonl(args: argparse.Namespace, plan: list[Pair], pool: batch.Executor,
         on_bad_record=args.on_bad_record or "pass",
         entries=bool(args.report),
         check=args.check,
+        hold_removals=args.in_place and not args.force,
     )
     changed: list[str] = []
     for source, target in plan:

@@ -28,7 +28,7 @@ from typing import IO, Any, cast
 
 from . import report
 from .api import process
-from .batch import Executor, Interrupted, Run, Stats, identity, internal_error, ordered
+from .batch import Executor, Interrupted, Run, Stats, identity, internal_error, ordered, too_much_removed
 from .errors import CleanerError
 from .output import GrowingFile, shown, write_error
 from .pipeline import Pipeline
@@ -53,6 +53,7 @@ class RecordSettings:
     on_bad_record: str = "pass"
     entries: bool = False
     check: bool = False
+    hold_removals: bool = False  # --in-place without --force: keep a record that would lose too much
 
     def __post_init__(self) -> None:
         if self.on_bad_record not in BAD_RECORD_CHOICES:
@@ -65,6 +66,7 @@ class RecordOutcome:
     stats: Stats
     error: str | None = None
     entry: dict[str, Any] | None = None
+    held: str | None = None
 
 
 def clean_record(pipeline: Pipeline, record: Any, settings: RecordSettings, where: str = "<record>") -> RecordOutcome:
@@ -84,6 +86,12 @@ def clean_record(pipeline: Pipeline, record: Any, settings: RecordSettings, wher
         return RecordOutcome(record, Stats.failure(size), str(error))
     except Exception as error:  # a bug in a step fails this record, not the corpus
         return RecordOutcome(record, Stats.failure(size), internal_error(where, error))
+    if settings.hold_removals:
+        held = too_much_removed(where, result)
+        if held is not None:  # the record stays as it was, and is named
+            stats = Stats.of(result, size)
+            stats.changed = 0
+            return RecordOutcome(record, stats, None, None, held)
     cleaned = dict(record)
     cleaned[settings.field] = result.markdown
     wanted = settings.entries and (result.changed or bool(result.warnings))
@@ -144,6 +152,7 @@ class ChunkResult:
     stats: Stats
     errors: list[str]
     entries: list[dict[str, Any]]
+    held: list[str] = dataclasses.field(default_factory=list)
 
 
 def clean_chunk(pipeline: Pipeline, chunk: Chunk) -> ChunkResult:
@@ -155,19 +164,22 @@ def clean_chunk(pipeline: Pipeline, chunk: Chunk) -> ChunkResult:
     stats = Stats()
     errors: list[str] = []
     entries: list[dict[str, Any]] = []
+    held: list[str] = []
     for offset, line in enumerate(lines):
         where = f"{chunk.name}:{chunk.first_line + offset}"
         out, outcome = clean_line(pipeline, line, chunk.settings, where)
         if out is not None:
             output.append(out)
         stats.add(outcome.stats)
+        if outcome.held is not None:
+            held.append(outcome.held)
         if outcome.error is not None:
             errors.append(outcome.error)
             if chunk.settings.entries:
                 entries.append({"path": where, "error": outcome.error, "changes": [], "warnings": []})
         elif outcome.entry is not None:
             entries.append(outcome.entry)
-    return ChunkResult(b"".join(output), len(lines), stats, errors, entries)
+    return ChunkResult(b"".join(output), len(lines), stats, errors, entries, held)
 
 
 def chunks(
@@ -319,6 +331,7 @@ def run_file(
                 sys.stdout.buffer.write(result.output)
             lines_done += result.lines
             run.add(result.stats, result.errors, result.entries)
+            run.held.extend(result.held)
             if on_chunk is not None:
                 on_chunk(result)
             if journal is not None and (stop() or time.monotonic() - last >= checkpoint_seconds):
