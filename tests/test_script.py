@@ -355,6 +355,15 @@ def test_a_character_of_the_other_script_in_a_paragraph_is_reported_not_changed(
     assert "塚" in doc.warnings[0].message
 
 
+@pytest.mark.parametrize("target", ["hant", "tw", "hk"])
+def test_a_character_a_phrase_kept_is_not_converted_on_a_second_run(target: str) -> None:
+    # OpenCC keeps 恒 in 恒生; the step's output, now a Traditional paragraph holding one
+    # Simplified-only character, must not have it converted on its own the second time.
+    once = run("香港恒生指数今天上涨了", target).body
+    assert "恒生" in once
+    assert run(once, target).changes == ()
+
+
 def test_the_decision_is_per_paragraph() -> None:
     body = "\n\n".join(["我们出发了。", "這裡是臺北。", "他们到了。"])
     assert [(p.whole, body[p.start : p.end].strip()) for p in paragraph_verdicts(body, "t2s")] == [(True, "這裡是臺北。")]

@@ -323,10 +323,7 @@ def script(doc: Document, options: Any = None) -> Document:
         line_starts = [0] + [m.end() for m in re.finditer("\n", masked)]
         warnings = [_stray_warning(doc.body, masked, p, bisect_right(line_starts, p.strays[0])) for p in strays]
     elif strays:
-        # A Simplified-only character is one Big5 lacks: Traditional text never uses it, so
-        # inside a Traditional paragraph it is converted on its own (这 → 這), nothing around it.
-        convert = converter(config).convert
-        edits = [Edit(at, at + 1, convert(masked[at]), "opencc") for p in strays for at in p.strays]
+        edits = _stray_edits(masked, strays, config)
     whole = [(p.start, p.end) for p in paragraphs if p.whole]
     if not whole:
         return doc.edit(STEP, edits).add_warnings(warnings)
@@ -337,6 +334,27 @@ def script(doc: Document, options: Any = None) -> Document:
     if target != "hans":
         warnings += _undecided(prepared, doc.body, config)
     return doc.edit(STEP, edits + prepared.edits(converted)).add_warnings(warnings)
+
+
+def _stray_edits(masked: str, paragraphs: list[Paragraph], config: str) -> list[Edit]:
+    """The Simplified-only characters of Traditional paragraphs, converted, nothing around them.
+
+    Such a character is one Big5 lacks, which Traditional text never uses (这 → 這). It is
+    converted in its paragraph, as OpenCC would in context: a phrase that keeps it (恒生 in `tw`)
+    keeps it here too, so the step's own output is never changed again. A paragraph whose
+    conversion changes its length cannot be lined up and keeps them.
+    """
+    convert = converter(config).convert
+    edits: list[Edit] = []
+    for paragraph in paragraphs:
+        converted = convert(masked[paragraph.start : paragraph.end])
+        if len(converted) != paragraph.end - paragraph.start:
+            continue
+        for at in paragraph.strays:
+            result = converted[at - paragraph.start]
+            if result != masked[at]:
+                edits.append(Edit(at, at + 1, result, "opencc"))
+    return edits
 
 
 def _stray_warning(body: str, masked: str, paragraph: Paragraph, line: int) -> Warning:
