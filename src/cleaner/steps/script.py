@@ -115,8 +115,8 @@ def evidence(script_name: str) -> tuple[frozenset[str], frozenset[str]]:
 
 @lru_cache(maxsize=None)
 def _kinds(config: str) -> tuple[frozenset[str], dict[str, int]]:
-    """The source script's characters, and the kind of every evidence character for `config`:
-    0 strong source, 1 weak source, 2 strong target, 3 weak target."""
+    """The source script's characters that can decide a line, and the kind of every evidence
+    character for `config`: 0 strong source, 1 weak source, 2 strong target, 3 weak target."""
     source, target = ("traditional", "simplified") if config == "t2s" else ("simplified", "traditional")
     kinds: dict[str, int] = {}
     for offset, name in ((0, source), (2, target)):
@@ -124,7 +124,56 @@ def _kinds(config: str) -> tuple[frozenset[str], dict[str, int]]:
         kinds.update(dict.fromkeys(strong, offset))
         kinds.update(dict.fromkeys(weak, offset + 1))
     strong, weak = evidence(source)
-    return strong | weak, kinds
+    # Weak Traditional evidence never makes a line Traditional (see above): only strong counts.
+    return (strong if config == "t2s" else strong | weak), kinds
+
+
+@lru_cache(maxsize=None)
+def _strong(config: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The strong evidence of the source script and of the target script for `config`."""
+    source, target = ("traditional", "simplified") if config == "t2s" else ("simplified", "traditional")
+    return evidence(source)[0], evidence(target)[0]
+
+
+class _Found(Exception):
+    """Raised from inside an encoder to stop at the first character looked for."""
+
+
+@lru_cache(maxsize=None)
+def _finder(config: str) -> tuple[str, str] | None:
+    """For `t2s`: a codec and an error handler that stops at a strong Traditional character.
+
+    Those are exactly the convertible characters GB2312 lacks, so one encode finds them, in C,
+    and the handler sees only what GB2312 lacks: several times faster than a set test on
+    Simplified text. The other configs also look for weak characters, which Big5 holds.
+    """
+    if config != "t2s":
+        return None
+    import codecs
+
+    chars = _strong(config)[0]
+
+    def stop_at_strong(error: UnicodeError) -> tuple[str, int]:
+        assert isinstance(error, UnicodeEncodeError)
+        if not chars.isdisjoint(error.object[error.start : error.end]):
+            raise _Found
+        return "", error.end
+
+    name = f"cleaner-script-strong-{config}"
+    codecs.register_error(name, stop_at_strong)
+    return name, "gb2312"
+
+
+def holds_source(text: str, config: str) -> bool:
+    """Whether `text` holds a character of the source script that can decide a line."""
+    finder = _finder(config)
+    if finder is None:
+        return not _kinds(config)[0].isdisjoint(text)
+    try:
+        text.encode(finder[1], finder[0])
+    except _Found:
+        return True
+    return False
 
 
 def converts_whole(source_strong: int, target_strong: int, source_weak: int, target_weak: int, config: str) -> bool:
@@ -149,13 +198,17 @@ def paragraph_verdicts(text: str, config: str) -> list[Paragraph]:
 
     A set test per paragraph finds them (in C); only those are counted character by character.
     """
-    source, kinds = _kinds(config)
-    if source.isdisjoint(text):
+    kinds = _kinds(config)[1]
+    if not holds_source(text, config):
         return []
+    strong_source, strong_target = _strong(config)
     out: list[Paragraph] = []
     for start, end in _paragraphs(text):
         chunk = text[start:end]
-        if source.isdisjoint(chunk):
+        if not holds_source(chunk, config):
+            continue
+        if strong_target.isdisjoint(chunk) and not strong_source.isdisjoint(chunk):
+            out.append(Paragraph(start, end, True, ()))  # the common case, decided by two set tests
             continue
         counts = [0, 0, 0, 0]
         strays: list[int] = []
@@ -311,8 +364,8 @@ def script(doc: Document, options: Any = None) -> Document:
     if target == "keep" or target not in CONFIGS:
         return doc
     config = CONFIGS[target]
-    if _kinds(config)[0].isdisjoint(doc.body):
-        return doc  # no character of the source script: one set test, no parsing
+    if not holds_source(doc.body, config):
+        return doc  # no character of the source script: one scan, no parsing
     doc = doc.with_spans()
     masked = doc.masked()
     paragraphs = paragraph_verdicts(masked, config)
