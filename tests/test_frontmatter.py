@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+import regex
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -104,12 +105,13 @@ def test_strings_read_back_as_the_same_string(value: str) -> None:
     assert_same_in_yaml_11_and_12(text)
 
 
-def assert_same_in_yaml_11_and_12(text: str) -> None:
-    """No plain (unquoted) scalar in the text reads differently under YAML 1.1 and 1.2."""
+def assert_same_in_yaml_11_and_12(text: str, date_fields: frozenset[str] = frozenset()) -> None:
+    """No plain (unquoted) scalar in the text reads differently under YAML 1.1 and 1.2, except
+    an ISO date as the value of one of `date_fields`: the same date to every reader."""
 
     def walk(node: Any) -> None:
         if isinstance(node, yaml.ScalarNode):
-            if node.style is None:
+            if node.style is None and not (id(node) in dates and regex.fullmatch(r"\d{4}-\d\d-\d\d(T[\d:]+[+-]\d\d:\d\d)?", node.value)):
                 assert not plain_scalar_differs(node.value), f"{node.value!r} is ambiguous in {text!r}"
         elif isinstance(node, yaml.SequenceNode):
             for item in node.value:
@@ -119,7 +121,9 @@ def assert_same_in_yaml_11_and_12(text: str) -> None:
                 walk(key)
                 walk(value)
 
-    walk(compose_yaml(text))
+    root = compose_yaml(text)
+    dates = {id(v) for k, v in getattr(root, "value", ()) if k.value in date_fields} if isinstance(root, yaml.MappingNode) else set()
+    walk(root)
 
 
 @pytest.mark.parametrize(
@@ -223,8 +227,10 @@ def test_the_clean_post_front_matter_is_valid_and_unchanged() -> None:
 def test_dates_are_normalized(written: str, expected: str) -> None:
     doc = run(f"---\ndate: {written}\n---\n正文")
     assert doc.meta["date"] == expected
-    assert emitted(doc) == f"date: '{expected}'\n"
-    assert_same_in_yaml_11_and_12(emitted(doc))
+    # A plain ISO date is kept as written (issue 21): every reader reads that date from it.
+    assert emitted(doc) == (f"date: {written}\n" if written == expected else f"date: '{expected}'\n")
+    assert (doc.changes == ()) == (written == expected)
+    assert_same_in_yaml_11_and_12(emitted(doc), frozenset({"date"}))
 
 
 def test_yaml_dates_in_any_field_become_iso_text() -> None:
@@ -471,3 +477,80 @@ def test_a_long_first_line_is_not_a_title() -> None:
     first = "Meta的AI研究总监田渊栋离职了,就在硅谷还在为新一轮AI融资狂欢的时候,字里行间全是“不玩了”的信号。"
     doc = frontmatter(scrape([(first, None), ("正文。", None)]), opts(extract_meta=True))
     assert "title" not in doc.meta and doc.body.startswith(first)
+
+
+# --- every change to the output has a record; odd values are clear errors (issues 20, 21) -----
+
+
+def test_a_plain_iso_date_is_not_requoted() -> None:
+    doc = run("---\ntitle: 标题\ndate: 2024-01-01\n---\n\n正文。")
+    assert emitted(doc) == "title: 标题\ndate: 2024-01-01\n"
+    assert doc.changes == ()
+
+
+def test_a_date_written_otherwise_is_rewritten_with_a_record() -> None:
+    doc = run("---\ndate: 2024-1-5\n---\n\n正文。")
+    assert emitted(doc) == "date: '2024-01-05'\n"
+    assert [(c.rule, c.after) for c in doc.changes] == [("frontmatter:date:date", "'2024-01-05'")]
+
+
+_PLAIN_VALUES = st.sampled_from(
+    ["2024-01-01", "2024-1-1", "2024-01-01 10:00:00", "2024-01-01T10:00:00+08:00", "yes", "no", "10:00", "017",
+     "1e3", "标题", "“引号”", "a, b", "3", "true", "'2024-01-01'", '"2024-01-01"', "[2024-01-01, 标题]"]
+)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["title", "date", "updated", "tags", "foo", "summary", "draft"]), _PLAIN_VALUES), min_size=1, max_size=5, unique_by=lambda kv: kv[0]))
+def test_every_change_to_the_front_matter_text_has_a_record(fields: list[tuple[str, str]]) -> None:
+    text = "".join(f"{key}: {value}\n" for key, value in fields)
+    try:
+        doc = run(f"---\n{text}---\n\n正文。")
+    except FrontMatterError:
+        return  # a value the schema refuses: a clear error, nothing written
+    if emitted(doc) != text:
+        changed = {c.rule.split(":")[1].split("[")[0] for c in doc.changes}
+        for line_in, line_out in zip(text.splitlines(), emitted(doc).splitlines()):
+            if line_in != line_out:
+                assert line_in.split(":")[0] in changed, (line_in, line_out, doc.changes)
+
+
+ASTRAL = "\U00020000"
+
+
+@pytest.mark.parametrize("escaped", ['"\\ud840\\udc00"', '"\\uD840\\uDC00"'])
+def test_an_escaped_surrogate_pair_is_the_character_it_encodes(escaped: str) -> None:
+    # As a JSON serialiser writes a character outside the Basic Multilingual Plane.
+    text = f"---\ntitle: {escaped[:-1]}這是標題\"\n---\n\n正文"
+    doc = run(text, steps=("script",))
+    assert doc.meta["title"] == ASTRAL + "这是标题"
+    assert cleaner.clean(text).startswith(f"---\ntitle: {ASTRAL}这是标题\n---")
+
+
+@pytest.mark.parametrize("escaped", ['"\\ud800"', '"a\\udc00b"', '"\\udc00\\ud800"'])
+def test_a_lone_surrogate_is_a_front_matter_error(escaped: str) -> None:
+    with pytest.raises(FrontMatterError, match="lone surrogate"):
+        Document.parse(f"---\nid: 1\ntitle: {escaped}\n---\n\n正文")
+    with pytest.raises(FrontMatterError, match=":3"):
+        cleaner.clean(f"---\nid: 1\ntitle: {escaped}\n---\n\n正文", path="a.md")
+
+
+@given(st.text(st.characters(min_codepoint=0x10000, max_codepoint=0x10FFFF), min_size=1, max_size=5))
+def test_any_astral_text_escaped_as_json_writes_it_reads_back(value: str) -> None:
+    # json.dumps writes every astral character as an escaped surrogate pair.
+    raw = f"---\ntitle: {json.dumps(value)}\n---\n\n正文"
+    assert load_mapping(raw.split("---\n")[1]) == {"title": value}
+    cleaner.clean(raw)  # no exception escapes
+
+
+def test_a_number_too_long_to_read_is_a_front_matter_error() -> None:
+    with pytest.raises(FrontMatterError, match="too long") as error:
+        Document.parse("---\ntitle: 标题\nviews: " + "9" * 5000 + "\n---\n\n正文", path="a.md")
+    assert str(error.value).startswith("a.md:3:")
+
+
+@pytest.mark.parametrize("digits", [4300, 4301, 10_000])
+def test_long_numbers_never_escape_as_another_error(digits: int) -> None:
+    try:
+        Document.parse(f"---\nviews: {'1' * digits}\n---\n\n正文")
+    except FrontMatterError:
+        pass

@@ -423,3 +423,26 @@ FILLER_SIMPLIFIED = "我们这里的新闻报道说，著名的专家王丙乾�
 FILLER_TRADITIONAL = "這裡的新聞報導說，著名的專家今天發表了講話，大家都很認真地聽。" * 10
 
 
+
+
+# --- text OpenCC cannot take (issue 21) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", list(CONFIGS))
+def test_a_lone_surrogate_does_not_stop_the_conversion(target: str) -> None:
+    # A `\ud800` escape in a JSON record becomes a surrogate, which has no UTF-8 form.
+    doc = run("\ud800這是繁體的說明\udc00", target)
+    assert doc.body[0] == "\ud800" and doc.body[-1] == "\udc00"
+    if target == "hans":
+        assert doc.body[1:5] == "这是繁体"
+
+
+SURROGATE = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+
+
+@given(st.lists(st.one_of(TEXTS, SURROGATE), max_size=6).map("".join), st.sampled_from(list(CONFIGS)))
+def test_surrogates_stay_where_they_are(text: str, target: str) -> None:
+    before, after = run_step(step(target), text)
+    assert [c for c in after.body if "\ud800" <= c <= "\udfff"] == [c for c in before.body if "\ud800" <= c <= "\udfff"]
+    assert_replays(before, after)
+    assert_idempotent(step(target), after)

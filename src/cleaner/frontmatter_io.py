@@ -55,7 +55,7 @@ class _NoAliasSafeLoader(yaml.SafeLoader):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 if isinstance(key_node, yaml.ScalarNode):
-                    key: Any = key_node.value
+                    key: Any = _join_surrogates(key_node.value, key_node.start_mark)
                 else:
                     key = self.construct_object(key_node, deep=deep)
                 if isinstance(key, str) and key in seen:
@@ -76,6 +76,19 @@ class _NoAliasSafeLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+    def construct_yaml_int(self, node: Any) -> Any:
+        # Python refuses to read an integer of more than 4,300 digits (a guard against slow
+        # conversion): a front matter error on its line, not an exception from the loader.
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {len(node.value):,} characters is too long to read", node.start_mark
+            ) from None
+
+    def construct_yaml_str(self, node: Any) -> Any:
+        return _join_surrogates(super().construct_yaml_str(node), node.start_mark)
+
     def construct_yaml_timestamp(self, node: Any) -> Any:
         # `date: 2025-13-45` looks like a timestamp but is none: keep the text, so validation
         # can say what is wrong with it instead of the loader failing on it.
@@ -86,6 +99,40 @@ class _NoAliasSafeLoader(yaml.SafeLoader):
 
 
 _NoAliasSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _NoAliasSafeLoader.construct_yaml_timestamp)
+_NoAliasSafeLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasSafeLoader.construct_yaml_int)
+_NoAliasSafeLoader.add_constructor(_STR_TAG, _NoAliasSafeLoader.construct_yaml_str)
+
+
+class _TextDatesLoader(_NoAliasSafeLoader):
+    """The same loader with plain timestamps kept as the text they are written as."""
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        return node.value
+
+
+_TextDatesLoader.add_constructor("tag:yaml.org,2002:timestamp", _TextDatesLoader.construct_yaml_timestamp)
+
+_SURROGATE_PAIR = regex.compile("([\ud800-\udbff])([\udc00-\udfff])")
+_SURROGATE = regex.compile("[\ud800-\udfff]")
+
+
+def _join_surrogates(text: str, mark: Any = None) -> str:
+    """A string with escaped surrogate pairs (`"\\ud840\\udc00"`, as JSON serialisers write a
+    character outside the Basic Multilingual Plane) joined into the character they encode.
+
+    YAML allows such escapes in double-quoted strings and PyYAML reads each half as a character
+    of its own, which no encoder accepts. A surrogate with no partner is no character at all:
+    a front matter error on its line.
+    """
+    if not _SURROGATE.search(text):
+        return text
+    joined = _SURROGATE_PAIR.sub(lambda m: chr(0x10000 + ((ord(m[1]) - 0xD800) << 10) + ord(m[2]) - 0xDC00), text)
+    lone = _SURROGATE.search(joined)
+    if lone is not None:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a lone surrogate (\\u{ord(lone.group()):04x}) is not a character", mark
+        )
+    return joined
 
 
 def load_yaml(text: str) -> Any:
@@ -377,7 +424,7 @@ def splice(yaml_text: str | None, meta: Mapping[str, Any], rewrite: frozenset[st
     if not yaml_text:
         return dump(meta)
     found = entries(yaml_text)
-    old = _try_load(yaml_text)
+    old = _try_load(yaml_text, text_dates=True)
     if found is None or old is None or list(old) != [e.key for e in found]:
         return dump(meta)
     lines = yaml_text.splitlines(keepends=True)
@@ -392,7 +439,7 @@ def splice(yaml_text: str | None, meta: Mapping[str, Any], rewrite: frozenset[st
         pieces.append("".join(lines[cursor : entry.first]))
         if entry.key not in meta:
             pass
-        elif entry.key in rewrite or not same_value(old[entry.key], meta[entry.key]):
+        elif entry.key in rewrite or not _same_text(old[entry.key], meta[entry.key]):
             pieces.append(dump({entry.key: meta[entry.key]}))
         else:
             pieces.append("".join(lines[entry.first : entry.end]))
@@ -402,15 +449,33 @@ def splice(yaml_text: str | None, meta: Mapping[str, Any], rewrite: frozenset[st
     if added:
         pieces.append(dump(added))
     text = "".join(pieces)
-    back = _try_load(text)
-    if back is None or not same_value(back, dict(meta)):
+    back = _try_load(text, text_dates=True)
+    if back is None or not _same_text(back, dict(meta)):
         return dump(meta)
     return text
 
 
-def _try_load(text: str) -> dict[str, Any] | None:
+def _same_text(written: Any, value: Any) -> bool:
+    """Whether a value read with dates as their text (`_TextDatesLoader`) is `value`, a date in
+    `value` counting as its ISO text: `date: 2024-01-01` is kept as written, not re-quoted."""
+    return same_value(_dates_as_text(written), _dates_as_text(value))
+
+
+def _dates_as_text(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):
+        return str(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    return value
+
+
+def _try_load(text: str, *, text_dates: bool = False) -> dict[str, Any] | None:
     try:
-        data = load_yaml(text)
+        data = yaml.load(text, Loader=_TextDatesLoader) if text_dates else load_yaml(text)  # noqa: S506 - safe loader
     except (yaml.YAMLError, RecursionError):
         return None
     if data is None:

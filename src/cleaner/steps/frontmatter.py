@@ -584,10 +584,18 @@ def _settle_yaml_11(
             continue  # nothing to settle, or a step before us already set this field
         settled: list[tuple[str, Any]] = []
         meta[key] = _resolve(entry.node, meta[key], _property(schema, key), ambiguous, settled)
-        rewrite.add(key)
+        if not all(_date_as_written(text, value) for text, value in settled):
+            rewrite.add(key)
         for text, value in settled:
             if not isinstance(read_11(text), _dt.date):  # dates are the `date` rule's business
                 changes.append(frontmatter_change(STEP, key, "yaml-1.1", lines.get(key, 0), text, show(value)))
+
+
+def _date_as_written(text: str, value: Any) -> bool:
+    """A plain ISO date (`2024-01-01`, `2024-01-01T10:30:00+08:00`) taken as its text: YAML 1.1
+    reads a date, YAML 1.2 the same date as text. It is left as written, not re-quoted: no
+    reader gets another date."""
+    return value == text and (_valid_date(text) or _valid_date_time(text, offset_required=True))
 
 
 def _resolve(node: Any, value: Any, sub: Mapping[str, Any], ambiguous: set[int], settled: list[tuple[str, Any]]) -> Any:

@@ -45,7 +45,7 @@ from importlib import resources
 from typing import Any, NamedTuple
 
 from ..document import Document, Edit, Warning
-from ..opencc_backend import Converter, _is_reimplementation, backend, converter
+from ..opencc_backend import Converter, SurrogateSafe, _is_reimplementation, backend, converter
 from ..protect import PLACEHOLDERS
 
 STEP = "script"
@@ -345,7 +345,7 @@ def _undecided_marker(config: str) -> Converter | None:
         with open(path, "w", encoding="utf-8") as f:
             json.dump(probe, f, ensure_ascii=False)
         try:
-            result: Converter = opencc.OpenCC(path[: -len(".json")] if reimplemented else path)
+            result: Converter = SurrogateSafe(opencc.OpenCC(path[: -len(".json")] if reimplemented else path))
             result.convert("发")  # load everything before the files go
         except Exception:  # noqa: BLE001 - a backend that refuses the probe: no warnings, not a failure
             return None
