@@ -554,3 +554,87 @@ def test_long_numbers_never_escape_as_another_error(digits: int) -> None:
         Document.parse(f"---\nviews: {'1' * digits}\n---\n\n正文")
     except FrontMatterError:
         pass
+
+
+# --- TOML (`+++`) and JSON front matter (issue 21) ------------------------------------------------
+
+TOML_POST = '+++\ntitle = "開源模型,新的一年"\ndate = 2024-01-01\ntags = ["ai", "ai"]\n\n[params]\nnote = "保持原样, 不动"\n+++\n\n正文,很好.\n'
+JSON_POST = '{\n    "title": "開源模型,新的一年",\n    "date": "2024-01-01",\n    "draft": false\n}\n\n正文,很好.\n'
+
+
+def test_toml_front_matter_is_read_cleaned_and_written_as_toml() -> None:
+    result = cleaner.process(TOML_POST)
+    assert result.markdown == (
+        '+++\ntitle = "开源模型，新的一年"\ndate = 2024-01-01\ntags = ["ai"]\n\n[params]\nnote = "保持原样, 不动"\n+++\n\n正文，很好.\n'
+    )
+    assert {c.rule for c in result.changes if c.offset < 0} == {
+        "frontmatter:title:opencc", "frontmatter:title:comma", "frontmatter:tags:duplicate"
+    }
+
+
+def test_json_front_matter_is_read_cleaned_and_written_as_json() -> None:
+    result = cleaner.process(JSON_POST)
+    assert result.markdown == '{\n    "title": "开源模型，新的一年",\n    "date": "2024-01-01",\n    "draft": false\n}\n\n正文，很好.\n'
+
+
+@pytest.mark.parametrize("post", [TOML_POST.replace("開源模型,", "开源模型，").replace('"ai", "ai"', '"ai"'), JSON_POST.replace("開源模型,", "开源模型，")])
+def test_clean_toml_and_json_front_matter_is_kept_byte_for_byte(post: str) -> None:
+    result = cleaner.process(post)
+    head = post.split("\n\n正文")[0]
+    assert result.markdown.startswith(head + "\n\n")
+    assert not [c for c in result.changes if c.offset < 0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "where", "problem"),
+    [
+        ('+++\ntitle = "a"\ntitle = "b"\n+++\n\n正文', "a.md:3:", "not valid TOML"),
+        ('+++\ntitle = "a"\n\n正文', "a.md:1:", "never closed"),
+        ('{\n  "title": "a",\n  "title": "b"\n}\n\n正文', "a.md:2:", "appears twice"),
+        ('{\n  "title": "\\ud800"\n}\n\n正文', "a.md:2:", "lone surrogate"),
+        ('{\n  "views": ' + "9" * 5000 + '\n}\n\n正文', "a.md:2:", "too long"),
+        ('+++\nviews = ' + "9" * 5000 + '\n+++\n\n正文', "a.md:2:", "too long"),
+        ('{\n  "title": 3\n}\n\n正文', "a.md:2:", "title"),
+    ],
+)
+def test_bad_toml_and_json_front_matter_is_a_front_matter_error(raw: str, where: str, problem: str) -> None:
+    with pytest.raises(FrontMatterError, match=problem) as error:
+        cleaner.clean(raw, path="a.md")
+    assert str(error.value).startswith(where), str(error.value)
+
+
+def test_a_body_that_starts_with_a_brace_is_not_front_matter() -> None:
+    assert cleaner.clean("{不是}\n\n正文") == "{不是}\n\n正文\n"
+
+
+def _as_toml(meta: dict[str, Any]) -> str:
+    from cleaner.frontmatter_io import toml_value
+
+    return "+++\n" + "".join(f"{json.dumps(k)} = {toml_value(v)}\n" for k, v in meta.items()) + "+++\n\n正文,很好。\n"
+
+
+def _as_json(meta: dict[str, Any]) -> str:
+    return json.dumps(meta, ensure_ascii=False, indent=2) + "\n\n正文,很好。\n"
+
+
+@given(valid_mapping.map(lambda m: {k: v for k, v in m.items() if v is not None}), st.sampled_from(["toml", "json"]))
+def test_toml_and_json_front_matter_read_back_in_their_format_as_yaml_would(meta: dict[str, Any], fmt: str) -> None:
+    """The same mapping as YAML, TOML or JSON: the same body, the same values, and the output
+    in the input's format; text steps never touch the front matter's syntax."""
+    from cleaner.frontmatter_io import split_any
+
+    raw = _as_toml(meta) if fmt == "toml" else _as_json(meta)
+    try:
+        expected = cleaner.process(f"---\n{dump(meta)}---\n\n正文,很好。\n" if meta else "正文,很好。\n")
+    except FrontMatterError:
+        with pytest.raises(FrontMatterError):
+            cleaner.process(raw)
+        return
+    result = cleaner.process(raw)
+    if not meta:
+        return
+    out_meta, _, body, _, out_fmt = split_any(result.markdown)
+    assert out_fmt == fmt
+    assert body == expected.markdown.split("---\n\n", 1)[1]
+    assert same_value(out_meta, dict(result.document.meta))
+    assert same_value(dict(result.document.meta), dict(expected.document.meta))
