@@ -140,18 +140,22 @@ class _Found(Exception):
 
 
 @lru_cache(maxsize=None)
-def _finder(config: str) -> tuple[str, str] | None:
-    """For `t2s`: a codec and an error handler that stops at a strong Traditional character.
+def _finder(config: str, side: str) -> tuple[str, str] | None:
+    """A codec and an error handler that stops at a strong character of one side of `config`.
 
-    Those are exactly the convertible characters GB2312 lacks, so one encode finds them, in C,
-    and the handler sees only what GB2312 lacks: several times faster than a set test on
-    Simplified text. The other configs also look for weak characters, which Big5 holds.
+    Strong characters are exactly the convertible ones the other script's legacy codec lacks,
+    so one encode with that codec finds them, in C, and the handler sees only what the codec
+    lacks: several times faster than a set test. The source side of the Simplified-to-
+    Traditional configs also counts weak characters, which Big5 holds: no codec finds those.
     """
-    if config != "t2s":
+    if side == "source" and config != "t2s":
         return None
     import codecs
 
-    chars = _strong(config)[0]
+    source, target = _strong(config)
+    chars = source if side == "source" else target
+    traditional = (side == "source") == (config == "t2s")
+    codec = "gb2312" if traditional else "big5"
 
     def stop_at_strong(error: UnicodeError) -> tuple[str, int]:
         assert isinstance(error, UnicodeEncodeError)
@@ -159,14 +163,13 @@ def _finder(config: str) -> tuple[str, str] | None:
             raise _Found
         return "", error.end
 
-    name = f"cleaner-script-strong-{config}"
+    name = f"cleaner-script-strong-{config}-{side}"
     codecs.register_error(name, stop_at_strong)
-    return name, "gb2312"
+    return name, codec
 
 
-def holds_source(text: str, config: str) -> bool:
-    """Whether `text` holds a character of the source script that can decide a line."""
-    finder = _finder(config)
+def _holds(text: str, config: str, side: str) -> bool:
+    finder = _finder(config, side)
     if finder is None:
         return not _kinds(config)[0].isdisjoint(text)
     try:
@@ -174,6 +177,11 @@ def holds_source(text: str, config: str) -> bool:
     except _Found:
         return True
     return False
+
+
+def holds_source(text: str, config: str) -> bool:
+    """Whether `text` holds a character of the source script that can decide a line."""
+    return _holds(text, config, "source")
 
 
 def converts_whole(source_strong: int, target_strong: int, source_weak: int, target_weak: int, config: str) -> bool:
@@ -202,12 +210,16 @@ def paragraph_verdicts(text: str, config: str) -> list[Paragraph]:
     if not holds_source(text, config):
         return []
     strong_source, strong_target = _strong(config)
+    # Text with no strong character of the target script at all (a Traditional article, for
+    # `hans`) needs no count: one encode tells, and each line is decided by its source characters.
+    no_target = not _holds(text, config, "target")
     out: list[Paragraph] = []
     for start, end in _paragraphs(text):
         chunk = text[start:end]
         if not holds_source(chunk, config):
             continue
-        if strong_target.isdisjoint(chunk) and not strong_source.isdisjoint(chunk):
+        # For `t2s` the source characters that decide are the strong ones: one is in the line.
+        if (no_target or strong_target.isdisjoint(chunk)) and (config == "t2s" or not strong_source.isdisjoint(chunk)):
             out.append(Paragraph(start, end, True, ()))  # the common case, decided by two set tests
             continue
         counts = [0, 0, 0, 0]
