@@ -213,8 +213,9 @@ def _split_json(text: str, start: int, path: str) -> tuple[dict[str, Any], str |
     # python-frontmatter's boundary: `{` alone on the first line, `}` alone on a later one.
     if not handler.detect(rest.replace("\r\n", "\n")):
         return {}, None, text, 1, YAML
-    first_line = rest.split("\n", 1)[0].rstrip("\r \t")
-    if first_line != "{":
+    first_line, _, after = rest.partition("\n")
+    # Text that merely starts with a brace is body: JSON front matter opens with a key.
+    if first_line.rstrip("\r \t") != "{" or not regex.match(r'[ \t]*(?:"(?:[^"\\\n]|\\.)*"[ \t]*:|\}[ \t]*\r?$)', after):
         return {}, None, text, 1, YAML
     close = regex.search(r"^\}[ \t]*\r?$", rest, regex.M)
     if close is None:
@@ -631,7 +632,10 @@ def _write_json(text: str | None, meta: Mapping[str, Any]) -> str:
         except (ValueError, _Refused, RecursionError):
             pass
     indent = regex.match(r"\{\n([ \t]+)", text or "")
-    return json.dumps(dict(meta), ensure_ascii=False, indent=indent.group(1) if indent else 2, default=str)
+    try:
+        return json.dumps(dict(meta), ensure_ascii=False, indent=indent.group(1) if indent else 2, default=str, allow_nan=False)
+    except ValueError:
+        raise FrontMatterError("JSON front matter cannot hold infinity or NaN") from None
 
 
 _TOML_BARE_KEY = regex.compile(r"[A-Za-z0-9_-]+")

@@ -13,9 +13,13 @@
 The Simplified target uses `t2s`, not the phrase-level `tw2sp`: on real text `tw2sp` rewrites
 ordinary words as if every text were about computing (建立 → 创建, 互动 → 交互, 核心 → 内核).
 
-- A document is converted only when it holds a character of the source script alone (one the
-  target's legacy codec, GB2312 or Big5, cannot encode) that OpenCC converts; a document
-  already in the target script costs one encode. Changes have the rule `opencc`.
+- Each line (a paragraph of scraped text) is decided alone, from the characters of one script
+  alone it holds (see "which paragraphs to convert" below): a line is converted whole when it
+  holds more of the source script's than of the target's, so a paragraph converts the same
+  alone and inside any document, and Simplified text to `hans` changes nothing. A document with
+  no character of the source script costs one encode. Changes have the rule `opencc`; a
+  Traditional-only character in a Simplified line is reported (`stray-character`), a
+  Simplified-only one in a Traditional line converted alone.
 - Known wrong conversions (`data/script/overrides.toml`) are decided first; each entry's id is
   the rule of the changes it makes (`zhe-particle`: `這意味著` → `这意味着`, not `这意味著`).
 - Converting to Traditional, a character with several Traditional forms that no phrase
