@@ -82,20 +82,19 @@ def convertible(config: str) -> frozenset[str]:
 
 # --- which paragraphs to convert -------------------------------------------------------------
 #
-# A paragraph (one line: scraped text has one paragraph a line) is the unit of decision: what happens to it never
-# depends on the rest of the document, its size or where it is cut. The evidence is the
-# characters of one script alone, found from OpenCC's own character conversion:
+# A paragraph (one line: scraped text has one paragraph a line) is the unit of decision: what
+# happens to it never depends on the rest of the document, its size or where it is cut. The
+# evidence is the characters of one script alone, found from OpenCC's own character conversion:
 #
 # - Traditional: `t2s` changes it and `s2t` does not (這, 們, 乾, 後);
 # - Simplified: `s2t` changes it and `t2s` does not (这, 们, 气, 干).
 #
 # Each is strong when the other script's legacy codec cannot encode it (這 is not in GB2312, 这
-# not in Big5) and weak when it can. The weak Traditional ones (乾 隆, 後, 於, 徵, 夥, 拚 …) are all
+# not in Big5) and weak when it can. The weak Traditional ones (乾, 後, 於, 徵, 夥, 拚 …) are all
 # in ordinary Simplified use, so they never make a paragraph Traditional. The weak Simplified
 # ones mix characters in ordinary Traditional use (干, 台, 后, 里) with ones Big5 holds only as
 # radicals or rare forms (气): they decide only a paragraph with no strong evidence at all, so
 # `今天天气很好` still goes to Traditional.
-_LEGACY_CODEC = {"traditional": "big5", "simplified": "gb2312"}
 
 
 def _encodable(c: str, codec: str) -> bool:
