@@ -41,7 +41,10 @@ def render(doc: Document, *, frontmatter: bool = True) -> str:
     body = body + "\n" if body.strip() else ""
     if frontmatter and doc.frontmatter is not None:
         yaml_text = doc.frontmatter if doc.frontmatter.endswith("\n") or not doc.frontmatter else doc.frontmatter + "\n"
-        return f"---\n{yaml_text}---\n" + (f"\n{body}" if body else "")
+        if doc.frontmatter_format == "json":  # the object is its own fence
+            return yaml_text + (f"\n{body}" if body else "")
+        fence = "+++" if doc.frontmatter_format == "toml" else "---"
+        return f"{fence}\n{yaml_text}{fence}\n" + (f"\n{body}" if body else "")
     return body
 
 

@@ -82,8 +82,9 @@ def _freeze(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
 class Document:
     """An article on its way through the pipeline.
 
-    - `meta`: the front matter mapping (read-only); `frontmatter`: its YAML text as it will be
-      written (the input's own text until the `frontmatter` step re-emits it), or None for none.
+    - `meta`: the front matter mapping (read-only); `frontmatter`: its text as it will be
+      written (the input's own text until the `frontmatter` step re-emits it), or None for none;
+      `frontmatter_format`: `yaml`, `toml` or `json`, the format it is written back in.
     - `body`: the Markdown body; `body_line`: the input line the body starts on.
     - `changes`, `warnings`: everything the steps so far did and noticed.
     - `spans`: the protected spans of `body`, found once (see `protect.py`) and carried along.
@@ -99,6 +100,8 @@ class Document:
     body_line: int = 1
     spans: tuple[Span, ...] | None = None
     protected_terms: tuple[str, ...] = ()
+    # The front matter's format: "yaml" (`---`), "toml" (`+++`) or "json" (`{ … }`).
+    frontmatter_format: str = "yaml"
 
     def __post_init__(self) -> None:
         if not isinstance(self.meta, MappingProxyType):
@@ -123,7 +126,7 @@ class Document:
         Raises `EncodingError` for input that is not text, `FrontMatterError` for front matter
         that cannot be read.
         """
-        from .frontmatter_io import split_frontmatter
+        from .frontmatter_io import split_any
         from .steps.encoding import decode_with_damage
 
         damage: list[tuple[int, str]] = []
@@ -131,7 +134,7 @@ class Document:
             text, encoding, damage = decode_with_damage(raw, path=path)
         else:
             text, encoding = raw, "utf-8"
-        meta, frontmatter, body, body_line = split_frontmatter(text, path=path)
+        meta, frontmatter, body, body_line, frontmatter_format = split_any(text, path=path)
         warnings = tuple(
             Warning("encoding", "undecodable", line - body_line + 1, message) for line, message in damage
         )
@@ -144,6 +147,7 @@ class Document:
             encoding=encoding,
             body_line=body_line,
             protected_terms=tuple(protected_terms),
+            frontmatter_format=frontmatter_format,
         )
 
     def replace(self, **fields: Any) -> Document:
