@@ -365,8 +365,9 @@ keep = ["本站网址很好记。"]
 """
 
 
-def _options(*texts: str, disable: tuple[str, ...] = ()) -> Options:
-    return Options(rules=tuple(DataFile(f"rules{i}.toml", t) for i, t in enumerate(texts)), disable_rules=disable)
+def _options(*texts: str, disable: tuple[str, ...] = (), mode: str = "balanced") -> Options:
+    rules = tuple(DataFile(f"rules{i}.toml", t) for i, t in enumerate(texts))
+    return Options(rules=rules, disable_rules=disable, boilerplate_mode=mode)
 
 
 def test_a_user_rule_file_adds_rules_that_also_catch_traditional_lines() -> None:
@@ -379,8 +380,13 @@ def test_a_user_rule_file_adds_rules_that_also_catch_traditional_lines() -> None
 
 def test_rules_are_switched_off_by_id_or_by_category() -> None:
     text = "打开网易新闻 查看精彩图片\n点击查看大图\n" + FILLER[0] + "\n"
-    by_id = _step(text, _options(disable=("open-app-promo",)))[1]
+    # The rules alone (classifier off): the switched-off rule's line stays.
+    by_id = _step(text, _options(disable=("open-app-promo",), mode="off"))[1]
     assert [c.rule for c in by_id.changes] == ["image-placeholder"]
+    # With the classifier, the same line, now between the page's edge and removed chrome, goes
+    # by context and says so.
+    by_context = _step(text, _options(disable=("open-app-promo",)))[1]
+    assert [c.rule.split(" [")[0] for c in by_context.changes] == ["context-run", "image-placeholder"]
     by_category = _step(text, _options(disable=("app-promo",)))[1]
     assert by_category.body == text
     assert "off" in explain_rules(_options(disable=("app-promo",)))
