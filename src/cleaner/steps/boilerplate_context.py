@@ -36,7 +36,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 
@@ -71,6 +71,7 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SENTENCE_MARK = re.compile(r"[。！？!?…]")
 _ENDS = re.compile(r"(?:[。！？!?…；;：:]|\.{3}|(?<=[^\s.])\.)[”’」』)）\]】\"'*]*\s*$")
 _CJK_END = re.compile(r"[。！？…][”’」』)）\]】\"'*]*\s*$")
+_COMMENT_COUNT = re.compile(r"(?:评论|留言|comments?)\s?[(（]?\d+[)）]?")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _DATE = re.compile(
     r"\d{4}\s?[-/.年]\s?\d{1,2}\s?[-/.月]\s?\d{1,2}\s?日?"
@@ -148,24 +149,37 @@ def han_count(text: str) -> int:
     return len(_HAN.findall(text))
 
 
+@lru_cache(maxsize=8)
+def _at_least(count: int) -> re.Pattern[str]:
+    han = _HAN.pattern
+    return re.compile(rf"(?:[^{han[1:-1]}]*{han}){{{count}}}")
+
+
+def has_han(text: str, count: int) -> bool:
+    """Whether the text holds at least `count` Han characters (stops counting there)."""
+    return _at_least(count).match(text) is not None
+
+
 def is_prose(text: str) -> bool:
     """The guard: a sentence-ending mark and more than 20 Han characters."""
-    return bool(_SENTENCE_MARK.search(text)) and han_count(text) > GUARD_HAN
+    return bool(_SENTENCE_MARK.search(text)) and has_han(text, GUARD_HAN + 1)
 
 
 def is_good(text: str) -> bool:
-    """Article text by its own look: it ends a sentence or leads in, and is long enough."""
+    """Article text by its own look: it ends a sentence, or leads in and is long enough."""
     stripped = text.strip()
-    end = _ENDS.search(stripped)
-    if end is None or stripped.endswith(("...", "…")) and not stripped.endswith(("……", "。")):
+    tail = stripped[-12:]  # the end is all that is read of a long line, but its Han count
+    if _ENDS.search(tail) is None or tail.endswith(("...", "…")) and not tail.endswith(("……", "。")):
         return False  # a title cut short by the page ("…真香系列 ...") is no sentence
-    han = han_count(stripped)
-    lead_in = stripped.rstrip("”’」』)）]】\"'* ").endswith((":", "：", ";", "；"))
-    if not lead_in and (_CJK_END.search(stripped) or han >= 2 or len(_LATIN_WORD.findall(stripped)) >= 3):
+    lead_in = tail.rstrip("”’」』)）]】\"'* ").endswith((":", "：", ";", "；"))
+    if not lead_in and (_CJK_END.search(tail) or has_han(stripped, 2)):
         return True  # a sentence, however short, is the article's
-    if han >= GOOD_HAN + 2:
+    if has_han(stripped, GOOD_HAN + 2):
         return True
-    return han == 0 and len(_LATIN_WORD.findall(stripped)) >= GOOD_WORDS
+    if has_han(stripped, 1):
+        return False
+    words = len(_LATIN_WORD.findall(stripped))
+    return words >= (GOOD_WORDS if lead_in else 3)
 
 
 def line_verdict(text: str, key: str | None, lex: Lexicon) -> Verdict:
@@ -184,18 +198,18 @@ def line_verdict(text: str, key: str | None, lex: Lexicon) -> Verdict:
 
 def _chrome(key: str, lex: Lexicon) -> tuple[str, str] | None:
     """(kind, features) when a line looks like page chrome, else None."""
-    if not key:
+    if not key or len(key) > 80:
         return None
-    han = han_count(key)
+    key = key.lower()
     ends = bool(_SENTENCE_MARK.search(key))
     tokens = [t for t in _SEPARATORS.split(key) if t]
     if tokens and all(t in lex.widget_words for t in tokens):
         return "context-navigation", f"widget words {' '.join(tokens[:4])!r}"
-    if key.strip(" :：") in lex.comment_headers or re.fullmatch(r"(?:评论|留言|comments?)\s?[(（]?\d+[)）]?", key):
+    if key.strip(" :：") in lex.comment_headers or _COMMENT_COUNT.fullmatch(key):
         return "context-comments", f"comment header {key!r}"
-    if not ends and len(key) <= 80 and _BREADCRUMB.match(key):
+    if not ends and _BREADCRUMB.match(key):
         return "context-navigation", "breadcrumb"
-    if ends or han > 24 or len(key) > 80:
+    if ends or has_han(key, 25):
         return None
     counter = lex.counter.search(key)
     if counter is not None:
@@ -236,132 +250,166 @@ class LineView:
 
 
 def classify(view: LineView, removed: Mapping[int, object], mode: str = DEFAULT_MODE) -> dict[int, str]:
-    """Lines to remove beyond the rules': index -> `context-KIND [features]`."""
+    """Lines to remove beyond the rules': index -> `context-KIND [features]`.
+
+    Lines are judged lazily: from the top until the article starts, from the bottom until it
+    ends, and in the middle only beside removed lines, so a long article costs little more
+    than its head and tail.
+    """
     lex = lexicon()
-    n = len(view.raw)
-    order = [i for i in range(n) if not view.blank[i]]
+    order = [i for i in range(len(view.raw)) if not view.blank[i]]
     if not order:
         return {}
-    verdicts: dict[int, Verdict] = {}
     menu = _head_menu(view, order, removed)
-    seen: dict[str, int] = {}
-    first_good = None
-    for position, i in enumerate(order):
-        text = view.raw[i]
-        if i in removed:
-            verdicts[i] = Verdict(BAD, "rule")
-            continue
-        if i in menu:
-            verdicts[i] = Verdict(BAD, "context-list", f"menu of {len(menu)} short items at the head")
-            continue
-        if _is_article_structure(view, i, text):
-            verdicts[i] = Verdict(ARTICLE)
-            if first_good is None:
-                first_good = position
-            continue
-        if _LIST_MARK.match(text):
-            verdicts[i] = Verdict(SHORT, keep=True)  # a list item of the article
-            continue
-        key = view.keys[i]
-        if key is not None:
-            key = key.strip().lower()
-        verdict = line_verdict(text, key, lex)
-        # A later copy of a title line of the head goes; right below its original (a document
-        # number printed twice) it says nothing about the lines around it.
-        if key is not None and verdict.cls != GOOD and not verdict.keep and len(key) >= 4:
-            earlier = seen.get(key)
-            if earlier is not None and (first_good is None or earlier < first_good):
-                why = f"copy of line {order[earlier] + 1}"
-                verdict = Verdict(BAD, "context-title-copy", why, weak=earlier == position - 1)
-            else:
-                seen.setdefault(key, position)
-        verdicts[i] = verdict
-        if verdict.cls == GOOD and first_good is None:
-            first_good = position
+    verdicts: dict[int, Verdict] = {}
+    titles: dict[str, int] = {}  # keys of the head run's lines -> their position
 
-    goods = [p for p, i in enumerate(order) if verdicts[i].cls in (GOOD, ARTICLE)]
-    head_end, tail_start = _article_bounds(order, verdicts, goods, view)
-    decided: dict[int, str] = {}
+    def verdict_at(position: int, in_head: bool) -> Verdict:
+        i = order[position]
+        found = verdicts.get(i)
+        if found is None:
+            found = verdicts[i] = _verdict(view, i, removed, menu, lex, titles, position, in_head)
+        return found
 
-    def zone(position: int) -> str:
-        return "head run" if position < head_end else "tail run" if position >= tail_start else "middle"
+    # The head run: up to the first anchor, or the second good line.
+    goods: list[int] = []
+    head_end = len(order)
+    for position in range(len(order)):
+        verdict = verdict_at(position, True)
+        if verdict.cls in (GOOD, ARTICLE):
+            goods.append(position)
+            if _anchor(view, order[position], verdict) or len(goods) == 2:
+                head_end = position
+                break
+    if head_end == len(order) and goods:
+        head_end = goods[0]
+    # The tail run: after the last good line.
+    tail_start = len(order)
+    if goods:
+        for position in range(len(order) - 1, head_end - 1, -1):
+            if verdict_at(position, position < head_end).cls in (GOOD, ARTICLE):
+                tail_start = position + 1
+                break
+    else:
+        head_end = tail_start = len(order)
 
-    classes = [SHORT if verdicts[i].weak else verdicts[i].cls for i in order]
+    def cls_at(position: int) -> str:
+        verdict = verdict_at(position, position < head_end)
+        return SHORT if verdict.weak else verdict.cls
 
     def neighbour(position: int, step: int) -> str:
         """Class of the nearest non-short line in that direction ('edge' past the end)."""
         p = position + step
         while 0 <= p < len(order):
-            if classes[p] != SHORT:
-                return classes[p]
+            cls = cls_at(p)
+            if cls != SHORT:
+                return cls
             p += step
         return "edge"
 
-    for position, i in enumerate(order):
-        verdict = verdicts[i]
+    decided: dict[int, str] = {}
+    edges = [*range(head_end), *range(max(tail_start, head_end), len(order))]
+    for position in edges:
+        i = order[position]
+        verdict = verdict_at(position, position < head_end)
         if i in removed or verdict.keep or verdict.cls in (GOOD, ARTICLE):
             continue
-        where = zone(position)
-        if where == "middle":
-            continue
+        where = "head run" if position < head_end else "tail run"
         if verdict.cls == BAD:
             decided[i] = f"{verdict.kind} [{verdict.why}; {where}]"
             continue
-        # A short line: it takes the class of the run around it.
         if mode == "conservative":
             continue
+        # A short line takes the class of the run around it.
         above, below = neighbour(position, -1), neighbour(position, 1)
-        bad_sides = [side for side in (above, below) if side in (BAD, "edge")]
         if above in (BAD, "edge") and below in (BAD, "edge") and not (above == below == "edge"):
             decided[i] = f"context-run [short line between {_side(above)} and {_side(below)}; {where}]"
-        elif mode == "aggressive" and bad_sides and BAD in (above, below):
-            decided[i] = f"context-run [short line next to {_side(BAD)}; {where}]"
 
     if mode != "conservative":
-        _middle_sandwiches(order, verdicts, removed, decided, goods, mode)
+        _middle(order, head_end, tail_start, verdict_at, removed, decided, mode)
     return decided
+
+
+def _verdict(
+    view: LineView, i: int, removed: Mapping[int, object], menu: set[int], lex: Lexicon,
+    titles: dict[str, int], position: int, in_head: bool,
+) -> Verdict:
+    text = view.raw[i]
+    if i in removed:
+        return Verdict(BAD, "rule")
+    if i in menu:
+        return Verdict(BAD, "context-list", f"menu of {len(menu)} short items at the head")
+    if _is_article_structure(view, i, text):
+        return Verdict(ARTICLE)
+    if _LIST_MARK.match(text):
+        return Verdict(SHORT, keep=True)  # a list item of the article
+    key = view.keys[i]
+    if key is not None:
+        key = key.strip()
+    verdict = line_verdict(text, key, lex)
+    # A later copy of a line of the head run goes; right below its original (a document
+    # number printed twice) it says nothing about the lines around it.
+    if key is not None and verdict.cls != GOOD and not verdict.keep and len(key) >= 4:
+        earlier = titles.get(key)
+        if earlier is not None and earlier < position:
+            why = f"copy of line {earlier_line(view, earlier, titles, key)}"
+            return Verdict(BAD, "context-title-copy", why, weak=_adjacent(view, earlier, position))
+        if in_head:
+            titles.setdefault(key, position)
+    return verdict
+
+
+def earlier_line(view: LineView, earlier: int, titles: dict[str, int], key: str) -> int:
+    """The 1-based line number of a title's first copy (positions count non-blank lines)."""
+    count = -1
+    for i, blank in enumerate(view.blank):
+        if not blank:
+            count += 1
+            if count == earlier:
+                return i + 1
+    return 0
+
+
+def _adjacent(view: LineView, earlier: int, position: int) -> bool:
+    return position - earlier == 1
+
+
+def _middle(
+    order: list[int], head_end: int, tail_start: int, verdict_at: Callable[[int, bool], Verdict],
+    removed: Mapping[int, object], decided: dict[int, str], mode: str,
+) -> None:
+    """Between the head and tail runs, a line goes only beside lines that were removed.
+
+    balanced: a chrome line (or, aggressive, any short line) with removed lines on both sides;
+    aggressive also takes a chrome line with a removed line on one side.
+    """
+    gone = set(removed) | set(decided)
+    for position in range(max(head_end, 1), min(tail_start, len(order) - 1)):
+        i = order[position]
+        above, below = order[position - 1], order[position + 1]
+        both = above in gone and below in gone
+        one = above in gone or below in gone
+        if i in gone or not one:
+            continue
+        verdict = verdict_at(position, False)
+        if verdict.keep or verdict.cls in (GOOD, ARTICLE):
+            continue
+        chrome = verdict.cls == BAD
+        if (both and (chrome or mode == "aggressive")) or (mode == "aggressive" and chrome):
+            kind = verdict.kind if chrome else "context-run"
+            why = verdict.why + "; " if chrome else "short line "
+            where = f"between removed lines {above + 1} and {below + 1}" if both else "beside a removed line"
+            decided[i] = f"{kind} [{why}{where}]"
+            gone.add(i)
 
 
 def _anchor(view: LineView, i: int, verdict: Verdict) -> bool:
     """A line that surely belongs to the article: structure, or a good line of prose size."""
-    return verdict.cls == ARTICLE or (verdict.cls == GOOD and han_count(view.raw[i]) > GUARD_HAN)
-
-
-def _article_bounds(order: list[int], verdicts: dict[int, Verdict], goods: list[int], view: LineView) -> tuple[int, int]:
-    """Positions where the article starts and after which it ends (the head and tail runs).
-
-    The article starts at its first anchor or its second good line, whichever comes first: one
-    short good line alone (a title that ends with a mark) does not end the page's head. It
-    ends with its last good line.
-    """
-    if not goods:
-        return len(order), len(order)
-    anchors = [p for p in goods if _anchor(view, order[p], verdicts[order[p]])]
-    start = min([*anchors[:1], goods[1] if len(goods) > 1 else goods[0]])
-    return start, goods[-1] + 1
+    return verdict.cls == ARTICLE or (verdict.cls == GOOD and has_han(view.raw[i], GUARD_HAN + 1))
 
 
 def _side(cls: str) -> str:
     return "the document's edge" if cls == "edge" else "chrome"
-
-
-def _middle_sandwiches(
-    order: list[int], verdicts: dict[int, Verdict], removed: Mapping[int, object], decided: dict[int, str],
-    goods: list[int], mode: str,
-) -> None:
-    """A middle line whose neighbours on both sides are removed goes with them."""
-    gone = set(removed) | set(decided)
-    for position in range(1, len(order) - 1):
-        i = order[position]
-        verdict = verdicts[i]
-        if i in gone or verdict.keep or verdict.cls in (GOOD, ARTICLE):
-            continue
-        above, below = order[position - 1], order[position + 1]
-        if above in gone and below in gone and (verdict.cls == BAD or mode == "aggressive"):
-            kind = verdict.kind if verdict.cls == BAD else "context-run"
-            why = verdict.why + "; " if verdict.cls == BAD else "short line "
-            decided[i] = f"{kind} [{why}between removed lines {above + 1} and {below + 1}]"
-            gone.add(i)
 
 
 def _is_article_structure(view: LineView, i: int, text: str) -> bool:
