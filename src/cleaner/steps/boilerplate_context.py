@@ -263,12 +263,15 @@ def classify(view: LineView, removed: Mapping[int, object], mode: str = DEFAULT_
     menu = _head_menu(view, order, removed)
     verdicts: dict[int, Verdict] = {}
     titles: dict[str, int] = {}  # keys of the head run's lines -> their position
+    originals: set[int] = set()  # positions of titles that have a later copy: the title stays
 
     def verdict_at(position: int, in_head: bool) -> Verdict:
         i = order[position]
         found = verdicts.get(i)
         if found is None:
             found = verdicts[i] = _verdict(view, i, removed, menu, lex, titles, position, in_head)
+            if found.kind == "context-title-copy":
+                originals.add(int(found.why.rsplit(" ", 1)[1]))
         return found
 
     # The head run: up to the first anchor, or the second good line.
@@ -315,6 +318,8 @@ def classify(view: LineView, removed: Mapping[int, object], mode: str = DEFAULT_
         if i in removed or verdict.keep or verdict.cls in (GOOD, ARTICLE):
             continue
         where = "head run" if position < head_end else "tail run"
+        if verdict.cls == SHORT and i + 1 in originals:
+            continue  # the first copy of a title the page repeats is the title
         if verdict.cls == BAD:
             decided[i] = f"{verdict.kind} [{verdict.why}; {where}]"
             continue
@@ -347,31 +352,28 @@ def _verdict(
     if key is not None:
         key = key.strip()
     verdict = line_verdict(text, key, lex)
-    # A later copy of a line of the head run goes; right below its original (a document
-    # number printed twice) it says nothing about the lines around it.
+    # A later copy of a line of the head run goes; right below its original it says nothing
+    # about the lines around it.
     if key is not None and verdict.cls != GOOD and not verdict.keep and len(key) >= 4:
         earlier = titles.get(key)
         if earlier is not None and earlier < position:
-            why = f"copy of line {earlier_line(view, earlier, titles, key)}"
-            return Verdict(BAD, "context-title-copy", why, weak=_adjacent(view, earlier, position))
+            why = f"copy of line {_line_number(view, earlier)}"
+            # Right below its original (a document number printed twice) it is one item.
+            return Verdict(BAD, "context-title-copy", why, weak=position - earlier == 1)
         if in_head:
             titles.setdefault(key, position)
     return verdict
 
 
-def earlier_line(view: LineView, earlier: int, titles: dict[str, int], key: str) -> int:
-    """The 1-based line number of a title's first copy (positions count non-blank lines)."""
+def _line_number(view: LineView, position: int) -> int:
+    """The 1-based line number of the non-blank line at `position`."""
     count = -1
     for i, blank in enumerate(view.blank):
         if not blank:
             count += 1
-            if count == earlier:
+            if count == position:
                 return i + 1
     return 0
-
-
-def _adjacent(view: LineView, earlier: int, position: int) -> bool:
-    return position - earlier == 1
 
 
 def _middle(
