@@ -192,6 +192,12 @@ def test_the_setting_is_an_option_of_the_cli_and_the_config_file(tmp_path: objec
     assert "登录 注册" not in out_on.read_text(encoding="utf-8")
 
 
+def test_the_corpus_preset_takes_the_aggressive_setting_unless_told_otherwise() -> None:
+    assert Pipeline.default(preset="corpus").options.boilerplate_mode == "aggressive"
+    assert Pipeline.default(preset="corpus", boilerplate_mode="conservative").options.boilerplate_mode == "conservative"
+    assert Pipeline.default().options.boilerplate_mode == "balanced"
+
+
 def test_the_audit_page_shows_why_a_line_went() -> None:
     result = cleaner.process(("登录 注册\n文章数: 120\n" + ARTICLE).encode(), path="a.txt", pipeline=Pipeline.default(only=["encoding", "boilerplate"]))
     entries = audit.collect(result)

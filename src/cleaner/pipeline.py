@@ -35,7 +35,9 @@ STEP_NAMES: tuple[str, ...] = tuple(REGISTRY)
 # Named option sets. `corpus` repairs and removes without rewriting style (for training data).
 PRESETS: dict[str, dict[str, Any]] = {
     "house": {"steps": STEP_NAMES},
-    "corpus": {"steps": ("encoding", "mojibake", "boilerplate", "paragraphs")},
+    # Training data wants less chrome more than every short line: the corpus preset takes the
+    # aggressive boilerplate setting unless the options say otherwise (docs/rules.md).
+    "corpus": {"steps": ("encoding", "mojibake", "boilerplate", "paragraphs"), "boilerplate_mode": "aggressive"},
 }
 
 TARGETS = ("hans", "hant", "tw", "hk", "keep")
@@ -199,6 +201,8 @@ class Pipeline:
         """The built-in steps in their order, bound to `Options.make(**options)`."""
         if preset not in PRESETS:
             raise UsageError(f"unknown preset {preset!r} (presets: {', '.join(PRESETS)})")
+        if "_options" not in options and "boilerplate_mode" in PRESETS[preset]:
+            options.setdefault("boilerplate_mode", PRESETS[preset]["boilerplate_mode"])
         opts = options.pop("_options", None) or Options.make(**options)
         for name in [*(only or ()), *skip]:
             if name not in REGISTRY:
