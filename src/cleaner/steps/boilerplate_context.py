@@ -71,6 +71,7 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SENTENCE_MARK = re.compile(r"[。！？!?…]")
 _ENDS = re.compile(r"(?:[。！？!?…；;：:]|\.{3}|(?<=[^\s.])\.)[”’」』)）\]】\"'*]*\s*$")
 _CJK_END = re.compile(r"[。！？…][”’」』)）\]】\"'*]*\s*$")
+_DIGIT = re.compile(r"\d")
 _COMMENT_COUNT = re.compile(r"(?:评论|留言|comments?)\s?[(（]?\d+[)）]?")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _DATE = re.compile(
@@ -202,7 +203,7 @@ def _chrome(key: str, lex: Lexicon) -> tuple[str, str] | None:
         return None
     key = key.lower()
     ends = bool(_SENTENCE_MARK.search(key))
-    tokens = [t for t in _SEPARATORS.split(key) if t]
+    tokens = [t for t in _SEPARATORS.split(key) if t] if len(key) <= 60 else []
     if tokens and all(t in lex.widget_words for t in tokens):
         return "context-navigation", f"widget words {' '.join(tokens[:4])!r}"
     if key.strip(" :：") in lex.comment_headers or _COMMENT_COUNT.fullmatch(key):
@@ -211,14 +212,15 @@ def _chrome(key: str, lex: Lexicon) -> tuple[str, str] | None:
         return "context-navigation", "breadcrumb"
     if ends or has_han(key, 25):
         return None
-    counter = lex.counter.search(key)
+    digits = _DIGIT.search(key) is not None  # counters, numbers and dates all hold one
+    counter = lex.counter.search(key) if digits else None
     if counter is not None:
         return "context-metadata", f"counter {counter.group().strip()!r}"
-    if _DIGITS_ONLY.fullmatch(key):
+    if digits and _DIGITS_ONLY.fullmatch(key):
         return "context-metadata", "number only"
-    if _FILE_NAME.fullmatch(key):
+    if "." in key and _FILE_NAME.fullmatch(key):
         return "context-metadata", "file name"
-    date = _DATE.search(key)
+    date = _DATE.search(key) if digits else None
     if date is not None:
         rest = _TIME.sub(" ", _WEEKDAY.sub(" ", key[: date.start()] + " " + key[date.end() :]))
         rest_tokens = [t for t in _SEPARATORS.split(rest) if t]
