@@ -131,6 +131,24 @@ def test_look_alikes_stay(name: str) -> None:
         assert line in after.body, (name, line)
 
 
+def test_a_document_without_a_sentence_is_left_alone() -> None:
+    # Nothing reads as article, so nothing can say what is chrome around it.
+    for text in ("标题\n\n正文\n", "登录 注册\n生活频道\n文章数: 120\n", "分享\n"):
+        assert _step(text)[1].body == text
+
+
+def test_a_page_cut_mid_paragraph_still_loses_its_chrome() -> None:
+    cut = "这个周末我们去了城郊的一个小农场，孩子们第一次亲手给奶牛喂了草料。农场主说这里的牛每天要吃掉"
+    text = "登录 注册\n" + cut + "\ntop of page\nbottom of page\nComments\n"
+    assert _step(text)[1].body == cut + "\n"
+
+
+def test_a_bare_date_under_a_signature_stays_in_any_form() -> None:
+    for date in ("2024年3月1日", "2024-03-01", "2024.3.1"):
+        text = ARTICLE + "某某县农业农村局\n" + date + "\n"
+        assert _step(text)[1].body == text
+
+
 def test_the_dateline_rule_stops_at_the_first_paragraph() -> None:
     # A notice: heading lines, a paragraph, then its signature date within six lines of the top.
     text = "某府发〔2024〕3号\n各单位：\n现将有关事项通知如下，请各单位结合实际认真落实，按时报送材料。\n某某市人民政府\n2024年3月1日\n一、总体要求\n"

@@ -30,6 +30,14 @@ How a line is judged:
   near-duplicate paragraph is reported as a warning and left in place.
 - A document that loses more than `MAX_REMOVED_SHARE` (30 %) of its characters gets a warning
   naming it, so a rule that guts documents shows up in a corpus run.
+- Head and tail scopes end at the article's first (last) paragraph: a date under the opening
+  paragraph of a notice is its signature, not the page's dateline.
+
+After the rules, a second stage judges what they left by context (`boilerplate_context.py`):
+chrome above and below the article that no rule names (widget rows, counters, metadata fields,
+menus, later copies of the title) and the short lines between such lines. Its removals are
+change records too, with rule `context-KIND [features]`; `Options.boilerplate_mode` sets how far
+it goes (conservative, balanced, aggressive, off).
 """
 
 from __future__ import annotations

@@ -216,8 +216,8 @@ def _chrome(key: str, lex: Lexicon) -> tuple[str, str] | None:
     counter = lex.counter.search(key) if digits else None
     if counter is not None:
         return "context-metadata", f"counter {counter.group().strip()!r}"
-    if digits and _DIGITS_ONLY.fullmatch(key):
-        return "context-metadata", "number only"
+    if digits and _DIGITS_ONLY.fullmatch(key) and not _DATE.search(key):
+        return "context-metadata", "number only"  # a bare date may be a notice's signature
     if "." in key and _FILE_NAME.fullmatch(key):
         return "context-metadata", "file name"
     date = _DATE.search(key) if digits else None
@@ -290,13 +290,17 @@ def classify(view: LineView, removed: Mapping[int, object], mode: str = DEFAULT_
         head_end = goods[0]
     # The tail run: after the last good line.
     tail_start = len(order)
-    if goods:
-        for position in range(len(order) - 1, head_end - 1, -1):
-            if verdict_at(position, position < head_end).cls in (GOOD, ARTICLE):
-                tail_start = position + 1
-                break
-    else:
-        head_end = tail_start = len(order)
+    for position in range(len(order) - 1, head_end - 1, -1):
+        if verdict_at(position, position < head_end).cls in (GOOD, ARTICLE):
+            tail_start = position + 1
+            break
+    if not goods:
+        # No line ends like article text: a page cut short mid-paragraph. Its prose lines (the
+        # guard's: a mark and more than 20 Han) stand for the article; with none, nothing goes.
+        prose = [p for p in range(len(order)) if verdict_at(p, True).keep and is_prose(view.raw[order[p]])]
+        if not prose:
+            return {}
+        head_end, tail_start = prose[0], prose[-1] + 1
 
     def cls_at(position: int) -> str:
         verdict = verdict_at(position, position < head_end)
