@@ -384,9 +384,10 @@ def test_rules_are_switched_off_by_id_or_by_category() -> None:
     # The rules alone (classifier off): the switched-off rule's line stays.
     by_id = _step(text, _options(disable=("open-app-promo",), mode="off"))[1]
     assert [c.rule for c in by_id.changes] == ["image-placeholder"]
-    # With the classifier, the same line, now between the page's edge and removed chrome, goes
-    # by context and says so.
-    by_context = _step(text, _options(disable=("open-app-promo",)))[1]
+    # The default classifier keeps a first line (it may be the title); the aggressive one
+    # takes it, between the page's edge and removed chrome, and says so.
+    assert _step(text, _options(disable=("open-app-promo",)))[1].body == by_id.body
+    by_context = _step(text, _options(disable=("open-app-promo",), mode="aggressive"))[1]
     assert [c.rule.split(" [")[0] for c in by_context.changes] == ["context-run", "image-placeholder"]
     by_category = _step(text, _options(disable=("app-promo",)))[1]
     assert by_category.body == text

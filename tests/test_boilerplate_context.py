@@ -73,6 +73,15 @@ def test_short_lines_between_chrome_go_as_a_run() -> None:
     assert "周末去农场" not in gone  # the title, just above the article, stays
 
 
+def test_the_first_line_is_kept_as_the_title_except_when_aggressive() -> None:
+    text = "周末去农场\n文章数: 120\n" + ARTICLE
+    assert "周末去农场" not in _gone(text)
+    assert _gone(text, "aggressive")["周末去农场"] == "context-run"
+    # --extract-meta still finds the title on the body's first line.
+    result = cleaner.process(text.encode(), path="a.txt", extract_meta=True, only=["encoding", "boilerplate", "frontmatter"])
+    assert "title: 周末去农场" in result.markdown
+
+
 def test_a_later_copy_of_the_title_goes_and_the_first_stays() -> None:
     text = "周末去农场喂奶牛\n2024-06-01 生活\n周末去农场喂奶牛\n" + ARTICLE
     before, after = _step(text)

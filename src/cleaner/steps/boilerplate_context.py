@@ -23,9 +23,10 @@ indented block, a Markdown heading, a list item of the article, and a line with 
 sentence-ending mark and more than 20 Han characters are never removed here.
 
 Settings (`Options.boilerplate_mode`): `conservative` removes only `bad` lines of the head and
-tail runs; `balanced` (the default) adds the short lines between bad ones; `aggressive` also lets
-a short line go when only one side is bad and the other is the document's edge or a short
-line, and removes lines of the middle sandwiched by one removed line and the edge of a run.
+tail runs; `balanced` (the default) adds the short lines between bad ones and chrome of the
+middle between removed lines, but keeps the document's first line (it may be the title);
+`aggressive` also takes that first line when chrome follows it, and chrome of the middle
+beside one removed line.
 
 Each decision is a change record whose rule reads `context-KIND [features]`, so a person can
 see why a line went: `context-metadata [counter "阅读 272"; head run]`.
@@ -326,6 +327,8 @@ def classify(view: LineView, removed: Mapping[int, object], mode: str = DEFAULT_
         where = "head run" if position < head_end else "tail run"
         if verdict.cls == SHORT and i + 1 in originals:
             continue  # the first copy of a title the page repeats is the title
+        if position == 0 and verdict.cls == SHORT and mode != "aggressive":
+            continue  # the first line may be the title (`--extract-meta` reads it from there)
         if verdict.cls == BAD:
             decided[i] = f"{verdict.kind} [{verdict.why}; {where}]"
             continue
