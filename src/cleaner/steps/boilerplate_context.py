@@ -169,8 +169,8 @@ def is_prose(text: str) -> bool:
 
 def is_good(text: str) -> bool:
     """Article text by its own look: it ends a sentence, or leads in and is long enough."""
-    stripped = text.strip()
-    tail = stripped[-12:]  # the end is all that is read of a long line, but its Han count
+    stripped = text
+    tail = text[-16:].strip()[-12:]  # the end is all that is read of a line, but its Han count
     if _ENDS.search(tail) is None or tail.endswith(("...", "…")) and not tail.endswith(("……", "。")):
         return False  # a title cut short by the page ("…真香系列 ...") is no sentence
     lead_in = tail.rstrip("”’」』)）]】\"'* ").endswith((":", "：", ";", "；"))
@@ -205,7 +205,7 @@ def _chrome(key: str, lex: Lexicon) -> tuple[str, str] | None:
     key = key.lower()
     ends = bool(_SENTENCE_MARK.search(key))
     tokens = [t for t in _SEPARATORS.split(key) if t] if len(key) <= 60 else []
-    if tokens and all(t in lex.widget_words for t in tokens):
+    if key.strip() in lex.widget_words or (tokens and all(t in lex.widget_words for t in tokens)):
         return "context-navigation", f"widget words {' '.join(tokens[:4])!r}"
     if key.strip(" :：") in lex.comment_headers or _COMMENT_COUNT.fullmatch(key):
         return "context-comments", f"comment header {key!r}"
@@ -307,18 +307,28 @@ def classify(view: LineView, removed: Mapping[int, object], mode: str = DEFAULT_
         verdict = verdict_at(position, position < head_end)
         return SHORT if verdict.weak else verdict.cls
 
+    # The class of the nearest non-short line above and below each line of the two runs ("edge"
+    # past the document's ends), in one pass each way: a run of many short lines stays linear.
+    edges = [*range(head_end), *range(max(tail_start, head_end), len(order))]
+    above: dict[int, str] = {}
+    below: dict[int, str] = {}
+    for run, start, end in ((range(head_end), -1, head_end), (range(max(tail_start, head_end), len(order)), tail_start - 1, len(order))):
+        last = "edge" if start < 0 else GOOD  # the line before a tail run is the article's last
+        for position in run:
+            above[position] = last
+            cls = cls_at(position)
+            last = cls if cls != SHORT else last
+        last = "edge" if end >= len(order) else GOOD  # the line after a head run starts the article
+        for position in reversed(run):
+            below[position] = last
+            cls = cls_at(position)
+            last = cls if cls != SHORT else last
+
     def neighbour(position: int, step: int) -> str:
         """Class of the nearest non-short line in that direction ('edge' past the end)."""
-        p = position + step
-        while 0 <= p < len(order):
-            cls = cls_at(p)
-            if cls != SHORT:
-                return cls
-            p += step
-        return "edge"
+        return above[position] if step < 0 else below[position]
 
     decided: dict[int, str] = {}
-    edges = [*range(head_end), *range(max(tail_start, head_end), len(order))]
     for position in edges:
         i = order[position]
         verdict = verdict_at(position, position < head_end)
@@ -335,9 +345,9 @@ def classify(view: LineView, removed: Mapping[int, object], mode: str = DEFAULT_
         if mode == "conservative":
             continue
         # A short line takes the class of the run around it.
-        above, below = neighbour(position, -1), neighbour(position, 1)
-        if above in (BAD, "edge") and below in (BAD, "edge") and not (above == below == "edge"):
-            decided[i] = f"context-run [short line between {_side(above)} and {_side(below)}; {where}]"
+        up, down = neighbour(position, -1), neighbour(position, 1)
+        if up in (BAD, "edge") and down in (BAD, "edge") and not (up == down == "edge"):
+            decided[i] = f"context-run [short line between {_side(up)} and {_side(down)}; {where}]"
 
     if mode != "conservative":
         _middle(order, head_end, tail_start, verdict_at, removed, decided, mode)
@@ -427,8 +437,8 @@ def _is_article_structure(view: LineView, i: int, text: str) -> bool:
     """Lines the classifier never removes and that count as article for their neighbours."""
     if not view.judged[i] or view.heading[i]:
         return True
-    stripped = text.lstrip()
-    if stripped.startswith((">", "|", "```", "~~~")) or _INDENTED.match(text):
+    opening = text[:12].lstrip()
+    if opening.startswith((">", "|", "```", "~~~")) or _INDENTED.match(text):
         return True
     return bool(view.marked[i]) and not _LIST_MARK.match(text)
 
