@@ -37,6 +37,8 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
+from bisect import bisect_left
+from heapq import heapify, heappop, heappush
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -147,6 +149,11 @@ class Verdict:
     weak: bool = False  # removed, but says nothing about its neighbours
 
 
+# The verdicts without features, made once (a frozen dataclass costs to build, per line).
+_GOOD, _SHORT, _ARTICLE = Verdict(GOOD), Verdict(SHORT), Verdict(ARTICLE)
+_SHORT_KEPT, _RULE = Verdict(SHORT, keep=True), Verdict(BAD, "rule")
+
+
 def han_count(text: str) -> int:
     return len(_HAN.findall(text))
 
@@ -187,15 +194,15 @@ def is_good(text: str) -> bool:
 def line_verdict(text: str, key: str | None, lex: Lexicon) -> Verdict:
     """Classify one line from its own features (`key`: its normalised, lower-case form)."""
     if is_good(text):
-        return Verdict(GOOD)
+        return _GOOD
     if is_prose(text):
-        return Verdict(SHORT, keep=True)
+        return _SHORT_KEPT
     if key is None:
-        return Verdict(SHORT)
+        return _SHORT
     bad = _chrome(key, lex)
     if bad is not None:
         return Verdict(BAD, bad[0], bad[1])
-    return Verdict(SHORT)
+    return _SHORT
 
 
 def _chrome(key: str, lex: Lexicon) -> tuple[str, str] | None:
@@ -360,13 +367,13 @@ def _verdict(
 ) -> Verdict:
     text = view.raw[i]
     if i in removed:
-        return Verdict(BAD, "rule")
+        return _RULE
     if i in menu:
         return Verdict(BAD, "context-list", f"menu of {len(menu)} short items at the head")
     if _is_article_structure(view, i, text):
-        return Verdict(ARTICLE)
+        return _ARTICLE
     if _LIST_MARK.match(text):
-        return Verdict(SHORT, keep=True)  # a list item of the article
+        return _SHORT_KEPT  # a list item of the article
     key = view.keys[i]
     if key is not None:
         key = key.strip()
@@ -405,7 +412,16 @@ def _middle(
     aggressive also takes a chrome line with a removed line on one side.
     """
     gone = set(removed) | set(decided)
-    for position in range(max(head_end, 1), min(tail_start, len(order) - 1)):
+    low, high = max(head_end, 1), min(tail_start, len(order) - 1)
+    # Only lines beside a removed one can go: find those by bisection, not by a walk over all.
+    candidates: set[int] = set()
+    for index in gone:
+        position = bisect_left(order, index)
+        candidates.update(p for p in (position - 1, position + 1) if low <= p < high)
+    queue = sorted(candidates)
+    heapify(queue)
+    while queue:
+        position = heappop(queue)
         i = order[position]
         above, below = order[position - 1], order[position + 1]
         both = above in gone and below in gone
@@ -422,6 +438,9 @@ def _middle(
             where = f"between removed lines {above + 1} and {below + 1}" if both else "beside a removed line"
             decided[i] = f"{kind} [{why}{where}]"
             gone.add(i)
+            if position + 1 < high and position + 1 not in candidates:
+                candidates.add(position + 1)
+                heappush(queue, position + 1)
 
 
 def _anchor(view: LineView, i: int, verdict: Verdict) -> bool:
