@@ -73,6 +73,7 @@ MENU_CHARS = 14
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SENTENCE_MARK = re.compile(r"[。！？!?…]")
 _ENDS = re.compile(r"(?:[。！？!?…；;：:]|\.{3}|(?<=[^\s.])\.)[”’」』)）\]】\"'*]*\s*$")
+_CJK_MARKS = frozenset("。！？")
 _CJK_END = re.compile(r"[。！？…][”’」』)）\]】\"'*]*\s*$")
 _DIGIT = re.compile(r"\d")
 _COMMENT_COUNT = re.compile(r"(?:评论|留言|comments?)\s?[(（]?\d+[)）]?")
@@ -89,6 +90,8 @@ _DIGITS_ONLY = re.compile(r"[\d\s.,:%+|/-]+")
 _FILE_NAME = re.compile(r"\S{1,60}\.(?:jpe?g|png|gif|webp|bmp|svg|pdf|docx?|zip|rar)", re.I)
 _SEPARATORS = re.compile(r"[\s|｜·•/>»›<«‹\-–—,，、:：\[\]【】()（）「」『』'\"‘’“”]+")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+•·▪●◦]\s*|\d{1,3}[.)、]\s+)")
+# First characters of a line that may be structure (indent, quote, table, fence, list marker).
+_STRUCTURE_OPENINGS = frozenset(" \t\u3000\xa0>|`~-*+•·▪●◦0123456789")
 _INDENTED = re.compile(r"^(?: {4}|\t)")
 _LABEL = re.compile(r"^([^\s:：]{1,12}(?: [a-z]{2,10})?)\s?[:：]\s?(.*)$")
 _BREADCRUMB = re.compile(r"^(?:(?:您|你)?(?:现在|当前)?(?:的|所在)?(?:当前)?位置(?:是)?|导航)\s?[:：]?\s?|^(?:首页|主页)\s?(?:[>»›/|\-]|\s)")
@@ -176,6 +179,8 @@ def is_prose(text: str) -> bool:
 
 def is_good(text: str) -> bool:
     """Article text by its own look: it ends a sentence, or leads in and is long enough."""
+    if text[-4:].rstrip()[-1:] in _CJK_MARKS:
+        return True  # the common case, a paragraph ending in 。: a sentence, however short
     stripped = text
     tail = text[-16:].strip()[-12:]  # the end is all that is read of a line, but its Han count
     if _ENDS.search(tail) is None or tail.endswith(("...", "…")) and not tail.endswith(("……", "。")):
@@ -370,10 +375,11 @@ def _verdict(
         return _RULE
     if i in menu:
         return Verdict(BAD, "context-list", f"menu of {len(menu)} short items at the head")
-    if _is_article_structure(view, i, text):
-        return _ARTICLE
-    if _LIST_MARK.match(text):
-        return _SHORT_KEPT  # a list item of the article
+    if text[:1] in _STRUCTURE_OPENINGS or view.marked[i] or not view.judged[i] or view.heading[i]:
+        if _is_article_structure(view, i, text):
+            return _ARTICLE
+        if _LIST_MARK.match(text):
+            return _SHORT_KEPT  # a list item of the article
     key = view.keys[i]
     if key is not None:
         key = key.strip()
