@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spacing", choices=("remove", "add", "keep"), help="spaces between Han and Latin (default remove)")
     p.add_argument("--glossary", action="append", metavar="PATH", help="glossary file (repeatable)")
     p.add_argument("--rules", action="append", metavar="PATH", help="boilerplate rule file (repeatable)")
+    p.add_argument(
+        "--boilerplate",
+        choices=("conservative", "balanced", "aggressive", "off"),
+        dest="boilerplate_mode",
+        help="how far boilerplate removal goes beyond the rules (default balanced; docs/rules.md)",
+    )
     p.add_argument("--disable-rule", action="append", metavar="ID", dest="disable_rules", help="turn a built-in rule or category off")
     p.add_argument("--schema", metavar="PATH", help="JSON Schema for the front matter")
     p.add_argument("--meta", action="append", metavar="KEY=VALUE", help="set a front matter field (repeatable)")
@@ -194,7 +200,7 @@ def _main(argv: Sequence[str] | None) -> int:
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     found = Path(args.config) if args.config else config.discover(Path.cwd())
     values: dict[str, Any] = config.load(found) if found else {}
-    for name in ("to", "spacing", "schema", "preset"):
+    for name in ("to", "spacing", "schema", "preset", "boilerplate_mode"):
         if getattr(args, name):
             values[name] = getattr(args, name)
     for name in ("glossary", "rules", "disable_rules", "protected_terms"):

@@ -35,11 +35,14 @@ STEP_NAMES: tuple[str, ...] = tuple(REGISTRY)
 # Named option sets. `corpus` repairs and removes without rewriting style (for training data).
 PRESETS: dict[str, dict[str, Any]] = {
     "house": {"steps": STEP_NAMES},
-    "corpus": {"steps": ("encoding", "mojibake", "boilerplate", "paragraphs")},
+    # Training data wants less chrome more than every short line: the corpus preset takes the
+    # aggressive boilerplate setting unless the options say otherwise (docs/rules.md).
+    "corpus": {"steps": ("encoding", "mojibake", "boilerplate", "paragraphs"), "boilerplate_mode": "aggressive"},
 }
 
 TARGETS = ("hans", "hant", "tw", "hk", "keep")
 SPACINGS = ("remove", "add", "keep")
+BOILERPLATE_MODES = ("conservative", "balanced", "aggressive", "off")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +86,9 @@ class Options:
     extract_meta: bool = False
     protected_terms: tuple[str, ...] = ()
     heading_level: int = 2
+    # How far the boilerplate step's context classifier goes: conservative, balanced, aggressive
+    # (docs/rules.md gives each one's measured trade-off), or off (the rules alone).
+    boilerplate_mode: str = "balanced"
     # The time of the run (ISO 8601), given once per run so steps stay pure: `frontmatter`
     # rejects dates after it and takes the year from it for `05月01日`. None: no such checks.
     now: str | None = None
@@ -94,6 +100,10 @@ class Options:
             raise UsageError(f"--to must be one of {', '.join(TARGETS)}, not {self.to!r}")
         if self.spacing not in SPACINGS:
             raise UsageError(f"--spacing must be one of {', '.join(SPACINGS)}, not {self.spacing!r}")
+        if self.boilerplate_mode not in BOILERPLATE_MODES:
+            raise UsageError(
+                f"--boilerplate must be one of {', '.join(BOILERPLATE_MODES)}, not {self.boilerplate_mode!r}"
+            )
         if not 1 <= self.heading_level <= 6:
             raise UsageError(f"heading_level must be 1 to 6, not {self.heading_level}")
 
@@ -191,6 +201,8 @@ class Pipeline:
         """The built-in steps in their order, bound to `Options.make(**options)`."""
         if preset not in PRESETS:
             raise UsageError(f"unknown preset {preset!r} (presets: {', '.join(PRESETS)})")
+        if "_options" not in options and "boilerplate_mode" in PRESETS[preset]:
+            options.setdefault("boilerplate_mode", PRESETS[preset]["boilerplate_mode"])
         opts = options.pop("_options", None) or Options.make(**options)
         for name in [*(only or ()), *skip]:
             if name not in REGISTRY:
