@@ -289,7 +289,7 @@ def clean_file(pipeline: Pipeline, job: FileJob) -> FileOutcome:
     except CleanerError as error:
         return FileOutcome(path, Stats.failure(0), str(error))
     try:
-        result = process(raw, path=path, pipeline=pipeline)
+        result = process(raw, path=path, pipeline=pipeline, group=_template_group(pipeline, job.source))
         output = _emit(job, result)
     except CleanerError as error:
         return FileOutcome(path, Stats.failure(len(raw)), str(error))
@@ -298,6 +298,15 @@ def clean_file(pipeline: Pipeline, job: FileJob) -> FileOutcome:
     entry = report.input_report(result) if job.entry else None
     collected = audit_page.collect(result, options=pipeline.options) if job.audit else None
     return FileOutcome(path, Stats.of(result, len(raw)), None, result.changed, output, entry, collected)
+
+
+def _template_group(pipeline: Pipeline, source: str | None) -> str | None:
+    """A file's template group when its front matter names none: its folder (cleaner.templates)."""
+    if pipeline.options.templates is None:
+        return None
+    from .templates import folder_hint
+
+    return folder_hint(source)
 
 
 def internal_error(path: str, error: BaseException) -> str:
