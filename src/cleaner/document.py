@@ -24,7 +24,8 @@ class Edit(NamedTuple):
     replacement: str
     rule: str
     # What the report shows beside the rule, as (name, value) pairs: a template removal's
-    # group and document count. Empty for most edits.
+    # group and document count. Empty for most edits (and absent from an edit a step builds
+    # as a bare 4-tuple with `tuple.__new__`, which `edit` allows for).
     detail: tuple[tuple[str, Any], ...] = ()
 
 
@@ -214,7 +215,7 @@ class Document:
                 line_start = body.rfind("\n", counted, e.start) + 1
             counted = e.start
             changes.append(
-                Change(step, e.rule, line, e.start - line_start + 1, body[e.start : e.end], e.replacement, out_len, e.detail)
+                Change(step, e.rule, line, e.start - line_start + 1, body[e.start : e.end], e.replacement, out_len, e[4] if len(e) > 4 else ())
             )
             pieces.append(e.replacement)
             out_len += len(e.replacement)
