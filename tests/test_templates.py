@@ -281,3 +281,22 @@ def test_template_json_round_trips() -> None:
     template = learn([page.text for _, _, page in corpus(1, 10)])
     again = Template.from_json(json.loads(template.dumps()))
     assert again == template and repr(again) == repr(template)
+
+
+def test_dask_python_api_learns_and_cleans_as_the_command_line(tmp_path: Path) -> None:
+    on_dask = pytest.importorskip("cleaner.dask")
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    pages = corpus(2, 12)
+    for part in range(2):  # two shards, the sites spread over both
+        with (shards / f"part{part}.jsonl").open("w", encoding="utf-8") as out:
+            for site, index, page in pages:
+                if index % 2 == part:
+                    out.write(json.dumps({"text": page.text, "url": f"https://{site.domain}/{index}"}, ensure_ascii=False) + "\n")
+    assert main([str(shards), "--jsonl", "-o", str(tmp_path / "cli"), "--learn-templates", "--save-templates", str(tmp_path / "t.json"), "-j", "1", "-q"]) == 0
+    template = on_dask.learn_templates(str(shards / "*.jsonl"))
+    assert template.dumps() == (tmp_path / "t.json").read_text(encoding="utf-8")
+    assert {g.name for g in template.groups} == {"site0.example.com", "site1.example.com"}
+    on_dask.clean_jsonl(str(shards / "*.jsonl"), str(tmp_path / "dask"), templates=template, now=None)
+    for part in range(2):
+        assert (tmp_path / "dask" / f"part{part}.jsonl").read_bytes() == (tmp_path / "cli" / f"part{part}.jsonl").read_bytes()
