@@ -300,3 +300,29 @@ def test_dask_python_api_learns_and_cleans_as_the_command_line(tmp_path: Path) -
     on_dask.clean_jsonl(str(shards / "*.jsonl"), str(tmp_path / "dask"), templates=template, now=None)
     for part in range(2):
         assert (tmp_path / "dask" / f"part{part}.jsonl").read_bytes() == (tmp_path / "cli" / f"part{part}.jsonl").read_bytes()
+
+
+def test_templates_and_group_by_from_the_config_file(tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    site = Site.make(3)
+    pages = [site.page(i, front_matter=True).text for i in range(8)]
+    (tmp_path / "sites.json").write_text(learn(pages, group_by="source").dumps(), encoding="utf-8")
+    (tmp_path / "cleaner.toml").write_text('templates = "sites.json"\ngroup-by = "source"\npreset = "corpus"\n', encoding="utf-8")
+    (tmp_path / "new.md").write_text(pages[0], encoding="utf-8")
+    capsysbinary.readouterr()
+    assert main(["--config", str(tmp_path / "cleaner.toml"), str(tmp_path / "new.md")]) == 0
+    out = capsysbinary.readouterr().out.decode("utf-8")
+    assert "编辑部 主办" not in out and "Copyright" not in out and out.startswith("---\n")
+
+
+def test_a_group_s_template_applies_to_its_own_documents_only() -> None:
+    site_a, site_b = Site.make(11), Site.make(12)
+    pages = [(site_a.page(i).text, "a") for i in range(8)] + [(site_b.page(i).text, "b") for i in range(8)]
+    template = learn(pages)
+    foreign = site_a.page(20).text.replace("\n\n", f"\n\n{site_b.name}编辑部 主办\n\n", 1)
+    options = cleaner.Options(templates=template)
+
+    def removed(group: str) -> str:
+        return templates.remove_template_lines(Document.parse(foreign).replace(group=group), options).body
+
+    assert f"{site_b.name}编辑部 主办" in removed("a") and f"{site_a.name}编辑部 主办" not in removed("a")
+    assert removed("elsewhere") == foreign  # no such group among two: nothing is the template

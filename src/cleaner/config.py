@@ -33,8 +33,10 @@ KEYS = {
     "disable_rules": list,
     "protected_terms": list,
     "heading_level": int,
+    "templates": str,
+    "group_by": str,
 }
-_PATH_KEYS = ("glossary", "rules", "schema")
+_PATH_KEYS = ("glossary", "rules", "schema", "templates")
 
 
 def discover(start: Path) -> Path | None:
