@@ -440,7 +440,7 @@ def learn(
 ) -> Template:
     """Learn a template in this process from texts, or (text, group hint) pairs.
 
-    >>> pages = [f"首页 | 新闻\\n第{i}篇文章的正文写在这里。\\n© 2024 某网" for i in range(6)]
+    >>> pages = [f"首页 | 新闻\\n这一篇写{season}天。\\n© 2024 某网" for season in "春夏秋冬晨夜"]
     >>> [key for key, _ in learn(pages).groups[0].lines]
     ['©0某网', '首页|新闻']
     """
