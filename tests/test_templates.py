@@ -116,6 +116,7 @@ def test_removals_carry_rule_template_with_group_and_documents() -> None:
     templated = [c for c in entry["changes"] if c["rule"] == "template"]
     assert templated[0]["detail"] == {"group": site.domain, "documents": 12, "of": 12}
     assert entry["summary"]["by_rule"]["boilerplate/template"] == len(found)
+    assert entry["summary"]["removed_by_category"]["template"] == len(found)
 
 
 def test_audit_groups_template_removals_by_site() -> None:
