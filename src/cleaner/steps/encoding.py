@@ -101,12 +101,15 @@ def decode_with_damage(data: bytes, *, path: str = "<stdin>") -> tuple[str, str,
     if b"\x00" not in data:
         try:
             return _refuse_binary(data.decode("utf-8"), path), "utf-8", []
-        except UnicodeDecodeError:
-            pass
-    detected = detect(data)
+        except UnicodeDecodeError as error:
+            cut = error.reason == "unexpected end of data"  # `head -c` cut the last character
+        damaged_utf8 = _decode_damaged_utf8(data, cut)
+    else:
+        damaged_utf8 = None
+    detected = None if damaged_utf8 is not None else detect(data)
     if detected is not None:
         return _refuse_binary(data.decode(detected), path), detected, []
-    damaged = _decode_damaged(data)
+    damaged = (damaged_utf8, "utf-8") if damaged_utf8 is not None else _decode_damaged(data)
     if damaged is not None:
         text, name = damaged
         lines = sorted({text.count("\n", 0, i) + 1 for i, c in enumerate(text) if c == "\ufffd"})
@@ -169,6 +172,17 @@ def _decode_damaged(data: bytes) -> tuple[str, str] | None:
         if best is None or bad < best[0]:
             best = (bad, text, name)
     return (best[1], best[2]) if best else None
+
+
+def _decode_damaged_utf8(data: bytes, cut: bool) -> str | None:
+    """UTF-8 with a character cut off at the end, or a byte lost: a few undecodable spots among
+    many good multi-byte characters (GBK or Big5 read as UTF-8 fails at most of its characters)."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    good = sum(1 for c in text if c > "\x7f") - text.count("\ufffd")
+    if 0 < bad <= 3 and (good >= 10 * bad or (cut and bad == 1)):
+        return text
+    return None
 
 
 def _decodes(data: bytes, name: str) -> bool:
