@@ -325,9 +325,10 @@ def _learn_templates(
     def chunk_payloads() -> Iterator[tuple[bytes, str, str | None, str | None]]:
         for source, _ in plan:
             assert source is not None
+            name = shown(str(source))  # as the second pass names the chunks (a record's folder)
             with open(source, "rb") as raw:
-                for chunk in jsonl.chunks(jsonl.open_input(raw), str(source), jsonl.RecordSettings(field=field)):
-                    yield chunk.data, field, group_by, str(source)
+                for chunk in jsonl.chunks(jsonl.open_input(raw), name, jsonl.RecordSettings(field=field)):
+                    yield chunk.data, field, group_by, name
 
     def file_payloads() -> Iterator[tuple[tuple[str, ...], str | None]]:
         paths = (str(source) for source, _ in plan if source is not None)
