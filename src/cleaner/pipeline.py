@@ -13,10 +13,13 @@ import functools
 import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from .document import Document
 from .errors import RuleFileError, UsageError
+
+if TYPE_CHECKING:
+    from .templates import Template
 
 # The public step names, in their default order, and where each one lives.
 REGISTRY: dict[str, str] = {
@@ -94,6 +97,10 @@ class Options:
     now: str | None = None
     # The steps the pipeline runs, so `frontmatter` applies to strings only the text steps chosen.
     steps: tuple[str, ...] | None = None
+    # A site template learned from many documents (`cleaner.templates`): its lines are removed
+    # by the `boilerplate` step. `group_by`: the front matter field naming a document's group.
+    templates: Template | None = None
+    group_by: str | None = None
 
     def __post_init__(self) -> None:
         if self.to not in TARGETS:
@@ -127,6 +134,11 @@ class Options:
         if "meta" in values:
             meta = values["meta"] or {}
             values["meta"] = tuple(meta.items()) if isinstance(meta, Mapping) else tuple(meta)
+        if values.get("templates") is not None:
+            from .templates import Template
+
+            if not isinstance(values["templates"], Template):
+                values["templates"] = Template.read(values["templates"])
         for name in ("disable_rules", "protected_terms", "steps"):
             if name in values:
                 values[name] = tuple(_as_list(values[name]))
@@ -156,6 +168,15 @@ def load_step(name: str) -> Callable[..., Document]:
         raise UsageError(f"unknown step {name!r} (steps: {', '.join(STEP_NAMES)})") from None
     module_name, _, attribute = target.partition(":")
     return getattr(importlib.import_module(module_name), attribute)  # type: ignore[no-any-return]
+
+
+def _bound_step(name: str, options: Options) -> Callable[..., Document]:
+    """The function a pipeline runs for a step: with a template, `boilerplate` also removes its lines."""
+    if name == "boilerplate" and options.templates is not None:
+        from .templates import boilerplate_with_templates
+
+        return boilerplate_with_templates
+    return load_step(name)
 
 
 def validate(options: Options, steps: Iterable[str] = STEP_NAMES) -> None:
@@ -210,7 +231,7 @@ class Pipeline:
         chosen = [n for n in STEP_NAMES if n in (only or PRESETS[preset]["steps"]) and n not in skip]
         opts = dataclasses.replace(opts, steps=tuple(chosen))
         validate(opts, chosen)
-        return cls([(n, functools.partial(load_step(n), options=opts)) for n in chosen], opts)
+        return cls([(n, functools.partial(_bound_step(n, opts), options=opts)) for n in chosen], opts)
 
     @property
     def names(self) -> tuple[str, ...]:
