@@ -50,6 +50,7 @@ from ..document import Document, Edit
 from ..document import Warning as Report  # the record type; not the builtin Warning
 from ..errors import RuleFileError, UsageError
 from ..protect import MARKUP, Span
+from .spacing import without_han_spaces
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -786,6 +787,16 @@ def _first(candidates: Iterable[tuple[Rule, Pattern]], key: str, nospace: str, l
     return []
 
 
+def _best_of(scope: _ScopeMatcher, lookup: tuple[str, str, bool], despaced: tuple[str, str, bool] | None) -> Rule | None:
+    found = scope.best(*lookup)
+    if despaced is None:
+        return found
+    other = scope.best(*despaced)
+    if found is None or (other is not None and other.order < found.order):
+        return other
+    return found
+
+
 def _order(rule: Rule) -> int:
     return rule.order
 
@@ -984,6 +995,7 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
     """Decide which lines go and by which rule; whitespace-only lines become empty edits."""
     n = len(lines.raw)
     lookups: dict[int, tuple[str, str, bool]] = {}
+    both: dict[int, tuple[str, str, bool]] = {}
     for i in range(n):
         key = lines.keys[i]
         if key is None:
@@ -995,6 +1007,11 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
                 continue
             key = line_key(lines.raw[i][lines.content_start[i] - lines.starts[i] :])
         lookups[i] = (key, key.replace(" ", ""), long_only)
+        # The `spacing` step removes spaces between Han after this step: a line must be judged
+        # as it is then too, or a second run would remove what the first kept.
+        despaced = without_han_spaces(key)
+        if despaced != key:
+            both[i] = (despaced, despaced.replace(" ", ""), long_only)
 
     removed: dict[int, Rule] = {}
     blank_edits: list[Edit] = []
@@ -1008,7 +1025,7 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
             _claim(removed, _duplicate_paragraphs(lines, rule), rule)
     for i, lookup in lookups.items():
         for scope in matcher.anywhere:
-            found = scope.best(*lookup)
+            found = _best_of(scope, lookup, both.get(i))
             if found is not None:
                 _claim(removed, [i], found)
 
@@ -1024,7 +1041,7 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
             if not _applies(scope.scope, scope.lines, position, at_head):
                 continue
             if (i, index) not in cache:
-                cache[i, index] = scope.best(*lookup)
+                cache[i, index] = _best_of(scope, lookup, both.get(i))
             rule = cache[i, index]
             if rule is not None and (best is None or rule.order < best.order):
                 best = rule
@@ -1116,7 +1133,9 @@ def _duplicate_paragraphs(lines: _Lines, rule: Rule) -> list[int]:
     copies = []
     stripped = lines.stripped
     for i in lines.plain:
-        text = stripped[i]
+        # Spaces do not count: `spacing` adds or removes them after this step, and a second run
+        # must find the same copies as the first.
+        text = stripped[i].replace(" ", "").replace("\t", "")
         if len(text) < min_chars:
             continue
         if text in first:

@@ -12,6 +12,8 @@ Rules, each change recorded:
 
 - `closing-quote`: a line that starts with a closing quote or bracket (`”`, `」`, `）`, …) is
   joined to the paragraph before it          `人类会造电梯。\n\n”关键在于` -> `人类会造电梯。”关键在于`
+  (an ASCII `)` `]` `}` only on a line with Han: alone, it closes a line of code)
+- `closing-mark`: so is a line that starts with `，。、；：？！`   `以前\n，这让` -> `以前，这让`
 - `bullet`: `·`, `•`, `●` or `・` at a line start becomes a `- ` list item (consecutive ones
   one tight list)                                                   `· 第一点` -> `- 第一点`
 - `heading`: a numbered section title (`01、`, `一、`, `（一）`, `第一章`; at most 30 characters
@@ -22,6 +24,9 @@ Rules, each change recorded:
   its `<` is written `&lt;`, so it shows as text, and a warning names the line
 - `html-break`: a lone tag on its own line (`<img src=…>`) followed directly by text lines would
   take them into its HTML block: a blank line is put after the tag
+
+The step runs to its fixed point (a line split off a list item may then be a heading), so a
+second run changes nothing.
 
 Headings, lists, block quotes, tables, code fences and HTML blocks that are already Markdown stay
 as they are: only top-level paragraphs, as `markdown-it-py` parses them, are changed.
@@ -52,8 +57,27 @@ _TRAILING = regex.compile(r"[ \t]+$", regex.M)
 _INDENT = regex.compile(r"^[ \t]+")
 
 
+# Rounds of the step before it stops looking for more: each round's breaks can only expose
+# structure (a numbered title freed from a list item's lazy continuation) the round before could
+# not see, and real documents settle in two or three.
+_MAX_ROUNDS = 5
+
+
 def paragraphs(doc: Document, options: object = None) -> Document:
-    """Separate blocks by one blank line and clean line ends; see the module docstring."""
+    """Separate blocks by one blank line and clean line ends; see the module docstring.
+
+    The step is run to its fixed point, so a second run finds nothing more: a line split off a
+    list item by one round is a top-level paragraph that the next round may make a heading.
+    """
+    for _ in range(_MAX_ROUNDS):
+        result = _one_round(doc, options)
+        if result.body == doc.body:
+            return result
+        doc = result
+    return doc
+
+
+def _one_round(doc: Document, options: object) -> Document:
     doc = doc.with_spans()
     # An unclosed block swallows the rest of the text, so a second one is seen only once the
     # first is escaped: repeat until none is left (each round escapes at least one opener).
@@ -176,6 +200,14 @@ def _blank_line_edits(masked: str, spans: tuple[Span, ...]) -> list[Edit]:
 # Marks that close a quotation or a bracket: a line that starts with one belongs to the paragraph
 # before it (the scrape broke the line before the closing quote).
 _CLOSERS = "”’」』）)]】》〉〕｝}»›"
+# Marks that end a clause or a sentence: a line never starts with one either (a `<br>` before the
+# comma broke it, issue 20).
+_CLOSING_MARKS = "，。、；：？！"
+# ASCII closers open a line of code (`}` under `int val();`): joined only on a line with Han.
+_ASCII_CLOSERS = ")]}"
+_HAN_CHAR = regex.compile(r"\p{Han}")
+_JOINS_AFTER = regex.compile(r"[\p{Han}\u3040-\u30ff”’」』）》]")
+_ASCII_MARK = regex.compile(r"[!-/:-@\[-`{-~]")
 _BULLET = regex.compile(r"[·•●・][ \t\u3000]*")
 _NUMBERED = regex.compile(
     r"(?:\d{1,2}、|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]"
@@ -226,10 +258,20 @@ def _structure_edits(body: str, masked: str, level: int) -> list[Edit]:
         text_start = start + len(line) - len(text)
         if not text:
             continue
-        if text[0] in _CLOSERS:
+        if text[0] in _CLOSERS + _CLOSING_MARKS and (text[0] not in _ASCII_CLOSERS or _HAN_CHAR.search(text)):
             previous = neighbour(index, -1)
             if previous is not None and para[previous]:
-                edits.append(Edit(bounds(previous)[1], text_start, "", "closing-quote"))
+                rule = "closing-mark" if text[0] in _CLOSING_MARKS else "closing-quote"
+                # `punctuation` ran before this step, and a join must not give it new work:
+                # not after a half-width mark (`val();` then `）` would make `val()` Chinese),
+                # and a closing mark only after Han or a closing quote (`。` then `。` is a run).
+                # Nor with a straight quote in either line: quotes pair per line.
+                last = masked[bounds(previous)[1] - 1]
+                if _ASCII_MARK.match(last) or (rule == "closing-mark" and not _JOINS_AFTER.match(last)):
+                    continue
+                if any(q in masked[bounds(previous)[0] : end] for q in "\"'＂＇"):
+                    continue
+                edits.append(Edit(bounds(previous)[1], text_start, "", rule))
             continue
         bullet = _BULLET.match(text)
         if bullet:
