@@ -22,6 +22,8 @@ Rules, each change recorded:
 - `unclosed-html`: an HTML block CommonMark ends only at a closing marker (`<!--`, `<script>`,
   `<pre>`, `<style>`, `<?`, `<![CDATA[`) that is never closed would hide all the text after it:
   its `<` is written `&lt;`, so it shows as text, and a warning names the line
+- `leading-rule`: a `---` thematic break opening a body without front matter becomes `***` (the
+  same break), since a file that starts with `---` opens front matter
 - `html-break`: a lone tag on its own line (`<img src=…>`) followed directly by text lines would
   take them into its HTML block: a blank line is put after the tag
 
@@ -72,8 +74,16 @@ def paragraphs(doc: Document, options: object = None) -> Document:
     for _ in range(_MAX_ROUNDS):
         result = _one_round(doc, options)
         if result.body == doc.body:
-            return result
+            break
         doc = result
+    return _leading_rule(result)
+
+
+def _leading_rule(doc: Document) -> Document:
+    """A body that opens with a `---` line, and no front matter before it, would be read as
+    front matter opened and never closed when cleaned again: `***` is the same thematic break."""
+    if doc.frontmatter is None and doc.body.split("\n", 1)[0] == "---" and doc.masked().startswith("---"):
+        return doc.edit(STEP, [Edit(0, 3, "***", "leading-rule")])
     return doc
 
 
@@ -208,6 +218,7 @@ _ASCII_CLOSERS = ")]}"
 _HAN_CHAR = regex.compile(r"\p{Han}")
 _JOINS_AFTER = regex.compile(r"[\p{Han}\u3040-\u30ff”’」』）》]")
 _ASCII_MARK = regex.compile(r"[!-/:-@\[-`{-~]")
+_UNDECIDED_MARK = regex.compile(r"[,;:?!()\"'＂＇]")
 _BULLET = regex.compile(r"[·•●・][ \t\u3000]*")
 _NUMBERED = regex.compile(
     r"(?:\d{1,2}、|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]"
@@ -265,11 +276,12 @@ def _structure_edits(body: str, masked: str, level: int) -> list[Edit]:
                 # `punctuation` ran before this step, and a join must not give it new work:
                 # not after a half-width mark (`val();` then `）` would make `val()` Chinese),
                 # and a closing mark only after Han or a closing quote (`。` then `。` is a run).
-                # Nor with a straight quote in either line: quotes pair per line.
+                # Nor with a half-width mark or straight quote left in either line: `punctuation`
+                # decided it by a context that the join changes (quotes pair per line).
                 last = masked[bounds(previous)[1] - 1]
                 if _ASCII_MARK.match(last) or (rule == "closing-mark" and not _JOINS_AFTER.match(last)):
                     continue
-                if any(q in masked[bounds(previous)[0] : end] for q in "\"'＂＇"):
+                if _UNDECIDED_MARK.search(masked, bounds(previous)[0], end):
                     continue
                 edits.append(Edit(bounds(previous)[1], text_start, "", rule))
             continue

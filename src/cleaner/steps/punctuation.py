@@ -148,10 +148,13 @@ _CANDIDATE = re.compile(
 
 # A Latin label before a colon: a speaker (`Dwarkesh Patel:`) at the start of a line, or a
 # term glossed in parentheses (`（On-call: 轮班待命）`). Up to four words.
+# A bullet (`·`, `•`) at the line start counts as a list marker, which `paragraphs` makes it
+# later: a second run must see the same label. A colon between digits is a time or a ratio
+# (`AI10:30`), never a label's.
 _LABEL = regex.compile(
-    r"(?:^[\ue002 \t]*(?:\*\*|__)?|(?<=[（(]))"
+    r"(?:^[\ue002 \t]*(?:[·•●・][ \t\u3000]*)?(?:\*\*|__)?|(?<=[（(]))"
     r"[A-Za-z0-9\ue000][A-Za-z0-9\ue000.'’&+-]*(?:[ ][A-Za-z0-9\ue000][A-Za-z0-9\ue000.'’&+-]*){0,3}"
-    r"(?:\*\*|__)?(?=:)",
+    r"(?:\*\*|__)?(?=:)(?<![0-9\ue000](?=:[0-9\ue000]))",
     regex.M,
 )
 
