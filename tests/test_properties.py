@@ -141,3 +141,27 @@ def test_cleaning_twice_equals_cleaning_once_on_every_shared_page() -> None:
     for page in pages:
         for mode in PIPELINES:
             _assert_fixed_point(page.read_bytes(), mode, page.name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Issue 20's article: numbered section titles under a list item's lazy continuation.
+        "本期嘉宾是一位研究员。\n- 采访：小林\n01、背景：一次调整之后\n那一年我们换了方向。\n02、为什么说服别人最难\n因为每个人都有经验。\n",
+        # A copy of a paragraph that differs only in what later steps rewrite (mark widths,
+        # quotes, spaces) is a copy on the first run, not only on the second.
+        "开头。\n\n主持人: 好的,欢迎你来到\"我们的\"节目，今天聊聊模型。\n\n中间。\n\n主持人：好的，欢迎你来到“我们的”节目，今天聊聊模型。\n",
+        "开头。\n\nAAAAAAAA一一一AI一一一？很长的一句话\n\nAAAAAAAA 一一一 AI 一一一？很长的一句话\n",
+        # A line that is a dateline once its Han words are joined.
+        "2024-01-01 发自 北京\n正文第一段，内容很长很长。\n",
+        # A tag remnant after a mark whose width `punctuation` changes.
+        "一段话(FAIR)/p>\n",
+        # A label after a bullet, and a time after a list marker.
+        "· Mark:Google ?哦\n· AI10:30一。\n",
+        # A body that is a thematic break.
+        "---",
+    ],
+)
+def test_shapes_a_second_run_used_to_change(text: str) -> None:
+    for mode in PIPELINES:
+        _assert_fixed_point(text, mode, text[:20])

@@ -1127,17 +1127,31 @@ def _repeated_lines(lines: _Lines, rule: Rule) -> list[int]:
     return [i for group in found.values() if len(group) >= min_count for i in group]
 
 
+_DUPLICATE_FORMS = {"“": '"', "”": '"', "‘": "'", "’": "'", "•": "·", "・": "·", "‧": "·", "∙": "·", "･": "·"}
+_DUPLICATE_FOLD = re.compile(r"[ \t]+|[“”‘’•・‧∙･]|(?<=\.\.\.)(?:\.\.\.)+|(?:—|―|-{2,})+")
+
+
+def _duplicate_form(m: re.Match[str]) -> str:
+    found = m.group()
+    if found[0] in "—―-":
+        return "-"  # `--`, `—`, `——`: one dash
+    return _DUPLICATE_FORMS.get(found, "")
+
+
 def _duplicate_paragraphs(lines: _Lines, rule: Rule) -> list[int]:
     min_chars = int(rule.param("min_chars"))
     first: set[str] = set()
     copies = []
     stripped = lines.stripped
-    for i in lines.plain:
-        # Spaces do not count: `spacing` adds or removes them after this step, and a second run
-        # must find the same copies as the first.
-        text = stripped[i].replace(" ", "").replace("\t", "")
-        if len(text) < min_chars:
-            continue
+    # Copies are compared as the later steps will leave them, or a second run would find copies
+    # the first did not: spaces do not count (`spacing`), marks of either width and quotes of
+    # either kind are one (`punctuation`), nor does the script (`script`; `normalize` folds both).
+    candidates = [i for i in lines.plain if len(stripped[i].replace(" ", "").replace("\t", "")) >= min_chars]
+    keys = normalize("\n".join(stripped[i] for i in candidates)).split("\n") if candidates else []
+    if len(keys) != len(candidates):
+        keys = [normalize(stripped[i]) for i in candidates]
+    for i, key in zip(candidates, keys):
+        text = _DUPLICATE_FOLD.sub(_duplicate_form, key)
         if text in first:
             copies.append(i)
         else:

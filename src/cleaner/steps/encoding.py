@@ -276,10 +276,10 @@ CLOSING_MARKS = "，。、；：？！）》〉」』】〕”’"
 
 # What is left of a tag at a line end once its `<` or `>` was lost (cut by the scraper, or eaten
 # by a mojibake byte: `有哪些職業？。?/p>`): `/p>`, `p>`, `br/>`, `</p`, `<br`.
-# Only after Chinese text (or the `?` of a lost byte, or at a line start): after ASCII it may be
-# code (`map<int, p>`).
+# Not after a letter, a digit, a space or markup: there it may be code (`map<int, p>`, `a->p>`).
+# After a mark it goes whatever the mark's width, which `punctuation` changes later (`)/p>`).
 _TAG_REMNANT = regex.compile(
-    r"(?:(?<=^|[^\x00-\x7f]|\?)(?:/?(?:p|br|div|span|section)[ \t]*/?>|</?(?:p|br|div|span|section)[ \t]*/?))[ \t]*$",
+    r"(?<![A-Za-z0-9_<>/= \t-])(?:/?(?:p|br|div|span|section)[ \t]*/?>|</?(?:p|br|div|span|section)[ \t]*/?)[ \t]*$",
     regex.M | regex.I,
 )
 
