@@ -14,10 +14,12 @@ The step `encoding()` then normalizes the text, one rule per kind of fix, each c
   C1 controls are left for the `mojibake` step, where they are evidence of cp1252 mojibake)
 - `space`: NBSP and other fixed-width spaces to a plain space; ideographic spaces used as a
   paragraph indent or at a line end removed, inside a line made a plain space
-- `entity`: HTML entities decoded (`&nbsp;` `&quot;` `&#20013;`); `&lt;` `&gt;` `&amp;` are kept,
-  because in Markdown they stand for text that would otherwise be read as markup
-- `tag`: stray tag remnants (`</p>`, `<br>`, `<span class=…>`) removed, or a line break where
-  they separated two lines of text
+- `entity`: HTML entities decoded (`&nbsp;` `&quot;` `&#20013;`), again while the result is one
+  (`&amp;nbsp;` → NBSP); `&lt;` `&gt;` `&amp;` are kept, because in Markdown they stand for text
+  that would otherwise be read as markup
+- `tag`: stray tags (`</p>`, `<br>`, `<span class=…>`) removed, or a line break where they
+  separated two lines of text (not before a closing mark: `以前<br>，这让` is one line)
+- `tag-remnant`: a tag that lost a bracket at a line end (`/p>`, `br/>`, `</p`) removed
 
 Code spans and blocks, URLs and the `cleaner: off` regions are never touched (except newlines).
 """

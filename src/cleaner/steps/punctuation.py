@@ -6,8 +6,9 @@ Passes over the masked body, each change recorded with its rule:
 2. marks: half-width `, : ; ? ! ( )` in Chinese context to full-width (`comma`, `colon`,
    `semicolon`, `question`, `exclamation`, `paren`), doubled marks collapsed (`,,` → `，`),
    `ellipsis` (`...` `......` `。。。` `…` → `……`), `dash` (`--` `—` between Han → `——`),
-   `interpunct` (`•` `・` `‧` between Han → `·`), and `label-colon` (`Mark Zuckerberg:谢谢` →
-   `Mark Zuckerberg: 谢谢`, the clean post's form for a Latin label).
+   `interpunct` (`•` `・` `‧` between Han → `·`), and `label-colon`: a Latin speaker's colon
+   before a Chinese sentence is that sentence's (`Mark Zuckerberg: 谢谢` → `Mark Zuckerberg：谢谢`),
+   a gloss keeps the clean post's form (`（Agent:能够` → `（Agent: 能够`).
 3. `quote` (in one edit with the marks: the two touch different characters): straight quotes
    in Chinese context to curly pairs, balanced per line (a line is a paragraph in scraped
    text); an odd count is reported (`unbalanced-quote`) and left alone.

@@ -8,7 +8,12 @@
   next to a full-width mark (`，AI` stays) and never inside a protected span;
 - `keep`: nothing changes.
 
-`add` then `remove` gives what `remove` alone gives. Han means Han, kana and Hangul; Latin means
+In every mode, `keep` too, a space of any width between two Han characters goes (`han-space`:
+`我们在 研究` → `我们在研究`), except between the words of a list (`主演：张三 李四`): see
+docs/style.md.
+
+`add` then `remove` gives what `remove` alone gives. CJK means Han, kana, Hangul, bopomofo and
+enclosed CJK; Latin means
 letters (Latin, Greek, Cyrillic) and digits, and the word-like protected spans: numbers,
 versions, file names, `%VAR%` and the user's protected terms (`约 1,000 人` → `约1,000人`). The
 edges of URLs, e-mail addresses, code, HTML, paths and emoticons keep their spaces: a bare URL
