@@ -126,6 +126,9 @@ def test_any_bytes_decode_or_raise_encoding_error(data: bytes) -> None:
         ("第二段文字。br/>", "第二段文字。", "tag-remnant"),
         ("第三段</p\n第四段。", "第三段\n第四段。", "tag-remnant"),
         ("正文结束了p>", "正文结束了", "tag-remnant"),
+        # After a quote or list marker a tag opens the block's text: no line break.
+        (">  <br>引文。", ">  引文。", "tag"),
+        ("- <p>第一项", "- 第一项", "tag"),
     ],
 )
 def test_rules(raw: str, clean: str, rule: str) -> None:

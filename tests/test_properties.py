@@ -160,6 +160,8 @@ def test_cleaning_twice_equals_cleaning_once_on_every_shared_page() -> None:
         "· Mark:Google ?哦\n· AI10:30一。\n",
         # A body that is a thematic break.
         "---",
+        # A `<br>` after a quote marker (it crashed `boilerplate` with an empty line key).
+        "01、一\n01、一\n>  <br>一。\n",
     ],
 )
 def test_shapes_a_second_run_used_to_change(text: str) -> None:

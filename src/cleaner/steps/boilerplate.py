@@ -1006,6 +1006,8 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
             if not key.replace(" ", "").startswith(matcher.long_anchors):
                 continue
             key = line_key(lines.raw[i][lines.content_start[i] - lines.starts[i] :])
+        if not key:
+            continue  # a marker with nothing after it (`> `): no rule matches nothing
         lookups[i] = (key, key.replace(" ", ""), long_only)
         # The `spacing` step removes spaces between Han after this step: a line must be judged
         # as it is then too, or a second run would remove what the first kept.
@@ -1127,6 +1129,7 @@ def _repeated_lines(lines: _Lines, rule: Rule) -> list[int]:
     return [i for group in found.values() if len(group) >= min_count for i in group]
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
 _DUPLICATE_FORMS = {"“": '"', "”": '"', "‘": "'", "’": "'", "•": "·", "・": "·", "‧": "·", "∙": "·", "･": "·"}
 _DUPLICATE_FOLD = re.compile(r"[ \t]+|[“”‘’•・‧∙･]|(?<=\.\.\.)(?:\.\.\.)+|(?:—|―|-{2,})+")
 
@@ -1147,6 +1150,13 @@ def _duplicate_paragraphs(lines: _Lines, rule: Rule) -> list[int]:
     # the first did not: spaces do not count (`spacing`), marks of either width and quotes of
     # either kind are one (`punctuation`), nor does the script (`script`; `normalize` folds both).
     candidates = [i for i in lines.plain if len(stripped[i].replace(" ", "").replace("\t", "")) >= min_chars]
+    # Copies have as many letters, digits and Han characters: only lines that share that count
+    # with another are normalised (the conversion to Simplified is the costly part).
+    by_size: dict[int, list[int]] = {}
+    for i in candidates:
+        by_size.setdefault(len(_NOT_WORD.sub("", stripped[i])), []).append(i)
+    shared = {i for group in by_size.values() if len(group) > 1 for i in group}
+    candidates = [i for i in candidates if i in shared]
     keys = normalize("\n".join(stripped[i] for i in candidates)).split("\n") if candidates else []
     if len(keys) != len(candidates):
         keys = [normalize(stripped[i]) for i in candidates]

@@ -272,6 +272,7 @@ def _one_pass(doc: Document) -> tuple[Document, bool]:
 
 
 _TAG_VISIBLE = ("html", "inline-html", "markup")
+_MARKERS_ONLY = regex.compile(r"(?:[>*+-]|#{1,6}|\d{1,9}[.)])(?:[ \t]*(?:[>*+-]|#{1,6}|\d{1,9}[.)]))*")
 
 # Marks that close a sentence, a clause or a bracket: a line never starts with one.
 CLOSING_MARKS = "，。、；：？！）》〉」』】〕”’"
@@ -386,7 +387,8 @@ def _tag_edits(masked: str) -> list[Edit]:
         after_text = masked[end:line_end].strip()
         # A tag before a closing mark did not end the sentence: `以前<br>，这让` is one line.
         breaks = name in ("p", "br", "div", "section", "article", "center") and after_text[:1] not in CLOSING_MARKS
-        stray_before = _STRAY_TAG.fullmatch(before_text) is not None or not before_text
+        # Only a list, quote or heading marker before it: the tag opened that block's text.
+        stray_before = _STRAY_TAG.fullmatch(before_text) is not None or not before_text or _MARKERS_ONLY.fullmatch(before_text) is not None
         stray_after = not after_text or _STRAY_TAG.match(after_text) is not None
         replacement = "\n" if breaks and not stray_before and not stray_after else ""
         edits.append(Edit(start, end, replacement, "tag"))
