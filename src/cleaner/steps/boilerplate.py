@@ -1129,7 +1129,7 @@ def _repeated_lines(lines: _Lines, rule: Rule) -> list[int]:
     return [i for group in found.values() if len(group) >= min_count for i in group]
 
 
-_NOT_WORD = re.compile(r"[\W_]+")
+_UNCOUNTED = " \t.…。-—―"
 _DUPLICATE_FORMS = {"“": '"', "”": '"', "‘": "'", "’": "'", "•": "·", "・": "·", "‧": "·", "∙": "·", "･": "·"}
 _DUPLICATE_FOLD = re.compile(r"[ \t]+|[“”‘’•・‧∙･]|(?<=\.\.\.)(?:\.\.\.)+|(?:—|―|-{2,})+")
 
@@ -1150,11 +1150,13 @@ def _duplicate_paragraphs(lines: _Lines, rule: Rule) -> list[int]:
     # the first did not: spaces do not count (`spacing`), marks of either width and quotes of
     # either kind are one (`punctuation`), nor does the script (`script`; `normalize` folds both).
     candidates = [i for i in lines.plain if len(stripped[i].replace(" ", "").replace("\t", "")) >= min_chars]
-    # Copies have as many letters, digits and Han characters: only lines that share that count
-    # with another are normalised (the conversion to Simplified is the costly part).
+    # Copies have as many characters, less those the later steps add or take away (spaces,
+    # dots and dashes): only lines that share that size with another are normalised (the
+    # conversion to Simplified is the costly part).
     by_size: dict[int, list[int]] = {}
     for i in candidates:
-        by_size.setdefault(len(_NOT_WORD.sub("", stripped[i])), []).append(i)
+        text = stripped[i]
+        by_size.setdefault(len(text) - sum(text.count(c) for c in _UNCOUNTED), []).append(i)
     shared = {i for group in by_size.values() if len(group) > 1 for i in group}
     candidates = [i for i in candidates if i in shared]
     keys = normalize("\n".join(stripped[i] for i in candidates)).split("\n") if candidates else []

@@ -97,7 +97,7 @@ def _one_round(doc: Document, options: object) -> tuple[Document, bool]:
     exposes = False
     # An unclosed block swallows the rest of the text, so a second one is seen only once the
     # first is escaped: repeat until none is left (each round escapes at least one opener).
-    for _ in range(100):
+    for _ in range(100 if "<" in doc.body else 0):
         html, unclosed = _html_edits(doc)
         if not html:
             break
@@ -114,7 +114,12 @@ def _one_round(doc: Document, options: object) -> tuple[Document, bool]:
         if not _in_block(masked, m.start())
     ]
     doc = doc.edit(STEP, edits)
-    structure = _structure_edits(doc.body, doc.masked(), getattr(options, "heading_level", 2))
+    masked = doc.masked()
+    structure = (
+        _structure_edits(doc.body, masked, getattr(options, "heading_level", 2))
+        if _STRUCTURE_HINT.search(masked)
+        else []
+    )
     if structure:
         # New list and heading markers are Markdown syntax now: find the spans again.
         doc = doc.edit(STEP, structure).replace(spans=None).with_spans()
@@ -245,6 +250,12 @@ _NUMBERED = regex.compile(
 _SENTENCE_MARK = regex.compile(r"[。！？!?；;…]|[：:，,、]$")
 _TITLE_MAX = 30
 _LIST_LIKE_START = regex.compile(r"[#>*+-]|\d{1,9}[.)]")
+
+
+# A line that some structure rule may act on (a cheap test before the block parse it needs).
+_STRUCTURE_HINT = regex.compile(
+    "^[ \t\u3000]*(?:[" + regex.escape(_CLOSERS + _CLOSING_MARKS) + "·•●・]|" + _NUMBERED.pattern + ")", regex.M
+)
 
 
 def _structure_edits(body: str, masked: str, level: int) -> list[Edit]:
