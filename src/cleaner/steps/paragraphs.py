@@ -37,6 +37,7 @@ as they are: only top-level paragraphs, as `markdown-it-py` parses them, are cha
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any, NamedTuple
 
 import regex
 
@@ -53,6 +54,43 @@ def _markdown():  # type: ignore[no-untyped-def]
     md = MarkdownIt("commonmark").enable("table")
     md.disable(["code", "inline"])  # indented code: see protect.py; blocks are all we read
     return md
+
+
+# A line that may open block syntax other than a paragraph (or a character markdown-it treats
+# apart): without one, the block structure is the runs of non-blank lines, found in one scan.
+_BLOCK_SYNTAX = regex.compile(r"^(?:[ \t]+[^ \t\n]|[#>*+\-=_|`~<\[:]|\d{1,9}[.)])|[\r\x00\x0b\x0c]", regex.M)
+
+
+class _Block(NamedTuple):
+    """The fields of a markdown-it token the rules read, for a paragraph found without it."""
+
+    type: str
+    level: int
+    nesting: int
+    map: list[int] | None
+    content: str = ""
+
+
+@lru_cache(maxsize=8)
+def _blocks(body: str) -> tuple[Any, ...]:
+    """The block tokens of `body`, parsed once per text (a round's rules, and a round that
+    changed nothing, read the same body). Plain text (no line that could open anything but a
+    paragraph) needs no parser: its paragraphs are the runs of non-blank lines."""
+    if _BLOCK_SYNTAX.search(body) is not None:
+        return tuple(_markdown().parse(body))
+    blocks: list[_Block] = []
+    first: int | None = None
+    index = 0
+    for index, line in enumerate(body.split("\n")):
+        if line.strip(" \t"):
+            if first is None:
+                first = index
+        elif first is not None:
+            blocks.append(_Block("paragraph_open", 0, 1, [first, index]))
+            first = None
+    if first is not None:
+        blocks.append(_Block("paragraph_open", 0, 1, [first, index + 1]))
+    return tuple(blocks)
 
 
 _TRAILING = regex.compile(r"[ \t]+$", regex.M)
@@ -158,7 +196,7 @@ def _paragraph_edits(body: str, masked: str) -> tuple[list[Edit], bool]:
     edits: list[Edit] = []
     lazy = False
     depth = 0
-    tokens = _markdown().parse(body)
+    tokens = _blocks(body)
     for token in tokens:
         # A block that starts right under another one (a list after a paragraph, a paragraph
         # after a heading) gets the blank line that separates blocks.
@@ -263,7 +301,7 @@ def _structure_edits(body: str, masked: str, level: int) -> list[Edit]:
     starts = _line_offsets(body)
     count = len(starts)
     para = [False] * count
-    for token in _markdown().parse(body):
+    for token in _blocks(body):
         if token.type == "paragraph_open" and token.level == 0 and token.map:
             for index in range(*token.map):
                 para[index] = True
@@ -365,7 +403,7 @@ def _html_edits(doc: Document) -> tuple[list[Edit], list[tuple[int, str]]]:
     off = [s for s in doc.protected() if s.kind == "off"]
     edits: list[Edit] = []
     unclosed: list[tuple[int, str]] = []
-    for token in _markdown().parse(body):
+    for token in _blocks(body):
         if token.type != "html_block" or token.level != 0 or token.map is None:
             continue
         first, last = token.map
