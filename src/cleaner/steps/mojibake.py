@@ -25,6 +25,7 @@ so clean text pays almost nothing.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
@@ -185,10 +186,29 @@ _LATIN_CLASS = "\x80-\xff" + re.escape(_CP1252_SPECIALS)
 # Two Latin-1/cp1252 characters in a row, one of them from the upper half of Latin-1: what UTF-8 or
 # GBK bytes read as Latin look like. (Two curly quotes or dashes in a row are ordinary text.)
 # (Each branch starts on the upper half of Latin-1, rare in Chinese text, so the scan is fast.)
+# (`Ã` before a space is `à` whose second byte, 0xA0, became a space.)
 _LATIN_HINT = re.compile(
-    f"[\x80-\xff](?:(?<=[\x80-\x9f])|(?=[{_LATIN_CLASS}])|(?<=[{re.escape(_CP1252_SPECIALS)}][\x80-\xff]))"
+    f"[\x80-\xff](?:(?<=[\x80-\x9f])|(?=[{_LATIN_CLASS}])|(?<=[{re.escape(_CP1252_SPECIALS)}][\x80-\xff])|(?<=Ã)(?= ))"
 )
 _LATIN_RUN = re.compile(f"[\x20-\x7e{_LATIN_CLASS}]*[\x80-\xff{re.escape(_CP1252_SPECIALS)}][\x20-\x7e{_LATIN_CLASS}]*")
+# A stretch of a line outside Chinese, Japanese and Korean text, and outside protected text:
+# what ftfy is given to read.
+_SEGMENT = re.compile("[^\n\u2e80-\u9fff\uac00-\ud7af\ue000-\ue002\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]+")
+
+
+def _code_page_class() -> str:
+    """The characters the upper halves of the single-byte code pages ftfy reads back show."""
+    chars = set()
+    for page in ("latin-1", "cp1252", "cp1250", "cp1251", "iso8859_2", "mac_roman", "cp437", "cp850"):
+        chars.update(bytes(range(0x80, 0x100)).decode(page, errors="ignore"))
+    chars -= set(_CHINESE_MARKS) | set("–•")
+    chars.add("\ufffd")  # `Ä\ufffd`: a byte lost after the misreading
+    return "".join(re.escape(c) for c in sorted(chars))
+
+
+# Two of them in a row, not the same one twice (`──` is a rule, `─î` mojibake of cp437): the
+# mojibake of the other code pages (`РґРѕ`, `Ĺ˝`, `√≤`, `ß║┐`).
+_CODE_PAGE_HINT = re.compile(f"([{_code_page_class()}])(?!\\1)[{_code_page_class()}]")
 _PINYIN_LETTERS = "a-zāáǎàēéěèêīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿ"
 _PINYIN_HINT = re.compile(f"[(（][{_PINYIN_LETTERS}]{{1,7}}[)）]")
 _LOSS_MARKS = re.compile("锟斤拷|\ufffd")
@@ -309,16 +329,32 @@ _UTF8_RUN = re.compile(rb"(?:" + _UTF8_CHAR + rb")+")
 
 
 def _latin_repairs(line: str) -> list[Repair]:
+    """Repairs of text read through a single-byte code page: GBK pairs first, then ftfy.
+
+    GBK read as Latin-1 is looked for in the Latin-1/cp1252 runs; ftfy is handed each stretch of
+    the line between Chinese or Japanese text (`_SEGMENT`), which holds the mojibake of every
+    code page ftfy knows (cp1250, cp1251, MacRoman, cp437 as well) and the partly repaired text
+    around it (`“lossy decodingâ€\ufffd`).
+    """
     repairs: list[Repair] = []
     for m in _LATIN_RUN.finditer(line):
-        run = m.group()
-        data = _latin_bytes(run)
-        if data is None:
+        data = _latin_bytes(m.group())
+        if data is not None:
+            repairs += _gbk_from_latin(data, m.start())
+    for seg in _SEGMENT.finditer(line):
+        a, b = seg.span()
+        if any(r.start < b and a < r.end for r in repairs) or seg.group().isascii():
             continue
-        found = _gbk_from_latin(data, m.start())
-        if not found:
-            found = _utf8_from_latin(run, data, m.start())
-        repairs += found
+        found = _ftfy_repair(line, a, b)
+        if found is not None:
+            repairs.append(found)
+            continue
+        # ftfy declines short runs and runs mixed with correct text; UTF-8 is strict enough that
+        # a multi-byte sequence decoding to Chinese is evidence on its own.
+        for m in _LATIN_RUN.finditer(line, a, b):
+            data = _latin_bytes(m.group())
+            if data is not None:
+                repairs += _utf8_chinese_from_latin(data, m.start())
     return repairs
 
 
@@ -338,19 +374,29 @@ def _gbk_from_latin(data: bytes, base: int) -> list[Repair]:
     return repairs
 
 
-def _utf8_from_latin(run: str, data: bytes, base: int) -> list[Repair]:
+def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
+    """ftfy's reading of `line[a:b]`, if it is more plausible than the text it replaces.
+
+    Only the part ftfy changed is replaced; the judgement looks at that part, the stretch and the
+    whole line.
+    """
     import ftfy
 
-    if _reads_as_gbk(data):
-        # Every byte pairs into a Chinese character: GBK bytes that did not read as Chinese
-        # enough to convert, not Latin text; ftfy would take `Ë½` for a UTF-8 `˽`.
-        return []
+    run = line[a:b]
     fixed = ftfy.fix_text(run, _ftfy_config())
-    if fixed != run:
-        start, end, replacement = _trim(run, fixed)
-        return [Repair(base + start, base + end, replacement, "latin", float(end - start), 0)]
-    # ftfy declines short runs and runs mixed with correct text; UTF-8 is strict enough that a
-    # multi-byte sequence decoding to Chinese is evidence on its own.
+    if fixed == run:
+        return None
+    start, end, replacement = _trim(run, fixed)
+    before = run[start:end]
+    if any(ch in PLACEHOLDERS for ch in before):
+        return None
+    if not _plausible_latin_repair(line, run, fixed, before, replacement):
+        return None
+    # A U+FFFD in the result stands for a character whose bytes were lost: it is reported.
+    return Repair(a + start, a + end, replacement, "latin", float(end - start), replacement.count("\ufffd"))
+
+
+def _utf8_chinese_from_latin(data: bytes, base: int) -> list[Repair]:
     repairs = []
     for m in _UTF8_RUN.finditer(data):
         text = m.group().decode("utf-8")
@@ -358,6 +404,48 @@ def _utf8_from_latin(run: str, data: bytes, base: int) -> list[Repair]:
             if all(_is_han(c) or c in _CHINESE_MARKS for c in text) or reads_as_chinese(text, min_han=1):
                 repairs.append(Repair(base + m.start(), base + m.end(), text, "latin", float(m.end() - m.start()), 0))
     return repairs
+
+
+@lru_cache(maxsize=4096)
+def _script(ch: str) -> str:
+    """The script of a letter, as the first word of its Unicode name (`GREEK`, `NKO`); '' if none."""
+    if not ch.isalpha() or unicodedata.category(ch) == "Lm":
+        return ""  # modifier letters (`ʽ`) belong to no one script
+    if _is_han(ch):
+        return "HAN"
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if name else ""
+
+
+def _plausible_latin_repair(line: str, run: str, fixed: str, before: str, after: str) -> bool:
+    """Whether ftfy's reading `after` of `before` is more plausible than `before` itself.
+
+    - Han in the result: the bytes were Chinese (kind 1), judged as ever by ftfy and the
+      Chinese checks; text whose bytes pair into Han characters read as GBK gives no Han reading.
+    - A script the line did not hold (Greek out of `Œé`, NKo out of `ßª`) is evidence against the
+      repair: it stands only where `before` shows what UTF-8 read through a single-byte code
+      page looks like, a symbol, mark or control between its letters (`Î•Î»`, `×¢×‘`, `Ð±Ñ`,
+      `RÎ³c`). Correct German or Spanish (`ßª`, `Œé`) is letters only.
+    """
+    new_letters = [_script(ch) for ch in after if _script(ch)]
+    if "HAN" in new_letters:
+        return True
+    # Bytes that pair into Han characters read as GBK: UTF-8 only if they give a word of one
+    # script (`Ελληνικά`) or pictographs (`😍`); `Ë½` is GBK, not a UTF-8 `˽`. Where the whole
+    # stretch pairs so, ftfy must read all of it: `Ñ³` inside `Ò»ÓÑ³µ` is no Cyrillic `ѳ`.
+    whole, piece = _latin_bytes(run.strip()), _latin_bytes(before)
+    whole_gbk = whole is not None and _reads_as_gbk(whole)
+    if whole_gbk or (piece is not None and _reads_as_gbk(piece)):
+        if whole_gbk and any("\x80" <= ch <= "\xff" for ch in fixed):
+            return False
+        symbols = {unicodedata.category(ch) for ch in after if ch >= "\x80" and not _script(ch)}
+        if len(set(new_letters)) + bool(symbols) != 1 or symbols - {"So"}:
+            return False
+    present = {_script(ch) for ch in line if ch >= "\x80"}
+    evidence = any(
+        ch >= "\x80" and not ch.isalpha() and not ch.isspace() and ch not in _CHINESE_MARKS for ch in before
+    ) or any("\x80" <= ch <= "\x9f" or ch == "\ufffd" for ch in before)
+    return evidence or not set(new_letters) - present - {"LATIN"}
 
 
 def _reads_as_gbk(data: bytes) -> bool:
@@ -946,19 +1034,19 @@ def _flagged_lines(text: str, starts: list[int]) -> list[int]:
     from bisect import bisect_right
 
     found: set[int] = set()
-    for pattern in (_LATIN_HINT, _suspect(), _SHIFT_START, _SHIFT_END, _LOSS_MARKS):
+    for pattern in (_LATIN_HINT, _CODE_PAGE_HINT, _suspect(), _SHIFT_START, _SHIFT_END, _LOSS_MARKS):
         for m in pattern.finditer(text):
             found.add(bisect_right(starts, m.start()))
     return sorted(found)
 
 
 def _pre_checked(text: str) -> bool:
-    return any(p.search(text) for p in (_LATIN_HINT, _suspect(), _SHIFT_START, _SHIFT_END, _LOSS_MARKS))
+    return any(p.search(text) for p in (_LATIN_HINT, _CODE_PAGE_HINT, _suspect(), _SHIFT_START, _SHIFT_END, _LOSS_MARKS))
 
 
 def _line_repairs(line: str) -> list[Repair]:
     candidates: list[Repair] = []
-    if _LATIN_HINT.search(line):
+    if _LATIN_HINT.search(line) or _CODE_PAGE_HINT.search(line):
         candidates += _latin_repairs(line)
     if _suspect().search(line):
         if _dense().search(line):
