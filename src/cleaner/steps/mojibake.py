@@ -4,6 +4,8 @@ Each kind of damage has its own rule; every repair is recorded, and every charac
 be brought back is reported in a warning (line, text, kind) and never invented:
 
 - `latin`: UTF-8 read as Latin-1/cp1252, repaired by ftfy          `ä¸­æ–‡` -> `中文`
+  (and as the other single-byte code pages ftfy knows: `Î•Î»` -> `Ελ`, `Ð±Ñ` -> `бъ`,
+  `─îe┼ítina` -> `Čeština`; a result in a script the line lacks needs evidence of mojibake)
 - `c1-control`: a C1 control left after the repairs, as cp1252 shows it  `\x80` -> `€`
   (configured so that Chinese punctuation, curly quotes and full-width forms stay as they are)
 - `gbk-read-as-latin1`: GBK bytes read as Latin-1/cp1252            `Êý¾Ý` -> `数据`
@@ -346,14 +348,28 @@ def _latin_repairs(line: str) -> list[Repair]:
         if any(r.start < b and a < r.end for r in repairs) or seg.group().isascii():
             continue
         found = _ftfy_repair(line, a, b)
+        # ftfy reads a stretch as one code page; quotes around it (`“РџСЂРёРІРµС‚”`) can make
+        # that a different one from the text inside them, and repair a word of it. The reading
+        # that repairs more of the stretch wins.
+        inner_a, inner_b = a, b
+        while inner_a < inner_b and line[inner_a] in _WRAPPING:
+            inner_a += 1
+        while inner_b > inner_a and line[inner_b - 1] in _WRAPPING:
+            inner_b -= 1
+        if (inner_a, inner_b) != (a, b) and inner_a < inner_b:
+            inner = _ftfy_repair(line, inner_a, inner_b)
+            if inner is not None and (found is None or inner.end - inner.start > found.end - found.start):
+                found = inner
         if found is not None:
             repairs.append(found)
             continue
         # ftfy declines short runs and runs mixed with correct text; UTF-8 is strict enough that
         # a multi-byte sequence decoding to Chinese is evidence on its own.
+        # (Not where every byte pairs into a Chinese character: GBK bytes that did not read as
+        # Chinese enough to convert.)
         for m in _LATIN_RUN.finditer(line, a, b):
             data = _latin_bytes(m.group())
-            if data is not None:
+            if data is not None and not _reads_as_gbk(data):
                 repairs += _utf8_chinese_from_latin(data, m.start())
     return repairs
 
@@ -374,6 +390,10 @@ def _gbk_from_latin(data: bytes, base: int) -> list[Repair]:
     return repairs
 
 
+# What may wrap a stretch of other-language text inside Chinese (not `‹›„‚`: cp1251 mojibake holds them).
+_WRAPPING = " \t\"'“”‘’«»()[]<>"
+
+
 def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
     """ftfy's reading of `line[a:b]`, if it is more plausible than the text it replaces.
 
@@ -390,10 +410,13 @@ def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
     before = run[start:end]
     if any(ch in PLACEHOLDERS for ch in before):
         return None
-    if not _plausible_latin_repair(line, run, fixed, before, replacement):
+    inside_word = 0 < start and end < len(run) and run[start - 1].isalnum() and run[end].isalnum()
+    if not _plausible_latin_repair(line, run, fixed, before, replacement, inside_word):
         return None
-    # A U+FFFD in the result stands for a character whose bytes were lost: it is reported.
-    return Repair(a + start, a + end, replacement, "latin", float(end - start), replacement.count("\ufffd"))
+    # A U+FFFD in the result, or right after it (`â€\ufffd` -> `\ufffd`), stands for a character
+    # whose bytes were lost: it is reported.
+    lost = replacement.count("\ufffd") + (run[end : end + 1] == "\ufffd")
+    return Repair(a + start, a + end, replacement, "latin", float(end - start), lost)
 
 
 def _utf8_chinese_from_latin(data: bytes, base: int) -> list[Repair]:
@@ -417,19 +440,19 @@ def _script(ch: str) -> str:
     return name.split(" ", 1)[0] if name else ""
 
 
-def _plausible_latin_repair(line: str, run: str, fixed: str, before: str, after: str) -> bool:
+def _plausible_latin_repair(line: str, run: str, fixed: str, before: str, after: str, inside_word: bool) -> bool:
     """Whether ftfy's reading `after` of `before` is more plausible than `before` itself.
 
-    - Han in the result: the bytes were Chinese (kind 1), judged as ever by ftfy and the
-      Chinese checks; text whose bytes pair into Han characters read as GBK gives no Han reading.
+    - Text whose bytes pair into Han characters read as GBK (`Ë½`, `Ò»ÓÑ³µ`) was GBK unless
+      ftfy reads all of it into one script; otherwise Han in the result means the bytes were
+      Chinese (kind 1).
     - A script the line did not hold (Greek out of `Œé`, NKo out of `ßª`) is evidence against the
       repair: it stands only where `before` shows what UTF-8 read through a single-byte code
       page looks like, a symbol, mark or control between its letters (`Î•Î»`, `×¢×‘`, `Ð±Ñ`,
-      `RÎ³c`). Correct German or Spanish (`ßª`, `Œé`) is letters only.
+      `RÎ³c`), and with two letters of it or more, or one inside a word. Correct German or
+      Spanish (`ßª`, `Œé`) is letters only.
     """
     new_letters = [_script(ch) for ch in after if _script(ch)]
-    if "HAN" in new_letters:
-        return True
     # Bytes that pair into Han characters read as GBK: UTF-8 only if they give a word of one
     # script (`Ελληνικά`) or pictographs (`😍`); `Ë½` is GBK, not a UTF-8 `˽`. Where the whole
     # stretch pairs so, ftfy must read all of it: `Ñ³` inside `Ò»ÓÑ³µ` is no Cyrillic `ѳ`.
@@ -441,11 +464,17 @@ def _plausible_latin_repair(line: str, run: str, fixed: str, before: str, after:
         symbols = {unicodedata.category(ch) for ch in after if ch >= "\x80" and not _script(ch)}
         if len(set(new_letters)) + bool(symbols) != 1 or symbols - {"So"}:
             return False
+    if "HAN" in new_letters:
+        return True
     present = {_script(ch) for ch in line if ch >= "\x80"}
     evidence = any(
         ch >= "\x80" and not ch.isalpha() and not ch.isspace() and ch not in _CHINESE_MARKS for ch in before
     ) or any("\x80" <= ch <= "\x9f" or ch == "\ufffd" for ch in before)
-    return evidence or not set(new_letters) - present - {"LATIN"}
+    for script in set(new_letters) - present - {"LATIN"}:
+        # One letter of a new script stands only inside a word (`IL2RÎ³cKO`), not alone (`Ñ³`).
+        if not evidence or (new_letters.count(script) < 2 and not inside_word):
+            return False
+    return True
 
 
 def _reads_as_gbk(data: bytes) -> bool:
@@ -1044,7 +1073,16 @@ def _pre_checked(text: str) -> bool:
     return any(p.search(text) for p in (_LATIN_HINT, _CODE_PAGE_HINT, _suspect(), _SHIFT_START, _SHIFT_END, _LOSS_MARKS))
 
 
-def _line_repairs(line: str) -> list[Repair]:
+class Leftover(NamedTuple):
+    """Damage of a known kind that the step left as it is: `line[start:end]`."""
+
+    start: int
+    end: int
+    rule: str
+    stretches: int
+
+
+def _line_repairs(line: str) -> tuple[list[Repair], list[Leftover]]:
     candidates: list[Repair] = []
     if _LATIN_HINT.search(line) or _CODE_PAGE_HINT.search(line):
         candidates += _latin_repairs(line)
@@ -1058,11 +1096,75 @@ def _line_repairs(line: str) -> list[Repair]:
     for r in sorted(candidates, key=lambda r: -r.gain):
         if all(r.end <= c.start or c.end <= r.start for c in chosen):
             chosen.append(r)
-    return sorted(chosen)
+    return _all_or_none(line, sorted(chosen))
+
+
+# What a Big5/GBK misreading leaves beside rare characters: kana, box drawing, Greek and
+# Cyrillic letters, bopomofo, and the user-defined areas (Private Use).
+_ODD = re.compile("[\u0370-\u04ff\u2500-\u257f\u3040-\u30ff\u3100-\u312f\ue003-\uf8ff]")
+
+
+def _all_or_none(line: str, chosen: list[Repair]) -> tuple[list[Repair], list[Leftover]]:
+    """A line converted from the other code page is converted whole, or not at all.
+
+    A field saved in the wrong code page is damaged from end to end; where some stretches of it
+    were converted, every other stretch of the line that the same conversion maps and that does
+    not read as Chinese as it stands (`┬丁` beside `硬體`) is the same damage. It is converted
+    too if it then reads better; if any such stretch cannot be read, none is converted, and every
+    stretch is reported: half a repaired line would hide that the rest is damage.
+    """
+    leftovers: list[Leftover] = []
+    for source, target, rule in _SWAPS:
+        mine = [r for r in chosen if r.rule == rule]
+        if not mine:
+            continue
+        siblings = [
+            (a, b)
+            for a, b in _swap_stretches(line, source, target)
+            if all(b <= c.start or c.end <= a for c in chosen)
+            and (_ODD.search(line, a, b) or _suspect().search(line, a, b))
+            and not reads_as_chinese(line[a:b], min_han=1)
+        ]
+        extra = []
+        for a, b in siblings:
+            before = line[a:b]
+            after = "".join(_swap(c, source, target) or "" for c in before)
+            # The line is known to be damaged this way: a stretch needs to read better, with
+            # half its characters in words (`台空調`, cut off by the `3` of `共3台`).
+            if text_cost(after) * 2 < text_cost(before) and _half_words(after):
+                extra.append(Repair(a, b, after, rule, text_cost(before) - text_cost(after), 0))
+        if len(extra) == len(siblings):
+            chosen = sorted(chosen + extra)
+        else:
+            chosen = [r for r in chosen if r.rule != rule]
+            spans = [(r.start, r.end) for r in mine] + siblings
+            first, last = min(a for a, _ in spans), max(b for _, b in spans)
+            leftovers.append(Leftover(first, last, rule, len(spans)))
+    return chosen, sorted(leftovers)
+
+
+def _half_words(text: str) -> bool:
+    han = [ok for ch, ok in zip(text, supported(text)) if _is_han(ch)]
+    junk = sum(1 for c in text if c >= "\x80" and not _is_han(c) and c not in _CHINESE_MARKS)
+    return sum(han) >= 1 and sum(han) * 2 >= len(han) and junk * 5 <= len(text)
+
+
+def _swap_stretches(line: str, source: str, target: str) -> Iterator[tuple[int, int]]:
+    """Maximal stretches of double-byte characters that the conversion maps, one by one."""
+    start = None
+    for i, ch in enumerate(line):
+        if ch >= "\x80" and ch not in PLACEHOLDERS and _swap(ch, source, target) is not None:
+            if start is None:
+                start = i
+        elif start is not None:
+            yield start, i
+            start = None
+    if start is not None:
+        yield start, len(line)
 
 
 _KIND_NAMES = {
-    "latin": "UTF-8 read as Latin-1/cp1252",
+    "latin": "UTF-8 read as a single-byte code page",
     "gbk-read-as-latin1": "GBK read as Latin-1/cp1252",
     "utf8-read-as-gbk": "UTF-8 read as GBK",
     "gbk-read-as-big5": "GBK read as Big5",
@@ -1086,7 +1188,14 @@ def mojibake(doc: Document, options: object = None) -> Document:
         offset = starts[number - 1]
         end = masked.find("\n", offset)
         line = masked[offset : end if end != -1 else len(masked)]
-        for r in _line_repairs(line):
+        repairs, leftovers = _line_repairs(line)
+        for left in leftovers:
+            message = (
+                f"{_KIND_NAMES[left.rule]}: {left.stretches} damaged stretches here, not all of them"
+                " readable, so none was converted"
+            )
+            warnings.append((left.rule, number, message, doc.body[offset + left.start : offset + left.end]))
+        for r in repairs:
             edits.append(Edit(offset + r.start, offset + r.end, r.replacement, r.rule))
             if r.lost:
                 message = f"{_KIND_NAMES[r.rule]}: {r.lost} character(s) lost here; the rest was repaired"
