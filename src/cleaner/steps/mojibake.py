@@ -200,7 +200,7 @@ _SEGMENT = re.compile("[^\n\u2e80-\u9fff\uac00-\ud7af\ue000-\ue002\uf900-\ufaff\
 
 def _code_page_class() -> str:
     """The characters the upper halves of the single-byte code pages ftfy reads back show."""
-    chars = set()
+    chars: set[str] = set()
     for page in ("latin-1", "cp1252", "cp1250", "cp1251", "iso8859_2", "mac_roman", "cp437", "cp850"):
         chars.update(bytes(range(0x80, 0x100)).decode(page, errors="ignore"))
     chars -= set(_CHINESE_MARKS) | set("–•")
@@ -338,14 +338,17 @@ def _latin_repairs(line: str) -> list[Repair]:
     code page ftfy knows (cp1250, cp1251, MacRoman, cp437 as well) and the partly repaired text
     around it (`“lossy decodingâ€\ufffd`).
     """
-    repairs: list[Repair] = []
+    gbk: list[Repair] = []
     for m in _LATIN_RUN.finditer(line):
         data = _latin_bytes(m.group())
         if data is not None:
-            repairs += _gbk_from_latin(data, m.start())
+            gbk += _gbk_from_latin(data, m.start())
+    repairs: list[Repair] = []
     for seg in _SEGMENT.finditer(line):
         a, b = seg.span()
-        if any(r.start < b and a < r.end for r in repairs) or seg.group().isascii():
+        inside = [r for r in gbk if r.start < b and a < r.end]
+        if seg.group().isascii():
+            repairs += inside
             continue
         found = _ftfy_repair(line, a, b)
         # ftfy reads a stretch as one code page; quotes around it (`“РџСЂРёРІРµС‚”`) can make
@@ -360,6 +363,14 @@ def _latin_repairs(line: str) -> list[Repair]:
             inner = _ftfy_repair(line, inner_a, inner_b)
             if inner is not None and (found is None or inner.end - inner.start > found.end - found.start):
                 found = inner
+        if inside:
+            # GBK pairs and a UTF-8 reading compete: the one that explains more of the stretch
+            # wins (`Î•Î»Î»Î·Î˝` is Greek read as cp1250, not `螘位位畏` and debris).
+            if found is not None and found.end - found.start > sum(r.end - r.start for r in inside):
+                repairs.append(found)
+            else:
+                repairs += inside
+            continue
         if found is not None:
             repairs.append(found)
             continue
@@ -446,11 +457,12 @@ def _plausible_latin_repair(line: str, run: str, fixed: str, before: str, after:
     - Text whose bytes pair into Han characters read as GBK (`Ë½`, `Ò»ÓÑ³µ`) was GBK unless
       ftfy reads all of it into one script; otherwise Han in the result means the bytes were
       Chinese (kind 1).
-    - A script the line did not hold (Greek out of `Œé`, NKo out of `ßª`) is evidence against the
-      repair: it stands only where `before` shows what UTF-8 read through a single-byte code
-      page looks like, a symbol, mark or control between its letters (`Î•Î»`, `×¢×‘`, `Ð±Ñ`,
-      `RÎ³c`), and with two letters of it or more, or one inside a word. Correct German or
-      Spanish (`ßª`, `Œé`) is letters only.
+    - Letters of a script that `before` is not written in (Greek out of `Œé`, NKo out of `ßª`)
+      stand only where `before` shows what UTF-8 read through a single-byte code page looks
+      like: a symbol, mark or control between its letters (`Î•Î»`, `×¢×‘`, `Ð±Ñ`, `RÎ³c`).
+      Correct German or Spanish (`ßª`, `Œé`) is letters only. A script absent from the rest
+      of the line is further evidence against: it needs two letters, or one inside a word.
+      (cp1251 read back, `РґРѕ` -> `до`, stays in its script.)
     """
     new_letters = [_script(ch) for ch in after if _script(ch)]
     # Bytes that pair into Han characters read as GBK: UTF-8 only if they give a word of one
@@ -466,13 +478,20 @@ def _plausible_latin_repair(line: str, run: str, fixed: str, before: str, after:
             return False
     if "HAN" in new_letters:
         return True
-    present = {_script(ch) for ch in line if ch >= "\x80"}
+    # Letters of a script that `before` is not written in (Greek out of Latin-1 letters).
+    introduced = set(new_letters) - {_script(ch) for ch in before} - {"LATIN", ""}
+    if not introduced:
+        return True
     evidence = any(
         ch >= "\x80" and not ch.isalpha() and not ch.isspace() and ch not in _CHINESE_MARKS for ch in before
     ) or any("\x80" <= ch <= "\x9f" or ch == "\ufffd" for ch in before)
-    for script in set(new_letters) - present - {"LATIN"}:
-        # One letter of a new script stands only inside a word (`IL2RÎ³cKO`), not alone (`Ñ³`).
-        if not evidence or (new_letters.count(script) < 2 and not inside_word):
+    if not evidence:
+        return False
+    rest = line.replace(before, "", 1)
+    present = {_script(ch) for ch in rest if ch >= "\x80"}
+    for script in introduced - present:
+        # One letter of a script the line lacks stands only inside a word (`IL2RÎ³cKO`).
+        if new_letters.count(script) < 2 and not inside_word:
             return False
     return True
 
