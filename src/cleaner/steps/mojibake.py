@@ -26,6 +26,7 @@ so clean text pays almost nothing.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -303,7 +304,6 @@ def _ftfy_config():  # type: ignore[no-untyped-def]
         uncurl_quotes=False,
         fix_line_breaks=False,
         remove_control_chars=False,
-        explain=False,
     )
 
 
@@ -347,6 +347,11 @@ def _latin_repairs(line: str) -> list[Repair]:
     for seg in _SEGMENT.finditer(line):
         a, b = seg.span()
         inside = [r for r in gbk if r.start < b and a < r.end]
+        # Bytes read as Latin-1/cp1252 give those characters only; `Ă`, `ą`, `˝`, `√` are
+        # another code page, and neither GBK nor Chinese UTF-8 read as Latin-1 is looked for.
+        other_page = any(ch >= "\x80" and ch != "\ufffd" and _latin_bytes(ch) is None for ch in seg.group())
+        if other_page:
+            inside = []
         if seg.group().isascii():
             repairs += inside
             continue
@@ -378,7 +383,7 @@ def _latin_repairs(line: str) -> list[Repair]:
         # a multi-byte sequence decoding to Chinese is evidence on its own.
         # (Not where every byte pairs into a Chinese character: GBK bytes that did not read as
         # Chinese enough to convert.)
-        for m in _LATIN_RUN.finditer(line, a, b):
+        for m in _LATIN_RUN.finditer(line, a, b) if not other_page else ():
             data = _latin_bytes(m.group())
             if data is not None and not _reads_as_gbk(data):
                 repairs += _utf8_chinese_from_latin(data, m.start())
@@ -414,20 +419,45 @@ def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
     import ftfy
 
     run = line[a:b]
-    fixed = ftfy.fix_text(run, _ftfy_config())
-    if fixed == run:
+    result = ftfy.fix_and_explain(run, _ftfy_config())
+    if result.text == run:
+        return None
+    # ftfy decodes until nothing looks like mojibake, and can go one step too far
+    # (`MaÃŸÂª` -> `Maßª` -> `Maߪ`): the longest of its plans that is plausible is kept.
+    plan = result.explanation or []
+    readings = [result.text] + [ftfy.apply_plan(run, plan[:k]) for k in range(len(plan) - 1, 0, -1)]
+    for fixed in readings:
+        if isinstance(fixed, str) and fixed != run and _plausible_reading(line, run, fixed):
+            break
+    else:
         return None
     start, end, replacement = _trim(run, fixed)
-    before = run[start:end]
-    if any(ch in PLACEHOLDERS for ch in before):
-        return None
-    inside_word = 0 < start and end < len(run) and run[start - 1].isalnum() and run[end].isalnum()
-    if not _plausible_latin_repair(line, run, fixed, before, replacement, inside_word):
+    if any(ch in PLACEHOLDERS for ch in run[start:end]):
         return None
     # A U+FFFD in the result, or right after it (`â€\ufffd` -> `\ufffd`), stands for a character
     # whose bytes were lost: it is reported.
     lost = replacement.count("\ufffd") + (run[end : end + 1] == "\ufffd")
     return Repair(a + start, a + end, replacement, "latin", float(end - start), lost)
+
+
+def _plausible_reading(line: str, run: str, fixed: str) -> bool:
+    """Whether every stretch ftfy changed is plausible, each judged on its own (`Maßª¿Qué?Maßª`:
+    the `¿` between two `ßª` is no evidence about either)."""
+    regions: list[list[int]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, run, fixed, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        if regions and i1 - regions[-1][1] <= 2:
+            # Pieces a character or two apart (a `\ufffd` or a space that was a byte of the
+            # damage) are one stretch of damage.
+            regions[-1][1], regions[-1][3] = i2, j2
+        else:
+            regions.append([i1, i2, j1, j2])
+    for i1, i2, j1, j2 in regions:
+        inside_word = 0 < i1 and i2 < len(run) and run[i1 - 1].isalnum() and run[i2].isalnum()
+        if not _plausible_latin_repair(line, run, fixed, run[i1:i2], fixed[j1:j2], inside_word):
+            return False
+    return True
 
 
 def _utf8_chinese_from_latin(data: bytes, base: int) -> list[Repair]:
@@ -461,37 +491,43 @@ def _plausible_latin_repair(line: str, run: str, fixed: str, before: str, after:
       stand only where `before` shows what UTF-8 read through a single-byte code page looks
       like: a symbol, mark or control between its letters (`Î•Î»`, `×¢×‘`, `Ð±Ñ`, `RÎ³c`).
       Correct German or Spanish (`ßª`, `Œé`) is letters only. A script absent from the rest
-      of the line is further evidence against: it needs two letters, or one inside a word.
+      of the line is further evidence against: it needs two letters, or a Greek one inside a Latin word.
       (cp1251 read back, `РґРѕ` -> `до`, stays in its script.)
     """
+    if any(unicodedata.category(ch) in ("Cn", "Co", "Cs") for ch in after):
+        return False  # a character Unicode does not assign, or a private or broken one
+    if any(ch.isalpha() and unicodedata.ucd_3_2_0.category(ch) == "Cn" for ch in after):
+        # Letters added to Unicode after 2002 (NKo `ߪ`, New Tai Lue, Hebrew `ׯ`) are rare
+        # scripts or rare letters, never what a common page was written in.
+        return False
     new_letters = [_script(ch) for ch in after if _script(ch)]
     # Bytes that pair into Han characters read as GBK: UTF-8 only if they give a word of one
     # script (`Ελληνικά`) or pictographs (`😍`); `Ë½` is GBK, not a UTF-8 `˽`. Where the whole
     # stretch pairs so, ftfy must read all of it: `Ñ³` inside `Ò»ÓÑ³µ` is no Cyrillic `ѳ`.
     whole, piece = _latin_bytes(run.strip()), _latin_bytes(before)
-    whole_gbk = whole is not None and _reads_as_gbk(whole)
-    if whole_gbk or (piece is not None and _reads_as_gbk(piece)):
-        if whole_gbk and any("\x80" <= ch <= "\xff" for ch in fixed):
+    symbols = {unicodedata.category(ch) for ch in after if ch >= "\x80" and not _script(ch)}
+    if whole is not None and _reads_as_gbk(whole) and not after.isascii():
+        if any("\x80" <= ch <= "\xff" for ch in fixed):
             return False
-        symbols = {unicodedata.category(ch) for ch in after if ch >= "\x80" and not _script(ch)}
         if len(set(new_letters)) + bool(symbols) != 1 or symbols - {"So"}:
             return False
+    if piece is not None and _reads_as_gbk(piece) and not new_letters and symbols - {"So"}:
+        return False
     if "HAN" in new_letters:
         return True
     # Letters of a script that `before` is not written in (Greek out of Latin-1 letters).
     introduced = set(new_letters) - {_script(ch) for ch in before} - {"LATIN", ""}
     if not introduced:
         return True
-    evidence = any(
-        ch >= "\x80" and not ch.isalpha() and not ch.isspace() and ch not in _CHINESE_MARKS for ch in before
-    ) or any("\x80" <= ch <= "\x9f" or ch == "\ufffd" for ch in before)
-    if not evidence:
+    if not any(ch >= "\x80" and not ch.isalpha() and not ch.isspace() for ch in before):
         return False
     rest = line.replace(before, "", 1)
     present = {_script(ch) for ch in rest if ch >= "\x80"}
+    all_letters = [_script(ch) for ch in fixed]
     for script in introduced - present:
-        # One letter of a script the line lacks stands only inside a word (`IL2RÎ³cKO`).
-        if new_letters.count(script) < 2 and not inside_word:
+        # One letter of a script the line lacks stands only as a Greek letter inside a Latin
+        # word (`IL2RÎ³cKO`); `ßª«` is no New Tai Lue letter.
+        if all_letters.count(script) < 2 and not (inside_word and script == "GREEK"):
             return False
     return True
 
