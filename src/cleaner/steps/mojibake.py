@@ -424,8 +424,9 @@ def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
         return None
     # ftfy decodes until nothing looks like mojibake, and can go one step too far
     # (`MaÃŸÂª` -> `Maßª` -> `Maߪ`): the longest of its plans that is plausible is kept.
-    plan = result.explanation or []
-    readings: list[object] = [result.text] + [ftfy.apply_plan(run, plan[:k]) for k in range(len(plan) - 1, 0, -1)]
+    plan = [(step.action, step.parameter) for step in result.explanation or []]
+    readings: list[object] = [result.text]
+    readings += [ftfy.apply_plan(run, plan[:k]) for k in range(len(plan) - 1, 0, -1)]
     for fixed in readings:
         if isinstance(fixed, str) and fixed != run and _plausible_reading(line, run, fixed):
             break
