@@ -101,6 +101,8 @@ _FULLWIDTH = re.compile(
 )
 
 
+# U+FF01–U+FF5E are ASCII `!`–`~` moved up by 0xFEE0: one table instead of a loop per match.
+_TO_HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FULLWIDTH_HINT = re.compile(r"[Ａ-Ｚａ-ｚ０-９％＄＠＆＝／＋－．]")
 
 
@@ -108,7 +110,7 @@ def _fullwidth_edits(masked: str) -> list[Edit]:
     if _FULLWIDTH_HINT.search(masked) is None:
         return []
     return [
-        Edit(m.start(), m.end(), "".join(chr(ord(c) - 0xFEE0) for c in m.group()), "fullwidth-ascii")
+        Edit(m.start(), m.end(), m.group().translate(_TO_HALFWIDTH), "fullwidth-ascii")
         for m in _FULLWIDTH.finditer(masked)
     ]
 
