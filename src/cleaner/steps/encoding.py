@@ -225,7 +225,11 @@ _INVISIBLE = regex.compile(
     r"|\u200d(?!\p{Extended_Pictographic})"
 )
 _FIXED_SPACES = regex.compile(r"[\u00a0\u2000-\u200a\u202f\u205f]")
-_IDEOGRAPHIC_SPACE = regex.compile(r"^[\u3000 \t]*\u3000[\u3000 \t]*|[ \t]*\u3000[\u3000 \t]*$|\u3000+", regex.M)
+# The middle alternative starts only where a run of spaces starts and takes its runs whole:
+# tried from inside a run it would read to the run's end from every space (quadratic time).
+_IDEOGRAPHIC_SPACE = regex.compile(
+    r"^[\u3000 \t]*\u3000[\u3000 \t]*|(?<![\u3000 \t])[ \t]*+\u3000[\u3000 \t]*+$|\u3000+", regex.M
+)
 _ENTITY = regex.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _KEEP_ENTITIES = {"&lt;", "&gt;", "&amp;", "&LT;", "&GT;", "&AMP;"}
 _STRAY_TAG = regex.compile(
