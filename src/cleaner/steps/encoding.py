@@ -335,18 +335,33 @@ def _nfc_edits(body: str, masked: str) -> list[Edit]:
 
 def _tag_edits(masked: str) -> list[Edit]:
     edits = []
+    # The line of the last tag, and where its text starts: a minified page is one line of
+    # megabytes with a tag every few characters, so nothing here reads the whole line per tag.
+    line_start, line_end, text_start, first_close = 0, -1, 0, -1
     for m in _STRAY_TAG.finditer(masked):
         start, end = m.start(), m.end()
         # Between two pieces of text on one line, a block tag or <br> was a line break.
         name = regex.match(r"</?\s*([A-Za-z:]+)", m.group()).group(1).lower()  # type: ignore[union-attr]
-        line_start = masked.rfind("\n", 0, start) + 1
-        line_end = masked.find("\n", end)
-        line_end = len(masked) if line_end == -1 else line_end
-        before_text = masked[line_start:start].strip()
-        after_text = masked[end:line_end].strip()
+        if start > line_end:
+            line_start = masked.rfind("\n", 0, start) + 1
+            line_end = masked.find("\n", end)
+            line_end = len(masked) if line_end == -1 else line_end
+            text_start = line_start
+            while text_start < start and masked[text_start].isspace():
+                text_start += 1
+            first_close = masked.find(">", text_start, line_end)  # a tag holds no `>` but its last
+        # The line's text before the tag and after it, stripped, as far as the rules read them.
+        before_end = start
+        while before_end > line_start and masked[before_end - 1].isspace():
+            before_end -= 1
+        after_start = end
+        while after_start < line_end and masked[after_start].isspace():
+            after_start += 1
         breaks = name in ("p", "br", "div", "section", "article", "center")
-        stray_before = _STRAY_TAG.fullmatch(before_text) is not None or not before_text
-        stray_after = not after_text or _STRAY_TAG.match(after_text) is not None
+        stray_before = before_end == line_start or (
+            first_close == before_end - 1 and _STRAY_TAG.fullmatch(masked, text_start, before_end) is not None
+        )
+        stray_after = after_start == line_end or _STRAY_TAG.match(masked, after_start, line_end) is not None
         replacement = "\n" if breaks and not stray_before and not stray_after else ""
         edits.append(Edit(start, end, replacement, "tag"))
     return edits
