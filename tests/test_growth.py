@@ -102,3 +102,56 @@ def test_ten_times_the_input_takes_about_ten_times_the_time(shape: str) -> None:
 def test_the_shapes_are_the_size_asked_for() -> None:
     for shape, make in SHAPES.items():
         assert SMALL * 0.9 <= len(make(SMALL)) <= SMALL * 1.1 + 10, shape
+
+
+# --- the linear patterns find what the quadratic ones found ------------------------------------
+
+import regex  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cleaner.steps import encoding, paragraphs  # noqa: E402
+
+spaced = st.text(st.sampled_from(" \t\u3000\nab"), max_size=40)
+
+
+@given(spaced)
+def test_trailing_spaces_are_found_as_before(text: str) -> None:
+    before = regex.compile(r"[ \t]+$", regex.M)
+    assert [m.span() for m in paragraphs._TRAILING.finditer(text)] == [m.span() for m in before.finditer(text)]
+
+
+@given(spaced)
+def test_ideographic_spaces_are_found_as_before(text: str) -> None:
+    before = regex.compile(r"^[\u3000 \t]*\u3000[\u3000 \t]*|[ \t]*\u3000[\u3000 \t]*$|\u3000+", regex.M)
+    assert [m.span() for m in encoding._IDEOGRAPHIC_SPACE.finditer(text)] == [m.span() for m in before.finditer(text)]
+
+
+@given(spaced)
+def test_the_blank_tail_is_found_as_before(text: str) -> None:
+    """The tail's first newline, as the search `\\n(?:[ \\t]*\\n)*[ \\t]*\\Z` found it."""
+    tail = regex.search(r"\n(?:[ \t]*\n)*[ \t]*\Z", text)
+    assert text.find("\n", len(text.rstrip(" \t\n"))) == (tail.start() if tail else -1)
+    tail_edits = [e for e in paragraphs._blank_line_edits(text, ()) if e.end == len(text) and e.replacement == "\n"]
+    if tail and len(text) - tail.start() > 1 and not regex.fullmatch(r"(?:[ \t]*\n)+[ \t]*", text[: tail.start() + 1]):
+        assert tail_edits[-1].start == tail.start()
+
+
+@given(st.lists(st.sampled_from(["<p>", "</p>", "<br/>", "<span class=x>", " ", "\n", "a", "中", ">", "<", "\t"]), max_size=12).map("".join))
+def test_stray_tags_are_read_as_before(text: str) -> None:
+    def before(masked: str) -> list[tuple[int, int, str]]:
+        found = []
+        for m in encoding._STRAY_TAG.finditer(masked):
+            start, end = m.span()
+            name = regex.match(r"</?\s*([A-Za-z:]+)", m.group()).group(1).lower()  # type: ignore[union-attr]
+            line_start = masked.rfind("\n", 0, start) + 1
+            line_end = masked.find("\n", end)
+            line_end = len(masked) if line_end == -1 else line_end
+            before_text, after_text = masked[line_start:start].strip(), masked[end:line_end].strip()
+            stray_before = encoding._STRAY_TAG.fullmatch(before_text) is not None or not before_text
+            stray_after = not after_text or encoding._STRAY_TAG.match(after_text) is not None
+            breaks = name in ("p", "br", "div", "section", "article", "center")
+            found.append((start, end, "\n" if breaks and not stray_before and not stray_after else ""))
+        return found
+
+    assert [(e.start, e.end, e.replacement) for e in encoding._tag_edits(text)] == before(text)
