@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+import regex
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -104,12 +105,13 @@ def test_strings_read_back_as_the_same_string(value: str) -> None:
     assert_same_in_yaml_11_and_12(text)
 
 
-def assert_same_in_yaml_11_and_12(text: str) -> None:
-    """No plain (unquoted) scalar in the text reads differently under YAML 1.1 and 1.2."""
+def assert_same_in_yaml_11_and_12(text: str, date_fields: frozenset[str] = frozenset()) -> None:
+    """No plain (unquoted) scalar in the text reads differently under YAML 1.1 and 1.2, except
+    an ISO date as the value of one of `date_fields`: the same date to every reader."""
 
     def walk(node: Any) -> None:
         if isinstance(node, yaml.ScalarNode):
-            if node.style is None:
+            if node.style is None and not (id(node) in dates and regex.fullmatch(r"\d{4}-\d\d-\d\d(T[\d:]+[+-]\d\d:\d\d)?", node.value)):
                 assert not plain_scalar_differs(node.value), f"{node.value!r} is ambiguous in {text!r}"
         elif isinstance(node, yaml.SequenceNode):
             for item in node.value:
@@ -119,7 +121,9 @@ def assert_same_in_yaml_11_and_12(text: str) -> None:
                 walk(key)
                 walk(value)
 
-    walk(compose_yaml(text))
+    root = compose_yaml(text)
+    dates = {id(v) for k, v in getattr(root, "value", ()) if k.value in date_fields} if isinstance(root, yaml.MappingNode) else set()
+    walk(root)
 
 
 @pytest.mark.parametrize(
@@ -181,9 +185,16 @@ def test_values_yaml_readers_disagree_on_are_settled(yaml_text: str, expected: s
 
 
 def test_untouched_front_matter_is_written_back_byte_for_byte() -> None:
-    yaml_text = "# a comment\ntitle:   标题\ntags: [ai, law]   # inline\ndraft: false\n\nsummary: >\n  两行\n  摘要\n"
+    # (The folded scalar is English: folding Chinese lines puts a space between two Han
+    # characters, which `spacing` removes, issue 20; that case is the next test.)
+    yaml_text = "# a comment\ntitle:   标题\ntags: [ai, law]   # inline\ndraft: false\n\nsummary: >\n  two\n  lines\n"
     doc = run(f"---\n{yaml_text}---\n正文")
     assert emitted(doc) == yaml_text and not doc.changes
+
+
+def test_a_folded_chinese_summary_loses_the_space_folding_put_between_han() -> None:
+    doc = run("---\ntitle: 标题\nsummary: >\n  两行\n  摘要\n---\n正文")
+    assert doc.meta["summary"].strip() == "两行摘要"
 
 
 def test_a_changed_field_is_rewritten_alone() -> None:
@@ -223,8 +234,10 @@ def test_the_clean_post_front_matter_is_valid_and_unchanged() -> None:
 def test_dates_are_normalized(written: str, expected: str) -> None:
     doc = run(f"---\ndate: {written}\n---\n正文")
     assert doc.meta["date"] == expected
-    assert emitted(doc) == f"date: '{expected}'\n"
-    assert_same_in_yaml_11_and_12(emitted(doc))
+    # A plain ISO date is kept as written (issue 21): every reader reads that date from it.
+    assert emitted(doc) == (f"date: {written}\n" if written == expected else f"date: '{expected}'\n")
+    assert (doc.changes == ()) == (written == expected)
+    assert_same_in_yaml_11_and_12(emitted(doc), frozenset({"date"}))
 
 
 def test_yaml_dates_in_any_field_become_iso_text() -> None:
@@ -471,3 +484,169 @@ def test_a_long_first_line_is_not_a_title() -> None:
     first = "Meta的AI研究总监田渊栋离职了,就在硅谷还在为新一轮AI融资狂欢的时候,字里行间全是“不玩了”的信号。"
     doc = frontmatter(scrape([(first, None), ("正文。", None)]), opts(extract_meta=True))
     assert "title" not in doc.meta and doc.body.startswith(first)
+
+
+# --- every change to the output has a record; odd values are clear errors (issues 20, 21) -----
+
+
+def test_a_plain_iso_date_is_not_requoted() -> None:
+    doc = run("---\ntitle: 标题\ndate: 2024-01-01\n---\n\n正文。")
+    assert emitted(doc) == "title: 标题\ndate: 2024-01-01\n"
+    assert doc.changes == ()
+
+
+def test_a_date_written_otherwise_is_rewritten_with_a_record() -> None:
+    doc = run("---\ndate: 2024-1-5\n---\n\n正文。")
+    assert emitted(doc) == "date: '2024-01-05'\n"
+    assert [(c.rule, c.after) for c in doc.changes] == [("frontmatter:date:date", "'2024-01-05'")]
+
+
+_PLAIN_VALUES = st.sampled_from(
+    ["2024-01-01", "2024-1-1", "2024-01-01 10:00:00", "2024-01-01T10:00:00+08:00", "yes", "no", "10:00", "017",
+     "1e3", "标题", "“引号”", "a, b", "3", "true", "'2024-01-01'", '"2024-01-01"', "[2024-01-01, 标题]"]
+)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["title", "date", "updated", "tags", "foo", "summary", "draft"]), _PLAIN_VALUES), min_size=1, max_size=5, unique_by=lambda kv: kv[0]))
+def test_every_change_to_the_front_matter_text_has_a_record(fields: list[tuple[str, str]]) -> None:
+    text = "".join(f"{key}: {value}\n" for key, value in fields)
+    try:
+        doc = run(f"---\n{text}---\n\n正文。")
+    except FrontMatterError:
+        return  # a value the schema refuses: a clear error, nothing written
+    if emitted(doc) != text:
+        changed = {c.rule.split(":")[1].split("[")[0] for c in doc.changes}
+        for line_in, line_out in zip(text.splitlines(), emitted(doc).splitlines()):
+            if line_in != line_out:
+                assert line_in.split(":")[0] in changed, (line_in, line_out, doc.changes)
+
+
+ASTRAL = "\U00020000"
+
+
+@pytest.mark.parametrize("escaped", ['"\\ud840\\udc00"', '"\\uD840\\uDC00"'])
+def test_an_escaped_surrogate_pair_is_the_character_it_encodes(escaped: str) -> None:
+    # As a JSON serialiser writes a character outside the Basic Multilingual Plane.
+    text = f"---\ntitle: {escaped[:-1]}這是標題\"\n---\n\n正文"
+    doc = run(text, steps=("script",))
+    assert doc.meta["title"] == ASTRAL + "这是标题"
+    assert cleaner.clean(text).startswith(f"---\ntitle: {ASTRAL}这是标题\n---")
+
+
+@pytest.mark.parametrize("escaped", ['"\\ud800"', '"a\\udc00b"', '"\\udc00\\ud800"'])
+def test_a_lone_surrogate_is_a_front_matter_error(escaped: str) -> None:
+    with pytest.raises(FrontMatterError, match="lone surrogate"):
+        Document.parse(f"---\nid: 1\ntitle: {escaped}\n---\n\n正文")
+    with pytest.raises(FrontMatterError, match=":3"):
+        cleaner.clean(f"---\nid: 1\ntitle: {escaped}\n---\n\n正文", path="a.md")
+
+
+@given(st.text(st.characters(min_codepoint=0x10000, max_codepoint=0x10FFFF), min_size=1, max_size=5))
+def test_any_astral_text_escaped_as_json_writes_it_reads_back(value: str) -> None:
+    # json.dumps writes every astral character as an escaped surrogate pair.
+    raw = f"---\ntitle: {json.dumps(value)}\n---\n\n正文"
+    assert load_mapping(raw.split("---\n")[1]) == {"title": value}
+    cleaner.clean(raw)  # no exception escapes
+
+
+def test_a_number_too_long_to_read_is_a_front_matter_error() -> None:
+    with pytest.raises(FrontMatterError, match="too long") as error:
+        Document.parse("---\ntitle: 标题\nviews: " + "9" * 5000 + "\n---\n\n正文", path="a.md")
+    assert str(error.value).startswith("a.md:3:")
+
+
+@pytest.mark.parametrize("digits", [4300, 4301, 10_000])
+def test_long_numbers_never_escape_as_another_error(digits: int) -> None:
+    try:
+        Document.parse(f"---\nviews: {'1' * digits}\n---\n\n正文")
+    except FrontMatterError:
+        pass
+
+
+# --- TOML (`+++`) and JSON front matter (issue 21) ------------------------------------------------
+
+TOML_POST = '+++\ntitle = "開源模型,新的一年"\ndate = 2024-01-01\ntags = ["ai", "ai"]\n\n[params]\nnote = "保持原样, 不动"\n+++\n\n正文,很好.\n'
+JSON_POST = '{\n    "title": "開源模型,新的一年",\n    "date": "2024-01-01",\n    "draft": false\n}\n\n正文,很好.\n'
+
+
+def test_toml_front_matter_is_read_cleaned_and_written_as_toml() -> None:
+    result = cleaner.process(TOML_POST)
+    assert result.markdown == (
+        '+++\ntitle = "开源模型，新的一年"\ndate = 2024-01-01\ntags = ["ai"]\n\n[params]\nnote = "保持原样, 不动"\n+++\n\n正文，很好.\n'
+    )
+    assert {c.rule for c in result.changes if c.offset < 0} == {
+        "frontmatter:title:opencc", "frontmatter:title:comma", "frontmatter:tags:duplicate"
+    }
+
+
+def test_json_front_matter_is_read_cleaned_and_written_as_json() -> None:
+    result = cleaner.process(JSON_POST)
+    assert result.markdown == '{\n    "title": "开源模型，新的一年",\n    "date": "2024-01-01",\n    "draft": false\n}\n\n正文，很好.\n'
+
+
+@pytest.mark.parametrize("post", [TOML_POST.replace("開源模型,", "开源模型，").replace('"ai", "ai"', '"ai"'), JSON_POST.replace("開源模型,", "开源模型，")])
+def test_clean_toml_and_json_front_matter_is_kept_byte_for_byte(post: str) -> None:
+    result = cleaner.process(post)
+    head = post.split("\n\n正文")[0]
+    assert result.markdown.startswith(head + "\n\n")
+    assert not [c for c in result.changes if c.offset < 0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "where", "problem"),
+    [
+        ('+++\ntitle = "a"\ntitle = "b"\n+++\n\n正文', "a.md:3:", "not valid TOML"),
+        ('+++\ntitle = "a"\n\n正文', "a.md:1:", "never closed"),
+        ('{\n  "title": "a",\n  "title": "b"\n}\n\n正文', "a.md:2:", "appears twice"),
+        ('{\n  "title": "\\ud800"\n}\n\n正文', "a.md:2:", "lone surrogate"),
+        ('{\n  "views": ' + "9" * 5000 + '\n}\n\n正文', "a.md:2:", "too long"),
+        ('+++\nviews = ' + "9" * 5000 + '\n+++\n\n正文', "a.md:2:", "too long"),
+        ('{\n  "title": 3\n}\n\n正文', "a.md:2:", "title"),
+    ],
+)
+def test_bad_toml_and_json_front_matter_is_a_front_matter_error(raw: str, where: str, problem: str) -> None:
+    with pytest.raises(FrontMatterError, match=problem) as error:
+        cleaner.clean(raw, path="a.md")
+    assert str(error.value).startswith(where), str(error.value)
+
+
+def test_a_body_that_starts_with_a_brace_is_not_front_matter() -> None:
+    assert cleaner.clean("{不是}\n\n正文") == "{不是}\n\n正文\n"
+    # A brace on a line of its own, but no key after it: an article, not JSON front matter.
+    doc = Document.parse("{\n  这不是数据\n}\n\n正文")
+    assert doc.frontmatter is None and doc.body == "{\n  这不是数据\n}\n\n正文"
+
+
+def _as_toml(meta: dict[str, Any]) -> str:
+    from cleaner.frontmatter_io import toml_value
+
+    return "+++\n" + "".join(f"{json.dumps(k)} = {toml_value(v)}\n" for k, v in meta.items()) + "+++\n\n正文,很好。\n"
+
+
+def _as_json(meta: dict[str, Any]) -> str:
+    return json.dumps(meta, ensure_ascii=False, indent=2) + "\n\n正文,很好。\n"
+
+
+@given(valid_mapping.map(lambda m: {k: v for k, v in m.items() if v is not None}), st.sampled_from(["toml", "json"]))
+def test_toml_and_json_front_matter_read_back_in_their_format_as_yaml_would(meta: dict[str, Any], fmt: str) -> None:
+    """The same mapping as YAML, TOML or JSON: the same body, the same values, and the output
+    in the input's format; text steps never touch the front matter's syntax."""
+    from cleaner.frontmatter_io import split_any
+
+    if fmt == "json" and any(isinstance(v, float) and v in (float("inf"), float("-inf")) for v in meta.values()):
+        return  # JSON has no infinity: such a value cannot be written as JSON front matter at all
+    raw = _as_toml(meta) if fmt == "toml" else _as_json(meta)
+    try:
+        expected = cleaner.process(f"---\n{dump(meta)}---\n\n正文,很好。\n" if meta else "正文,很好。\n")
+    except FrontMatterError:
+        with pytest.raises(FrontMatterError):
+            cleaner.process(raw)
+        return
+    result = cleaner.process(raw)
+    if not meta:
+        return
+    out_meta, _, body, _, out_fmt = split_any(result.markdown)
+    assert out_fmt == fmt
+    assert body == expected.markdown.split("---\n\n", 1)[1]
+    assert same_value(out_meta, dict(result.document.meta))
+    assert same_value(dict(result.document.meta), dict(expected.document.meta))

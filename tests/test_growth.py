@@ -146,7 +146,7 @@ def test_the_blank_tail_is_found_as_before(text: str) -> None:
         assert tail_edits[-1].start == tail.start()
 
 
-@given(st.lists(st.sampled_from(["<p>", "</p>", "<br/>", "<span class=x>", " ", "\n", "a", "中", ">", "<", "\t"]), max_size=12).map("".join))
+@given(st.lists(st.sampled_from(["<p>", "</p>", "<br/>", "<span class=x>", " ", "\n", "a", "中", ">", "<", "\t", "- ", "，", "1."]), max_size=12).map("".join))
 def test_stray_tags_are_read_as_before(text: str) -> None:
     def before(masked: str) -> list[tuple[int, int, str]]:
         found = []
@@ -157,9 +157,13 @@ def test_stray_tags_are_read_as_before(text: str) -> None:
             line_end = masked.find("\n", end)
             line_end = len(masked) if line_end == -1 else line_end
             before_text, after_text = masked[line_start:start].strip(), masked[end:line_end].strip()
-            stray_before = encoding._STRAY_TAG.fullmatch(before_text) is not None or not before_text
+            stray_before = (
+                encoding._STRAY_TAG.fullmatch(before_text) is not None
+                or not before_text
+                or encoding._MARKERS_ONLY.fullmatch(before_text) is not None
+            )
             stray_after = not after_text or encoding._STRAY_TAG.match(after_text) is not None
-            breaks = name in ("p", "br", "div", "section", "article", "center")
+            breaks = name in ("p", "br", "div", "section", "article", "center") and after_text[:1] not in encoding.CLOSING_MARKS
             found.append((start, end, "\n" if breaks and not stray_before and not stray_after else ""))
         return found
 

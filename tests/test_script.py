@@ -17,16 +17,16 @@ from typing import Any
 
 import pytest
 import regex
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import Document, Options
 from cleaner.steps.encoding import encoding
-from cleaner.steps.script import CONFIGS, backend, converter, convertible, needs_conversion, one_to_many, overrides, script, triggers
+from cleaner.steps.script import CONFIGS, backend, converter, convertible, evidence, one_to_many, overrides, paragraph_verdicts, script
 
 from .conftest import ROOT
 from .helpers import assert_idempotent, assert_replays, run_step
-from .strategies import TRADITIONAL_HAN, any_text, article, chinese_sentence
+from .strategies import COMMON_HAN, TRADITIONAL_HAN, any_text, article, chinese_sentence
 from .cases import CASES, SAMPLES, Case, _ids, assert_fixes, assert_fragments_verbatim, assert_leaves_alone, read_cases
 from .test_punctuation import block_structure
 
@@ -318,14 +318,131 @@ def test_latin_protected_spans_and_markdown_structure_unchanged(text: str, targe
     assert block_structure(after.body) == block_structure(before.body)
 
 
-@given(st.one_of(TEXTS, st.text(max_size=50)), st.sampled_from(sorted(set(CONFIGS.values()))))
-def test_the_fast_detection_agrees_with_the_set_test(text: str, config: str) -> None:
-    """The encode-based test for a character to convert answers exactly as a set test."""
-    assert needs_conversion(text, config) == (not triggers(config).isdisjoint(text))
+def test_evidence_is_characters_of_one_script_alone() -> None:
+    strong_traditional, weak_traditional = evidence("traditional")
+    strong_simplified, weak_simplified = evidence("simplified")
+    assert {"這", "們", "說", "塚"} <= strong_traditional and {"这", "们", "说"} <= strong_simplified
+    # In GB2312, so in ordinary Simplified use: never enough to make a paragraph Traditional.
+    assert {"乾", "後", "於"} <= weak_traditional
+    # In Big5: characters Traditional uses (干, 台, 后) and ones it holds only as radicals (气).
+    assert {"干", "台", "后", "气"} <= weak_simplified
+    assert not {"著", "麽", "才", "面"} & (strong_traditional | weak_traditional | strong_simplified | weak_simplified)
 
 
-def test_triggers_are_characters_of_the_source_script_alone() -> None:
-    assert {"這", "們", "說"} <= triggers("t2s") and {"这", "们", "说"} <= triggers("s2t")
-    # Characters both scripts use never trigger: the step's own output may keep them.
-    assert not {"乾", "後", "於", "麽"} & triggers("t2s")
-    assert not {"干", "台", "才", "里", "面"} & triggers("s2t")
+# --- one paragraph at a time (issue 20) ---------------------------------------------------------------
+
+TRADITIONAL_PARAGRAPH = "這是一段用繁體字寫成的說明文字。"
+SIMPLIFIED_WITH_QIAN = "李乾今天到了北京，他的书很有名。"
+
+
+def test_a_simplified_paragraph_stays_as_it_is_beside_a_traditional_one() -> None:
+    # OpenCC's t2s turns 乾 into 干 even in a name; converting the whole document did.
+    doc = run(TRADITIONAL_PARAGRAPH + "\n\n" + SIMPLIFIED_WITH_QIAN)
+    assert doc.body == "这是一段用繁体字写成的说明文字。\n\n" + SIMPLIFIED_WITH_QIAN
+
+
+def test_a_short_simplified_sentence_goes_to_traditional() -> None:
+    # 气 is in Big5 (as a radical), so deciding by what Big5 can hold left this as it was.
+    assert run("今天天气很好", "tw").body == "今天天氣很好"
+    assert run("今天天气很好", "hant").body == "今天天氣很好"
+
+
+def test_a_character_of_the_other_script_in_a_paragraph_is_reported_not_changed() -> None:
+    text = "这篇报道提到了三塚先生和他们的计划。"
+    doc = run(text)
+    assert doc.body == text and doc.changes == ()
+    assert [(w.rule, w.line) for w in doc.warnings] == [("stray-character", 1)]
+    assert "塚" in doc.warnings[0].message
+
+
+@pytest.mark.parametrize("target", ["hant", "tw", "hk"])
+def test_a_character_a_phrase_kept_is_not_converted_on_a_second_run(target: str) -> None:
+    # OpenCC keeps 恒 in 恒生; the step's output, now a Traditional paragraph holding one
+    # Simplified-only character, must not have it converted on its own the second time.
+    once = run("香港恒生指数今天上涨了", target).body
+    assert "恒生" in once
+    assert run(once, target).changes == ()
+
+
+def test_the_decision_is_per_paragraph() -> None:
+    body = "\n\n".join(["我们出发了。", "這裡是臺北。", "他们到了。"])
+    assert [(p.whole, body[p.start : p.end].strip()) for p in paragraph_verdicts(body, "t2s")] == [(True, "這裡是臺北。")]
+
+
+# Simplified text: only GB2312 characters (the Simplified national standard's set), with Latin,
+# digits and punctuation between.
+GB2312_HAN = "".join(
+    c for c in (chr(x) for x in range(0x4E00, 0xA000)) if len(c.encode("gb2312", "ignore")) == 2
+)
+# Traditional text: Big5 characters, with at least one that Simplified does not use.
+BIG5_HAN = "".join(c for c in (chr(x) for x in range(0x4E00, 0xA000)) if len(c.encode("big5", "ignore")) == 2)
+SEPARATORS = st.sampled_from(["，", "。", "、", " AI ", "2024", "：", "“", "”"])
+
+
+def _text_of(alphabet: str) -> st.SearchStrategy[str]:
+    return st.lists(st.text(st.sampled_from(alphabet), min_size=1, max_size=12) | SEPARATORS, min_size=1, max_size=12).map("".join)
+
+
+@given(_text_of(GB2312_HAN))
+def test_simplified_text_to_hans_changes_nothing(text: str) -> None:
+    doc = run(text)
+    assert doc.body == text and doc.changes == ()
+
+
+@given(_text_of(BIG5_HAN), st.sampled_from(sorted(evidence("traditional")[0] & set(BIG5_HAN))), st.sampled_from(["hant", "tw", "hk"]))
+def test_traditional_text_to_a_traditional_target_changes_nothing(text: str, traditional: str, target: str) -> None:
+    text = traditional + text
+    doc = run(text, target)
+    assert doc.body == text and doc.changes == ()
+
+
+PARAGRAPHS = st.one_of(
+    chinese_sentence(),
+    chinese_sentence().map(converter("s2t").convert),
+    _text_of(GB2312_HAN),
+    st.text(st.sampled_from(TRADITIONAL_HAN + COMMON_HAN[:300] + "乾著於後干台气"), min_size=1, max_size=40),
+).map(lambda p: regex.sub(r"\s+", " ", p).strip() or "空")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(PARAGRAPHS, min_size=1, max_size=6), st.integers(0, 3), st.sampled_from(list(CONFIGS)))
+def test_a_paragraph_converts_the_same_alone_and_inside_a_long_document(paragraphs: list[str], at: int, target: str) -> None:
+    """Where the paragraph sits, and how long the document is, changes nothing about it.
+
+    The filler (about 1.2 MB of Simplified and Traditional paragraphs) crosses any internal size
+    at which text could be cut.
+    """
+    filler = [FILLER_SIMPLIFIED, FILLER_TRADITIONAL] * 600
+    document = filler[: at * 300] + paragraphs + filler[at * 300 :]
+    alone = [run(p, target).body for p in paragraphs]
+    inside = run("\n\n".join(document), target).body.split("\n\n")
+    assert inside[at * 300 : at * 300 + len(paragraphs)] == alone
+
+
+FILLER_SIMPLIFIED = "我们这里的新闻报道说，著名的专家王丙乾今天发表了讲话，大家都很认真地听。" * 10
+FILLER_TRADITIONAL = "這裡的新聞報導說，著名的專家今天發表了講話，大家都很認真地聽。" * 10
+
+
+
+
+# --- text OpenCC cannot take (issue 21) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", list(CONFIGS))
+def test_a_lone_surrogate_does_not_stop_the_conversion(target: str) -> None:
+    # A `\ud800` escape in a JSON record becomes a surrogate, which has no UTF-8 form.
+    doc = run("\ud800這是繁體的說明\udc00", target)
+    assert doc.body[0] == "\ud800" and doc.body[-1] == "\udc00"
+    if target == "hans":
+        assert doc.body[1:5] == "这是繁体"
+
+
+SURROGATE = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+
+
+@given(st.lists(st.one_of(TEXTS, SURROGATE), max_size=6).map("".join), st.sampled_from(list(CONFIGS)))
+def test_surrogates_stay_where_they_are(text: str, target: str) -> None:
+    before, after = run_step(step(target), text)
+    assert [c for c in after.body if "\ud800" <= c <= "\udfff"] == [c for c in before.body if "\ud800" <= c <= "\udfff"]
+    assert_replays(before, after)
+    assert_idempotent(step(target), after)

@@ -41,7 +41,10 @@ def render(doc: Document, *, frontmatter: bool = True) -> str:
     body = body + "\n" if body.strip() else ""
     if frontmatter and doc.frontmatter is not None:
         yaml_text = doc.frontmatter if doc.frontmatter.endswith("\n") or not doc.frontmatter else doc.frontmatter + "\n"
-        return f"---\n{yaml_text}---\n" + (f"\n{body}" if body else "")
+        if doc.frontmatter_format == "json":  # the object is its own fence
+            return yaml_text + (f"\n{body}" if body else "")
+        fence = "+++" if doc.frontmatter_format == "toml" else "---"
+        return f"{fence}\n{yaml_text}{fence}\n" + (f"\n{body}" if body else "")
     return body
 
 
@@ -50,17 +53,22 @@ def process(
     *,
     path: str = "<stdin>",
     pipeline: Pipeline | None = None,
+    group: str | None = None,
     **options: Any,
 ) -> Result:
     """Clean one article and return the result with its change records and warnings.
 
     `raw` is text or bytes (the encoding is detected). Options are those of `Options`, plus
     `only`, `skip` and `preset` to choose steps. Raises `CleanerError` for bad input.
+    `group`: the document's template group when its front matter does not name its site
+    (see `cleaner.templates`).
     """
     if pipeline is None:
         options.setdefault("now", run_time())
         pipeline = Pipeline.default(**options)
     doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms)
+    if group is not None:
+        doc = doc.replace(group=group)
     original_text = _original_text(raw, doc)
     result = pipeline(doc)
     markdown = render(result, frontmatter=pipeline.options.frontmatter)

@@ -28,7 +28,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -42,13 +41,15 @@ from . import audit as audit_page
 from . import report
 from .api import Result, process
 from .errors import CleanerError, UsageError
+from .output import PARTIAL_SUFFIX as PARTIAL_SUFFIX  # re-exported: callers find it here
+from .output import GrowingFile, lock, remove_temporaries, shown, write_error, write_file
+from .output import partial_name as partial_name
 from .pipeline import Pipeline
 
 P = TypeVar("P")
 R = TypeVar("R")
 
 JOURNAL_NAME = ".cleaner-resume"
-PARTIAL_SUFFIX = ".cleaner-partial"
 
 
 def cpu_count() -> int:
@@ -140,13 +141,52 @@ class InlineExecutor:
 _WORKER_PIPELINE: Pipeline | None = None
 
 
-def _start_worker(pipeline: Pipeline) -> None:
+def _start_worker(pipeline: Pipeline, parent: int | None = None) -> None:
     global _WORKER_PIPELINE
     # Ctrl-C reaches every process of the terminal's group; the parent alone decides what it
     # means (finish the tasks in flight, record them, stop), so workers ignore it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _worker_terminated)
+    if parent is not None:
+        _die_with_parent(parent)
     _WORKER_PIPELINE = pipeline
+
+
+def _worker_terminated(signum: int, frame: Any) -> None:
+    """Stopped by the parent (SIGTERM, a failed run) or by its death: exit now, without unwinding
+    into the pool's machinery, but leave no temporary file behind."""
+    remove_temporaries()
+    os._exit(128 + signum)
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker whose parent is killed (kill -9: no clean shutdown) must not live on, working.
+
+    On Linux the kernel sends SIGTERM when the parent dies (prctl PR_SET_PDEATHSIG); elsewhere a
+    daemon thread watches the parent's pid. Either way a parent already gone means exit now.
+    """
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:  # it died before the prctl took hold
+        os._exit(1)
+    if not armed:
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="cleaner-parent-watch", daemon=True).start()
 
 
 def _in_worker(func: Callable[[Pipeline, P], R], payload: P) -> R:
@@ -159,12 +199,16 @@ class ProcessExecutor:
 
     def __init__(self, pipeline: Pipeline, workers: int, window: int | None = None) -> None:
         self.window = window or 2 * workers
-        self._pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(pipeline,))
+        self._pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(pipeline, os.getpid()))
 
     def submit(self, func: Callable[[Pipeline, Any], Any], payload: Any) -> Pending:
         return self._pool.submit(_in_worker, func, payload)
 
-    def close(self) -> None:
+    def close(self, *, abort: bool = False) -> None:
+        if abort:  # SIGTERM, a second Ctrl-C, a failed write: do not wait for documents in flight
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                with contextlib.suppress(OSError, ValueError):
+                    process.terminate()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -177,8 +221,10 @@ def executor(pipeline: Pipeline, workers: int = 1) -> Iterator[Executor]:
     pool = ProcessExecutor(pipeline, workers)
     try:
         yield pool
-    finally:
-        pool.close()
+    except BaseException:
+        pool.close(abort=True)
+        raise
+    pool.close()
 
 
 def ordered(
@@ -210,7 +256,7 @@ _END: Any = object()
 
 
 class StopFlag:
-    """Set by the first Ctrl-C (or SIGTERM): finish what is in flight, record it, then stop."""
+    """Set by the first Ctrl-C: finish what is in flight, record it, then stop."""
 
     def __init__(self) -> None:
         self.requested = False
@@ -221,7 +267,11 @@ class StopFlag:
 
 @contextlib.contextmanager
 def interruptible() -> Iterator[StopFlag]:
-    """The first Ctrl-C asks the run to stop cleanly; a second one stops it at once."""
+    """The first Ctrl-C asks the run to stop cleanly; a second one stops it at once.
+
+    SIGTERM (a service manager, `timeout`, a CI runner) stops at once, even inside one long
+    document: what was committed stays for `--resume`, nothing half-written takes a final name.
+    """
     flag = StopFlag()
     if threading.current_thread() is not threading.main_thread():
         yield flag
@@ -232,7 +282,12 @@ def interruptible() -> Iterator[StopFlag]:
             raise KeyboardInterrupt
         flag.requested = True
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    def terminate(signum: int, frame: Any) -> None:
+        flag.requested = True
+        raise Terminated()
+
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT, handler)}
+    previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, terminate)
     try:
         yield flag
     finally:
@@ -246,6 +301,13 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, resumable: bool) -> None:
         super().__init__()
         self.resumable = resumable
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: the run stops where it is (exit status 143, as a process killed by it)."""
+
+    exit_status = 128 + int(signal.SIGTERM)
+    resumable = False
 
 
 # --- one file --------------------------------------------------------------------------------
@@ -266,6 +328,7 @@ class FileJob:
     entry: bool = False
     raw: bytes | None = None
     audit: bool = False
+    force: bool = False  # rewrite in place even a document that would lose more than MAX_REMOVED_SHARE
 
 
 @dataclasses.dataclass
@@ -279,25 +342,72 @@ class FileOutcome:
     output: bytes | None = None
     entry: dict[str, Any] | None = None
     audit: audit_page.Audit | None = None
+    held: str | None = None  # why an in-place rewrite was held back (the file is untouched)
 
 
 def clean_file(pipeline: Pipeline, job: FileJob) -> FileOutcome:
-    """Read, clean and write one file; any failure becomes the outcome's error line."""
+    """Read, clean and write one file; any failure becomes the outcome's error line.
+
+    `path` stays the name as the file system gives it (the journal's key); messages show it
+    with bytes that are not UTF-8 escaped.
+    """
     path = job.source or "<stdin>"
+    name = shown(path)
     try:
         raw = job.raw if job.raw is not None else read_bytes(Path(path))
     except CleanerError as error:
         return FileOutcome(path, Stats.failure(0), str(error))
     try:
-        result = process(raw, path=path, pipeline=pipeline)
-        output = _emit(job, result)
+        result = process(raw, path=name, pipeline=pipeline, group=_template_group(pipeline, job.source))
+        held = _held_back(job, result)
+        output = None if held else _emit(job, result)
     except CleanerError as error:
         return FileOutcome(path, Stats.failure(len(raw)), str(error))
     except Exception as error:  # a bug in a step fails this input, not the whole run
-        return FileOutcome(path, Stats.failure(len(raw)), internal_error(path, error))
+        return FileOutcome(path, Stats.failure(len(raw)), internal_error(name, error))
     entry = report.input_report(result) if job.entry else None
     collected = audit_page.collect(result, options=pipeline.options) if job.audit else None
-    return FileOutcome(path, Stats.of(result, len(raw)), None, result.changed, output, entry, collected)
+    stats = Stats.of(result, len(raw))
+    if held:
+        stats.changed = 0  # held back: the file is as it was
+    return FileOutcome(path, stats, None, result.changed and not held, output, entry, collected, held)
+
+
+def removed_share(result: Result) -> float:
+    """The share of the original body's characters that boilerplate rules removed."""
+    if not result.original_body:
+        return 0.0
+    removed = sum(len(c.before) for c in result.changes if c.step == "boilerplate" and not c.after)
+    return removed / len(result.original_body)
+
+
+def _held_back(job: FileJob, result: Result) -> str | None:
+    """An in-place rewrite that would lose more than the documented share waits for `--force`."""
+    if job.mode != "in-place" or job.force:
+        return None
+    return too_much_removed(shown(job.source or ""), result)
+
+
+def too_much_removed(where: str, result: Result) -> str | None:
+    """The line naming a document that boilerplate rules would cut by more than MAX_REMOVED_SHARE."""
+    from .steps.boilerplate import MAX_REMOVED_SHARE
+
+    share = removed_share(result)
+    if share <= MAX_REMOVED_SHARE:
+        return None
+    return (
+        f"{where}: not rewritten: boilerplate rules would remove {share:.0%} of the text "
+        f"(more than {MAX_REMOVED_SHARE:.0%}); check the rules that fire (--check), or use --force"
+    )
+
+
+def _template_group(pipeline: Pipeline, source: str | None) -> str | None:
+    """A file's template group when its front matter names none: its folder (cleaner.templates)."""
+    if pipeline.options.templates is None:
+        return None
+    from .templates import folder_hint
+
+    return folder_hint(source)
 
 
 def internal_error(path: str, error: BaseException) -> str:
@@ -308,11 +418,11 @@ def read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise CleanerError("no such file", path=str(path)) from None
+        raise CleanerError("no such file", path=shown(path)) from None
     except IsADirectoryError:
-        raise CleanerError("is a directory", path=str(path)) from None
+        raise CleanerError("is a directory", path=shown(path)) from None
     except OSError as error:
-        raise CleanerError(error.strerror or str(error), path=str(path)) from None
+        raise CleanerError(error.strerror or str(error), path=shown(path)) from None
 
 
 def _emit(job: FileJob, result: Result) -> bytes | None:
@@ -344,32 +454,8 @@ def diff(name: str, result: Result) -> str:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file so that it is either the old one or the new one, never half of either."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        mode = path.stat().st_mode & 0o7777 if path.exists() else None
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as error:
-        raise CleanerError(f"cannot write: {error.strerror or error}", path=str(path)) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException as error:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        if isinstance(error, OSError):
-            raise CleanerError(f"cannot write: {error.strerror or error}", path=str(path)) from None
-        raise
-
-
-def partial_name(target: Path) -> Path:
-    """Where output for `target` grows until it is complete: `.NAME.cleaner-partial` beside it."""
-    return target.parent / f".{target.name}{PARTIAL_SUFFIX}"
+    """Write a file so that it is either the old one or the new one (see `cleaner.output`)."""
+    write_file(path, data)
 
 
 # --- the report, written as it grows -----------------------------------------------------------
@@ -389,26 +475,28 @@ class ReportWriter:
         self, path: Path | None = None, *, stream: IO[bytes] | None = None, resume: tuple[int, int] | None = None
     ) -> None:
         self.path = path
-        self.temp = partial_name(path) if path else None
         self.entries = 0
+        self.bytes = 0
         self._closed = False
-        if self.temp is not None:
-            self.temp.parent.mkdir(parents=True, exist_ok=True)
-            if resume and self.temp.exists() and self.temp.stat().st_size >= resume[0]:
-                self._out: IO[bytes] = open(self.temp, "r+b")  # noqa: SIM115 - closed in close()/abandon()
-                self._out.truncate(resume[0])
-                self._out.seek(resume[0])
+        self._file: GrowingFile | None = None
+        if path is not None:
+            self._file = GrowingFile(path, resume_bytes=resume[0] if resume else None)
+            self.temp = self._file.temp
+            self._out: IO[bytes] = self._file.handle
+            if resume and self._file.resumed:
                 self.bytes, self.entries = resume
                 return
-            self._out = open(self.temp, "wb")  # noqa: SIM115
         else:
             assert stream is not None
+            self.temp = None
             self._out = stream
-        self.bytes = 0
         self._write(self._HEAD)
 
     def _write(self, data: bytes) -> None:
-        self._out.write(data)
+        if self._file is not None:
+            self._file.write(data)  # a failure removes the partial report and names the path
+        else:
+            self._out.write(data)
         self.bytes += len(data)
 
     def add(self, entry: dict[str, Any]) -> None:
@@ -421,23 +509,28 @@ class ReportWriter:
         return self.bytes, self.entries
 
     def flush(self) -> None:
-        self._out.flush()
-        if self.temp is not None:
-            os.fsync(self._out.fileno())
+        if self._file is not None:
+            self._file.sync()
+        else:
+            self._out.flush()
 
     def close(self) -> None:
         self._write(b"]\n}\n" if self.entries == 0 else b"\n  ]\n}\n")
-        self._out.flush()
         self._closed = True
-        if self.temp is not None and self.path is not None:
-            os.fsync(self._out.fileno())
-            self._out.close()
-            os.replace(self.temp, self.path)
+        if self._file is not None:
+            self._file.finish()
+        else:
+            self._out.flush()
 
     def abandon(self) -> None:
         """Leave the partial report for `--resume` (or for nobody: it is under a temporary name)."""
-        if self.temp is not None and not self._closed:
-            self._out.close()
+        if self._file is not None and not self._closed:
+            self._file.abandon()
+
+    def discard(self) -> None:
+        """A write failed: remove the partial report."""
+        if self._file is not None:
+            self._file.discard()
 
 
 # --- resuming ----------------------------------------------------------------------------------
@@ -475,18 +568,29 @@ class Journal:
     def __init__(self, path: Path, run_id: str, *, resume: bool) -> None:
         self.path = path
         self.state = JournalState(set(), Stats(), None, [], None)
-        if resume and path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
+        except OSError as error:
+            raise write_error(path, error) from None
+        # File names that are not UTF-8 (surrogate escapes in Python) are journalled as their bytes.
+        self._file = open(fd, "a", encoding="utf-8", errors="surrogateescape")  # noqa: SIM115 - closed in finish()/close()
+        # One run per output at a time: the lock is taken before the journal is read or cut.
+        lock(self._file, path, path.parent)
+        if resume and os.fstat(fd).st_size > 0:
             self.state = self._load(path, run_id)
-            self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in finish()/close()
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(path, "w", encoding="utf-8")  # noqa: SIM115
-        self._file.write(json.dumps({"run": run_id}) + "\n")
-        self._file.flush()
+        try:
+            self._file.truncate(0)
+            self._file.write(json.dumps({"run": run_id}) + "\n")
+            self._file.flush()
+        except OSError as error:
+            self._file.close()
+            raise write_error(path, error) from None
 
     @staticmethod
     def _load(path: Path, run_id: str) -> JournalState:
-        lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+        lines = path.read_text(encoding="utf-8", errors="surrogateescape").split("\n")
         try:
             head = json.loads(lines[0])
         except ValueError:
@@ -520,8 +624,11 @@ class Journal:
         return JournalState(done, Stats.from_json(base.get("stats", {})), position, base_errors, partial)
 
     def commit(self, entry: dict[str, Any]) -> None:
-        self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self._file.flush()
+        try:
+            self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            self._file.flush()
+        except OSError as error:
+            raise write_error(self.path, error) from None
 
     def partial_for(self, source: str) -> dict[str, Any] | None:
         partial = self.state.partial
@@ -605,6 +712,7 @@ class Run:
         state = journal.state if journal else None
         self.stats = dataclasses.replace(state.stats) if state else Stats()
         self.errors: list[str] = list(state.errors) if state else []
+        self.held: list[str] = []  # documents --in-place left as they were (see --force)
         self._new_errors: list[str] = []
         self.started = time.monotonic()
         self.new_bytes = 0
@@ -632,6 +740,8 @@ class Run:
         elif outcome.error is not None:
             entries.append({"path": outcome.path, "error": outcome.error, "changes": [], "warnings": []})
         self.add(outcome.stats, [outcome.error] if outcome.error else [], entries)
+        if outcome.held:
+            self.held.append(outcome.held)
         self.commit({"done": outcome.path})
 
     def commit(self, entry: dict[str, Any]) -> None:
@@ -662,6 +772,15 @@ class Run:
             self.report.abandon()
         if self.journal is not None:
             self.journal.close()
+
+    def discard(self) -> None:
+        """A write failed (a full disk): the partial report goes, and the journal with it, since
+        it would point a `--resume` at a report that is no longer there."""
+        self.progress.clear()
+        if self.report is not None:
+            self.report.discard()
+        if self.journal is not None:
+            self.journal.finish()
 
     def summary(self) -> str:
         return self.stats.summary(time.monotonic() - self.started, self.new_bytes)

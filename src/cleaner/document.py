@@ -23,6 +23,10 @@ class Edit(NamedTuple):
     end: int
     replacement: str
     rule: str
+    # What the report shows beside the rule, as (name, value) pairs: a template removal's
+    # group and document count. Empty for most edits (and absent from an edit a step builds
+    # as a bare 4-tuple with `tuple.__new__`, which `edit` allows for).
+    detail: tuple[tuple[str, Any], ...] = ()
 
 
 class Change(NamedTuple):
@@ -42,9 +46,10 @@ class Change(NamedTuple):
     before: str
     after: str
     offset: int
+    detail: tuple[tuple[str, Any], ...] = ()  # from `Edit.detail`
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        entry = {
             "step": self.step,
             "rule": self.rule,
             "line": self.line,
@@ -52,6 +57,9 @@ class Change(NamedTuple):
             "before": self.before,
             "after": self.after,
         }
+        if self.detail:
+            entry["detail"] = dict(self.detail)
+        return entry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,8 +90,9 @@ def _freeze(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
 class Document:
     """An article on its way through the pipeline.
 
-    - `meta`: the front matter mapping (read-only); `frontmatter`: its YAML text as it will be
-      written (the input's own text until the `frontmatter` step re-emits it), or None for none.
+    - `meta`: the front matter mapping (read-only); `frontmatter`: its text as it will be
+      written (the input's own text until the `frontmatter` step re-emits it), or None for none;
+      `frontmatter_format`: `yaml`, `toml` or `json`, the format it is written back in.
     - `body`: the Markdown body; `body_line`: the input line the body starts on.
     - `changes`, `warnings`: everything the steps so far did and noticed.
     - `spans`: the protected spans of `body`, found once (see `protect.py`) and carried along.
@@ -99,6 +108,11 @@ class Document:
     body_line: int = 1
     spans: tuple[Span, ...] | None = None
     protected_terms: tuple[str, ...] = ()
+    # The front matter's format: "yaml" (`---`), "toml" (`+++`) or "json" (`{ … }`).
+    frontmatter_format: str = "yaml"
+    # The template group its caller assigned (a JSON Lines field, the file's folder); the
+    # front matter's own `source`/`url` comes first (see `templates.group_of`).
+    group: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.meta, MappingProxyType):
@@ -123,7 +137,7 @@ class Document:
         Raises `EncodingError` for input that is not text, `FrontMatterError` for front matter
         that cannot be read.
         """
-        from .frontmatter_io import split_frontmatter
+        from .frontmatter_io import split_any
         from .steps.encoding import decode_with_damage
 
         damage: list[tuple[int, str]] = []
@@ -131,7 +145,7 @@ class Document:
             text, encoding, damage = decode_with_damage(raw, path=path)
         else:
             text, encoding = raw, "utf-8"
-        meta, frontmatter, body, body_line = split_frontmatter(text, path=path)
+        meta, frontmatter, body, body_line, frontmatter_format = split_any(text, path=path)
         warnings = tuple(
             Warning("encoding", "undecodable", line - body_line + 1, message) for line, message in damage
         )
@@ -144,6 +158,7 @@ class Document:
             encoding=encoding,
             body_line=body_line,
             protected_terms=tuple(protected_terms),
+            frontmatter_format=frontmatter_format,
         )
 
     def replace(self, **fields: Any) -> Document:
@@ -204,7 +219,7 @@ class Document:
                 line_start = body.rfind("\n", counted, e.start) + 1
             counted = e.start
             changes.append(
-                Change(step, e.rule, line, e.start - line_start + 1, body[e.start : e.end], e.replacement, out_len)
+                Change(step, e.rule, line, e.start - line_start + 1, body[e.start : e.end], e.replacement, out_len, e[4] if len(e) > 4 else ())
             )
             pieces.append(e.replacement)
             out_len += len(e.replacement)

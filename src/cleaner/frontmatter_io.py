@@ -15,6 +15,7 @@ only the entries that changed into the original text, so untouched lines stay by
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -55,7 +56,7 @@ class _NoAliasSafeLoader(yaml.SafeLoader):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 if isinstance(key_node, yaml.ScalarNode):
-                    key: Any = key_node.value
+                    key: Any = _join_surrogates(key_node.value, key_node.start_mark)
                 else:
                     key = self.construct_object(key_node, deep=deep)
                 if isinstance(key, str) and key in seen:
@@ -76,6 +77,19 @@ class _NoAliasSafeLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+    def construct_yaml_int(self, node: Any) -> Any:
+        # Python refuses to read an integer of more than 4,300 digits (a guard against slow
+        # conversion): a front matter error on its line, not an exception from the loader.
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {len(node.value):,} characters is too long to read", node.start_mark
+            ) from None
+
+    def construct_yaml_str(self, node: Any) -> Any:
+        return _join_surrogates(super().construct_yaml_str(node), node.start_mark)
+
     def construct_yaml_timestamp(self, node: Any) -> Any:
         # `date: 2025-13-45` looks like a timestamp but is none: keep the text, so validation
         # can say what is wrong with it instead of the loader failing on it.
@@ -86,6 +100,40 @@ class _NoAliasSafeLoader(yaml.SafeLoader):
 
 
 _NoAliasSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _NoAliasSafeLoader.construct_yaml_timestamp)
+_NoAliasSafeLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasSafeLoader.construct_yaml_int)
+_NoAliasSafeLoader.add_constructor(_STR_TAG, _NoAliasSafeLoader.construct_yaml_str)
+
+
+class _TextDatesLoader(_NoAliasSafeLoader):
+    """The same loader with plain timestamps kept as the text they are written as."""
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        return node.value
+
+
+_TextDatesLoader.add_constructor("tag:yaml.org,2002:timestamp", _TextDatesLoader.construct_yaml_timestamp)
+
+_SURROGATE_PAIR = regex.compile("([\ud800-\udbff])([\udc00-\udfff])")
+_SURROGATE = regex.compile("[\ud800-\udfff]")
+
+
+def _join_surrogates(text: str, mark: Any = None) -> str:
+    """A string with escaped surrogate pairs (`"\\ud840\\udc00"`, as JSON serialisers write a
+    character outside the Basic Multilingual Plane) joined into the character they encode.
+
+    YAML allows such escapes in double-quoted strings and PyYAML reads each half as a character
+    of its own, which no encoder accepts. A surrogate with no partner is no character at all:
+    a front matter error on its line.
+    """
+    if not _SURROGATE.search(text):
+        return text
+    joined = _SURROGATE_PAIR.sub(lambda m: chr(0x10000 + ((ord(m[1]) - 0xD800) << 10) + ord(m[2]) - 0xDC00), text)
+    lone = _SURROGATE.search(joined)
+    if lone is not None:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a lone surrogate (\\u{ord(lone.group()):04x}) is not a character", mark
+        )
+    return joined
 
 
 def load_yaml(text: str) -> Any:
@@ -98,58 +146,107 @@ def compose_yaml(text: str) -> Any:
     return yaml.compose(text, Loader=_NoAliasSafeLoader)  # noqa: S506 - composes nodes only
 
 
-def split_frontmatter(text: str, *, path: str = "<stdin>") -> tuple[dict[str, Any], str | None, str, int]:
-    """Split `---` front matter off a text: (mapping, YAML text, body, first body line).
+# Front matter formats: the fences that open them, as python-frontmatter's handlers know them.
+# YAML between `---` lines, TOML between `+++` lines (Hugo), JSON as an object whose `{` and `}`
+# stand on lines of their own (Hugo); each is written back in its own format.
+YAML, TOML, JSON = "yaml", "toml", "json"
+_FENCES = {"---": YAML, "+++": TOML}
 
-    Text without front matter gives ({}, None, text, 1). A BOM before the opening `---` does
-    not hide it. Front matter that is not a mapping, is too large, or is not valid YAML raises
-    `FrontMatterError` naming the line.
+
+def split_frontmatter(text: str, *, path: str = "<stdin>") -> tuple[dict[str, Any], str | None, str, int]:
+    """Split front matter off a text: (mapping, its text, body, first body line).
+
+    Text without front matter gives ({}, None, text, 1). A BOM before the opening fence does
+    not hide it. Front matter that is not a mapping, is too large, or cannot be read raises
+    `FrontMatterError` naming the line. The format is `split_any`'s fifth value.
     """
+    meta, fm_text, body, body_line, _ = split_any(text, path=path)
+    return meta, fm_text, body, body_line
+
+
+def split_any(text: str, *, path: str = "<stdin>") -> tuple[dict[str, Any], str | None, str, int, str]:
+    """`split_frontmatter` for YAML (`---`), TOML (`+++`) and JSON (`{ … }`): the fifth value
+    is the format. The text of JSON front matter is the object with its braces."""
     start = 1 if text.startswith("\ufeff") else 0
-    if not text.startswith("---", start):
-        return {}, None, text, 1
+    if text.startswith("{", start):
+        return _split_json(text, start, path)
+    fence = text[start : start + 3]
+    if fence not in _FENCES:
+        return {}, None, text, 1, YAML
+    fmt = _FENCES[fence]
     first_end = text.find("\n", start)
-    if first_end == -1 or text[start:first_end].rstrip("\r \t") != "---":
-        return {}, None, text, 1
+    if first_end == -1 or text[start:first_end].rstrip("\r \t") != fence:
+        return {}, None, text, 1, YAML
+    closers = ("---", "...") if fmt == YAML else ("+++",)
     pos = first_end + 1
     line_no = 2
     while pos <= len(text):
         end = text.find("\n", pos)
         line = text[pos : end if end != -1 else len(text)]
-        if line.rstrip("\r \t") in ("---", "..."):
-            yaml_text = text[first_end + 1 : pos].replace("\r\n", "\n").replace("\r", "\n")
-            body = text[end + 1 :] if end != -1 else ""
-            body_line = line_no + 1
-            if body.startswith("\n"):  # the blank line that separates front matter from body
-                body, body_line = body[1:], body_line + 1
-            elif body.startswith("\r\n"):
-                body, body_line = body[2:], body_line + 1
-            meta = load_mapping(yaml_text, path=path)
-            return meta, yaml_text, body, body_line
+        if line.rstrip("\r \t") in closers:
+            fm_text = text[first_end + 1 : pos].replace("\r\n", "\n").replace("\r", "\n")
+            body, body_line = _after(text, end, line_no + 1)
+            meta = load_mapping(fm_text, path=path, fmt=fmt)
+            return meta, fm_text, body, body_line, fmt
         if end == -1:
             break
         pos = end + 1
         line_no += 1
-    raise FrontMatterError("front matter opened with '---' on line 1 is never closed", path=path, line=1)
+    raise FrontMatterError(f"front matter opened with '{fence}' on line 1 is never closed", path=path, line=1)
 
 
-def load_mapping(yaml_text: str, *, path: str = "<stdin>") -> dict[str, Any]:
-    """The mapping of a front matter text, checked: size, YAML, a mapping, plain data only."""
-    if len(yaml_text.encode("utf-8")) > MAX_FRONTMATTER_BYTES:
+def _after(text: str, end: int, body_line: int) -> tuple[str, int]:
+    """The body after the closing line that ends at `end`, less one separating blank line."""
+    body = text[end + 1 :] if end != -1 else ""
+    if body.startswith("\n"):
+        return body[1:], body_line + 1
+    if body.startswith("\r\n"):
+        return body[2:], body_line + 1
+    return body, body_line
+
+
+def _split_json(text: str, start: int, path: str) -> tuple[dict[str, Any], str | None, str, int, str]:
+    from frontmatter.default_handlers import JSONHandler
+
+    handler = JSONHandler()
+    rest = text[start:]
+    # python-frontmatter's boundary: `{` alone on the first line, `}` alone on a later one.
+    if not handler.detect(rest.replace("\r\n", "\n")):
+        return {}, None, text, 1, YAML
+    first_line, _, after = rest.partition("\n")
+    # Text that merely starts with a brace is body: JSON front matter opens with a key.
+    if first_line.rstrip("\r \t") != "{" or not regex.match(r'[ \t]*(?:"(?:[^"\\\n]|\\.)*"[ \t]*:|\}[ \t]*\r?$)', after):
+        return {}, None, text, 1, YAML
+    close = regex.search(r"^\}[ \t]*\r?$", rest, regex.M)
+    if close is None:
+        raise FrontMatterError("front matter opened with '{' on line 1 is never closed", path=path, line=1)
+    fm_text = rest[: close.start() + 1].replace("\r\n", "\n").replace("\r", "\n")
+    end = rest.find("\n", close.start())
+    body, body_line = _after(rest, end, rest.count("\n", 0, close.start()) + 2)
+    meta = load_mapping(fm_text, path=path, fmt=JSON)
+    return meta, fm_text, body, body_line, JSON
+
+
+def load_mapping(yaml_text: str, *, path: str = "<stdin>", fmt: str = YAML) -> dict[str, Any]:
+    """The mapping of a front matter text, checked: size, syntax, a mapping, plain data only."""
+    if len(yaml_text.encode("utf-8", "surrogatepass")) > MAX_FRONTMATTER_BYTES:
         raise FrontMatterError(
             f"front matter is larger than {MAX_FRONTMATTER_BYTES // 1024} KiB", path=path, line=2
         )
-    try:
-        data = load_yaml(yaml_text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 2 if mark is not None else 2
-        problem = error.problem or error.context or "invalid YAML"
-        raise FrontMatterError(f"front matter is not valid YAML: {problem}", path=path, line=line) from None
-    except yaml.YAMLError as error:
-        raise FrontMatterError(f"front matter is not valid YAML: {error}", path=path, line=2) from None
-    except RecursionError:
-        raise FrontMatterError("front matter is nested too deeply", path=path, line=2) from None
+    if fmt != YAML:
+        data = _load_other(yaml_text, fmt, path)
+    else:
+        try:
+            data = load_yaml(yaml_text)
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            line = mark.line + 2 if mark is not None else 2
+            problem = error.problem or error.context or "invalid YAML"
+            raise FrontMatterError(f"front matter is not valid YAML: {problem}", path=path, line=line) from None
+        except yaml.YAMLError as error:
+            raise FrontMatterError(f"front matter is not valid YAML: {error}", path=path, line=2) from None
+        except RecursionError:
+            raise FrontMatterError("front matter is nested too deeply", path=path, line=2) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -168,6 +265,76 @@ def load_mapping(yaml_text: str, *, path: str = "<stdin>") -> dict[str, Any]:
                 field=key,
             )
     return data
+
+
+def _load_other(text: str, fmt: str, path: str) -> Any:
+    """TOML (`tomllib`) or JSON front matter, with the checks YAML gets: no duplicate keys, no
+    lone surrogates, numbers Python can read, a bounded depth. Dates become ISO text."""
+    name = fmt.upper()
+    try:
+        if fmt == TOML:
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # Python 3.10
+                import tomli as tomllib  # type: ignore[no-redef]
+            data = tomllib.loads(text)
+        else:
+            data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        data = _checked(data, 0)
+    except (ValueError, _Refused) as error:  # tomllib.TOMLDecodeError and JSONDecodeError too
+        message = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+        # JSON's text starts on line 1 (its `{`), TOML's on line 2 (after `+++`).
+        at = getattr(error, "lineno", None) or _at_line(message)
+        line = (at + (1 if fmt == TOML else 0)) if at else 2
+        message = regex.sub(r"\s*\(at line \d+, column \d+\)$", "", message)
+        if "integer string conversion" in message:
+            message = "a number of more than 4,300 digits is too long to read"
+        raise FrontMatterError(f"front matter is not valid {name}: {message}", path=path, line=line) from None
+    except RecursionError:
+        raise FrontMatterError("front matter is nested too deeply", path=path, line=2) from None
+    return data
+
+
+def _at_line(message: str) -> int | None:
+    found = regex.search(r"\(at line (\d+)", message)
+    return int(found.group(1)) if found else None
+
+
+class _Refused(Exception):
+    """A value TOML or JSON front matter may not hold."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _Refused(f"key {key!r} appears twice")
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON number")
+
+
+def _checked(value: Any, depth: int) -> Any:
+    """The value with lone surrogates refused, dates as ISO text, depth bounded."""
+    if depth > MAX_DEPTH:
+        raise _Refused(f"nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        lone = _SURROGATE.search(value)
+        if lone is not None:
+            raise _Refused(f"a lone surrogate (\\u{ord(lone.group()):04x}) is not a character")
+        return value
+    if isinstance(value, _dt.datetime):
+        return value.isoformat()
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_checked(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {_checked(k, depth + 1): _checked(v, depth + 1) for k, v in value.items()}
+    return value
 
 
 _PLAIN_TYPES = (str, bool, int, float, _dt.date, type(None))
@@ -358,15 +525,28 @@ def entries(yaml_text: str) -> list[Entry] | None:
     return found
 
 
-def field_lines(yaml_text: str | None) -> dict[str, int]:
-    """Each top-level key's line in the input file (the opening `---` is line 1)."""
+def field_lines(yaml_text: str | None, fmt: str = YAML) -> dict[str, int]:
+    """Each top-level key's line in the input file (the opening fence is line 1)."""
     if not yaml_text:
         return {}
+    if fmt != YAML:
+        # TOML `key = …` or JSON `"key": …` at the start of a line: the first such line wins.
+        keys: dict[str, int] = {}
+        first = 2 if fmt == TOML else 1
+        for number, line in enumerate(yaml_text.split("\n"), first):
+            if fmt == TOML and line.lstrip().startswith("["):
+                break
+            m = regex.match(r'[ \t]*"?([^"=:\s]+)"?[ \t]*[=:]', line)
+            if m:
+                keys.setdefault(m.group(1), number)
+        return keys
     found = entries(yaml_text)
     return {e.key: e.first + 2 for e in found} if found else {}
 
 
-def splice(yaml_text: str | None, meta: Mapping[str, Any], rewrite: frozenset[str] = frozenset()) -> str:
+def splice(
+    yaml_text: str | None, meta: Mapping[str, Any], rewrite: frozenset[str] = frozenset(), *, fmt: str = YAML
+) -> str:
     """The front matter text for `meta`, changing as little of `yaml_text` as it can.
 
     Fields whose value is unchanged keep their lines byte for byte (comments and layout
@@ -374,10 +554,14 @@ def splice(yaml_text: str | None, meta: Mapping[str, Any], rewrite: frozenset[st
     fields follow, in `meta`'s order. If the result would not read back as `meta`, the whole
     mapping is written with `dump` instead.
     """
+    if fmt == JSON:
+        return _write_json(yaml_text, meta)
+    if fmt == TOML:
+        return _write_toml(yaml_text, meta)
     if not yaml_text:
         return dump(meta)
     found = entries(yaml_text)
-    old = _try_load(yaml_text)
+    old = _try_load(yaml_text, text_dates=True)
     if found is None or old is None or list(old) != [e.key for e in found]:
         return dump(meta)
     lines = yaml_text.splitlines(keepends=True)
@@ -392,7 +576,7 @@ def splice(yaml_text: str | None, meta: Mapping[str, Any], rewrite: frozenset[st
         pieces.append("".join(lines[cursor : entry.first]))
         if entry.key not in meta:
             pass
-        elif entry.key in rewrite or not same_value(old[entry.key], meta[entry.key]):
+        elif entry.key in rewrite or not _same_text(old[entry.key], meta[entry.key]):
             pieces.append(dump({entry.key: meta[entry.key]}))
         else:
             pieces.append("".join(lines[entry.first : entry.end]))
@@ -402,17 +586,133 @@ def splice(yaml_text: str | None, meta: Mapping[str, Any], rewrite: frozenset[st
     if added:
         pieces.append(dump(added))
     text = "".join(pieces)
-    back = _try_load(text)
-    if back is None or not same_value(back, dict(meta)):
+    back = _try_load(text, text_dates=True)
+    if back is None or not _same_text(back, dict(meta)):
         return dump(meta)
     return text
 
 
-def _try_load(text: str) -> dict[str, Any] | None:
+def _same_text(written: Any, value: Any) -> bool:
+    """Whether a value read with dates as their text (`_TextDatesLoader`) is `value`, a date in
+    `value` counting as its ISO text: `date: 2024-01-01` is kept as written, not re-quoted."""
+    return same_value(_dates_as_text(written), _dates_as_text(value))
+
+
+def _dates_as_text(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):
+        return str(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    return value
+
+
+def _try_load(text: str, *, text_dates: bool = False) -> dict[str, Any] | None:
     try:
-        data = load_yaml(text)
+        data = yaml.load(text, Loader=_TextDatesLoader) if text_dates else load_yaml(text)  # noqa: S506 - safe loader
     except (yaml.YAMLError, RecursionError):
         return None
     if data is None:
         return {}
     return data if isinstance(data, dict) else None
+
+
+# --- TOML and JSON front matter, written back in their own format --------------------------------
+
+
+def _write_json(text: str | None, meta: Mapping[str, Any]) -> str:
+    """The input's own text when nothing changed; else the object again, in its indentation."""
+    if text:
+        try:
+            if _same_text(_checked(json.loads(text), 0), dict(meta)):
+                return text
+        except (ValueError, _Refused, RecursionError):
+            pass
+    indent = regex.match(r"\{\n([ \t]+)", text or "")
+    try:
+        return json.dumps(dict(meta), ensure_ascii=False, indent=indent.group(1) if indent else 2, default=str, allow_nan=False)
+    except ValueError:
+        raise FrontMatterError("JSON front matter cannot hold infinity or NaN") from None
+
+
+_TOML_BARE_KEY = regex.compile(r"[A-Za-z0-9_-]+")
+
+
+def _toml_key(key: str) -> str:
+    return key if _TOML_BARE_KEY.fullmatch(key) else _toml_string(key)
+
+
+def _toml_string(text: str) -> str:
+    # JSON's string escapes are TOML basic-string escapes; DEL is the one control JSON leaves.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def toml_value(value: Any) -> str:
+    """A value as TOML writes it inline. TOML has no null: None cannot be written."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return "nan"
+        if value in (float("inf"), float("-inf")):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
+    raise FrontMatterError(f"TOML front matter cannot hold {show_type(value)}")
+
+
+def show_type(value: Any) -> str:
+    return "null" if value is None else f"a value of type {type(value).__name__}"
+
+
+def _load_toml(text: str) -> dict[str, Any] | None:
+    try:
+        return _load_other(text, TOML, "")  # type: ignore[no-any-return]
+    except FrontMatterError:
+        return None
+
+
+def _write_toml(text: str | None, meta: Mapping[str, Any]) -> str:
+    """The input's own text with only the changed top-level `key = value` lines written again,
+    removed or added; the whole mapping written again when that cannot say it."""
+    old = _load_toml(text) if text else None
+    if text and old is not None and _same_text(old, dict(meta)):
+        return text
+    if text and old is not None:
+        spliced = _splice_toml(text, old, meta)
+        if spliced is not None:
+            back = _load_toml(spliced)
+            if back is not None and _same_text(back, dict(meta)):
+                return spliced
+    return "".join(f"{_toml_key(k)} = {toml_value(v)}\n" for k, v in meta.items())
+
+
+def _splice_toml(text: str, old: Mapping[str, Any], meta: Mapping[str, Any]) -> str | None:
+    lines = text.splitlines(keepends=True)
+    table = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+    if list(k for k in meta if k in old) != [k for k in old if k in meta]:
+        return None  # the keys' order changed
+    for key in old:
+        if key in meta and _same_text(old[key], meta[key]):
+            continue
+        pattern = regex.compile(r"[ \t]*(?:" + regex.escape(key) + "|" + regex.escape(_toml_string(key)) + r")[ \t]*=")
+        at = [i for i in range(table) if pattern.match(lines[i])]
+        if len(at) != 1 or _load_toml(lines[at[0]]) is None:
+            return None  # in a table, or a value over several lines
+        lines[at[0]] = f"{_toml_key(key)} = {toml_value(meta[key])}\n" if key in meta else ""
+    added = "".join(f"{_toml_key(k)} = {toml_value(v)}\n" for k, v in meta.items() if k not in old)
+    if lines[:table] and not lines[table - 1].endswith("\n"):
+        lines[table - 1] += "\n"
+    return "".join(lines[:table]) + added + "".join(lines[table:])

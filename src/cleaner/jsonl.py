@@ -28,8 +28,9 @@ from typing import IO, Any, cast
 
 from . import report
 from .api import process
-from .batch import Executor, Interrupted, Run, Stats, identity, internal_error, ordered, partial_name
+from .batch import Executor, Interrupted, Run, Stats, identity, internal_error, ordered, too_much_removed
 from .errors import CleanerError
+from .output import GrowingFile, shown, write_error
 from .pipeline import Pipeline
 
 CHUNK_BYTES = 1 << 20
@@ -52,6 +53,7 @@ class RecordSettings:
     on_bad_record: str = "pass"
     entries: bool = False
     check: bool = False
+    hold_removals: bool = False  # --in-place without --force: keep a record that would lose too much
 
     def __post_init__(self) -> None:
         if self.on_bad_record not in BAD_RECORD_CHOICES:
@@ -64,6 +66,7 @@ class RecordOutcome:
     stats: Stats
     error: str | None = None
     entry: dict[str, Any] | None = None
+    held: str | None = None
 
 
 def clean_record(pipeline: Pipeline, record: Any, settings: RecordSettings, where: str = "<record>") -> RecordOutcome:
@@ -78,11 +81,17 @@ def clean_record(pipeline: Pipeline, record: Any, settings: RecordSettings, wher
         kind = "null" if text is None else type(text).__name__
         return RecordOutcome(record, Stats.failure(size), f"{where}: field {settings.field!r} is {kind}, not text")
     try:
-        result = process(text, path=where, pipeline=pipeline)
+        result = process(text, path=where, pipeline=pipeline, group=_template_group(pipeline, record, where))
     except CleanerError as error:
         return RecordOutcome(record, Stats.failure(size), str(error))
     except Exception as error:  # a bug in a step fails this record, not the corpus
         return RecordOutcome(record, Stats.failure(size), internal_error(where, error))
+    if settings.hold_removals:
+        held = too_much_removed(where, result)
+        if held is not None:  # the record stays as it was, and is named
+            stats = Stats.of(result, size)
+            stats.changed = 0
+            return RecordOutcome(record, stats, None, None, held)
     cleaned = dict(record)
     cleaned[settings.field] = result.markdown
     wanted = settings.entries and (result.changed or bool(result.warnings))
@@ -94,6 +103,15 @@ def clean_record(pipeline: Pipeline, record: Any, settings: RecordSettings, wher
 
 
 _MISSING: Any = object()
+
+
+def _template_group(pipeline: Pipeline, record: dict[str, Any], where: str) -> str | None:
+    """A record's template group: its `group_by` (or `source`, `url`) field, else its file's folder."""
+    if pipeline.options.templates is None:
+        return None
+    from .templates import record_hint
+
+    return record_hint(record, pipeline.options.group_by, where.rpartition(":")[0] or None)
 
 
 def dumps(record: Any) -> bytes:
@@ -109,6 +127,8 @@ def clean_line(pipeline: Pipeline, line: bytes, settings: RecordSettings, where:
     """One input line (without its newline) to its output line, or None when it is skipped."""
     try:
         record = json.loads(line)
+    except RecursionError:  # `[[[…]]]` nested deeper than Python's parser goes: a bad record
+        outcome = RecordOutcome(None, Stats.failure(0), f"{where}: not valid JSON (nested too deeply)")
     except UnicodeDecodeError:
         outcome = RecordOutcome(None, Stats.failure(0), f"{where}: not UTF-8 text")
     except ValueError as error:
@@ -141,6 +161,7 @@ class ChunkResult:
     stats: Stats
     errors: list[str]
     entries: list[dict[str, Any]]
+    held: list[str] = dataclasses.field(default_factory=list)
 
 
 def clean_chunk(pipeline: Pipeline, chunk: Chunk) -> ChunkResult:
@@ -152,19 +173,22 @@ def clean_chunk(pipeline: Pipeline, chunk: Chunk) -> ChunkResult:
     stats = Stats()
     errors: list[str] = []
     entries: list[dict[str, Any]] = []
+    held: list[str] = []
     for offset, line in enumerate(lines):
         where = f"{chunk.name}:{chunk.first_line + offset}"
         out, outcome = clean_line(pipeline, line, chunk.settings, where)
         if out is not None:
             output.append(out)
         stats.add(outcome.stats)
+        if outcome.held is not None:
+            held.append(outcome.held)
         if outcome.error is not None:
             errors.append(outcome.error)
             if chunk.settings.entries:
                 entries.append({"path": where, "error": outcome.error, "changes": [], "warnings": []})
         elif outcome.entry is not None:
             entries.append(outcome.entry)
-    return ChunkResult(b"".join(output), len(lines), stats, errors, entries)
+    return ChunkResult(b"".join(output), len(lines), stats, errors, entries, held)
 
 
 def chunks(
@@ -211,54 +235,52 @@ def clean_stream(
 
 
 class PartialOutput:
-    """Output that grows under a temporary name and is renamed to its own when complete.
+    """Output that grows under a locked temporary name and is renamed to its own when complete.
 
     gzip when the name ends in `.gz`. `checkpoint()` ends the current gzip member (a gzip file
     may hold several, and every reader joins them), so the file can be cut back to any
-    checkpoint and continued: that is what `--resume` does.
+    checkpoint and continued: that is what `--resume` does. A second run writing the same
+    output fails at once (`cleaner.output.OutputBusy`); a write that fails (a full disk) leaves
+    no partial file. A target that is not a regular file (`/dev/null`, a FIFO) is written through.
     """
 
     def __init__(self, target: Path, *, resume_bytes: int | None = None) -> None:
         self.target = target
-        self.temp = partial_name(target)
         self.compress = target.name.endswith(".gz")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        self._raw: IO[bytes]
-        if resume_bytes is not None:
-            self._raw = open(self.temp, "r+b")  # noqa: SIM115 - closed in finish()/abandon()
-            self._raw.truncate(resume_bytes)
-            self._raw.seek(resume_bytes)
-        else:
-            self._raw = open(self.temp, "wb")  # noqa: SIM115
+        self._file = GrowingFile(target, resume_bytes=resume_bytes)
+        self.temp = self._file.temp
         self._gzip: gzip.GzipFile | None = None
 
     def write(self, data: bytes) -> None:
         if not data:
             return
         if not self.compress:
-            self._raw.write(data)
+            self._file.write(data)
             return
-        if self._gzip is None:
-            # mtime=0 and no file name: the same records always give the same bytes
-            self._gzip = gzip.GzipFile(filename="", fileobj=self._raw, mode="wb", compresslevel=6, mtime=0)
-        self._gzip.write(data)
+        try:
+            if self._gzip is None:
+                # mtime=0 and no file name: the same records always give the same bytes
+                self._gzip = gzip.GzipFile(filename="", fileobj=self._file.handle, mode="wb", compresslevel=6, mtime=0)
+            self._gzip.write(data)
+        except OSError as error:
+            self._gzip = None
+            self._file.discard()
+            raise write_error(self.target, error) from None
 
     def checkpoint(self) -> int:
         """Make everything written so far durable; returns the size to cut back to on resume."""
         if self._gzip is not None:
-            self._gzip.close()  # ends the member; the raw file stays open
-            self._gzip = None
-        self._raw.flush()
-        os.fsync(self._raw.fileno())
-        return self._raw.tell()
+            gz, self._gzip = self._gzip, None
+            try:
+                gz.close()  # ends the member; the raw file stays open
+            except OSError as error:
+                self._file.discard()
+                raise write_error(self.target, error) from None
+        return self._file.sync()
 
     def finish(self) -> None:
         self.checkpoint()
-        mode = self.target.stat().st_mode & 0o7777 if self.target.exists() else None
-        self._raw.close()
-        if mode is not None:
-            os.chmod(self.temp, mode)
-        os.replace(self.temp, self.target)
+        self._file.finish()
 
     def abandon(self) -> None:
         """Stop without renaming; the temporary file stays for `--resume`."""
@@ -267,7 +289,11 @@ class PartialOutput:
                 self._gzip.close()
             except (OSError, ValueError):
                 pass
-        self._raw.close()
+        self._file.abandon()
+
+    def discard(self) -> None:
+        """A write failed: remove the temporary file."""
+        self._file.discard()
 
 
 def run_file(
@@ -293,7 +319,10 @@ def run_file(
         return
     journal = run.journal if source is not None and target is not None else None
     resume = journal.partial_for(name) if journal else None
-    handle = open_input(open(source, "rb") if source is not None else sys.stdin.buffer)  # noqa: SIM115
+    try:
+        handle = open_input(open(source, "rb") if source is not None else sys.stdin.buffer)  # noqa: SIM115
+    except OSError as error:
+        raise CleanerError(error.strerror or str(error), path=shown(name)) from None
     lines_done = int(resume["lines"]) if resume else 0
     for _ in range(lines_done):
         handle.readline()
@@ -303,7 +332,7 @@ def run_file(
     finished = False
     last = time.monotonic()
     try:
-        stream = chunks(handle, name, settings, first_line=lines_done + 1, chunk_bytes=chunk_bytes)
+        stream = chunks(handle, shown(name), settings, first_line=lines_done + 1, chunk_bytes=chunk_bytes)
         for result in ordered(executor, clean_chunk, stream, stop):
             if output is not None:
                 output.write(result.output)
@@ -311,6 +340,7 @@ def run_file(
                 sys.stdout.buffer.write(result.output)
             lines_done += result.lines
             run.add(result.stats, result.errors, result.entries)
+            run.held.extend(result.held)
             if on_chunk is not None:
                 on_chunk(result)
             if journal is not None and (stop() or time.monotonic() - last >= checkpoint_seconds):
@@ -324,6 +354,10 @@ def run_file(
             sys.stdout.buffer.flush()
         finished = True
         run.commit({"done": name})
+    except CleanerError:
+        if output is not None:
+            output.discard()  # a write failed: no partial file stays
+        raise
     finally:
         handle.close()
         if output is not None and not finished:

@@ -525,7 +525,7 @@ def frontmatter(doc: Document, options: Any = None) -> Document:
     if options is not None and not getattr(options, "frontmatter", True):
         return doc
     schema = schema_of(options)
-    lines = field_lines(doc.frontmatter)
+    lines = field_lines(doc.frontmatter, doc.frontmatter_format)
     meta = dict(doc.meta)
     changes: list[Change] = []
     rewrite: set[str] = set()
@@ -546,7 +546,9 @@ def frontmatter(doc: Document, options: Any = None) -> Document:
 
     if not meta and doc.frontmatter is None:
         return doc.replace(changes=doc.changes + tuple(changes)) if changes else doc
-    if doc.frontmatter is not None and not rewrite and same_value(meta, _loaded(doc.frontmatter)):
+    if doc.frontmatter is not None and doc.frontmatter_format != "yaml":
+        text = splice(doc.frontmatter, meta, fmt=doc.frontmatter_format)  # TOML or JSON, as it came
+    elif doc.frontmatter is not None and not rewrite and same_value(meta, _loaded(doc.frontmatter)):
         text = doc.frontmatter
     else:
         text = splice(doc.frontmatter, meta, frozenset(rewrite))
@@ -571,8 +573,8 @@ def _settle_yaml_11(
 ) -> None:
     """Choose one meaning for plain values YAML 1.1 and 1.2 read differently; mark them for
     rewriting so that every reader reads the choice."""
-    if not doc.frontmatter:
-        return
+    if not doc.frontmatter or doc.frontmatter_format != "yaml":
+        return  # TOML and JSON have one reading each
     found = entries(doc.frontmatter)
     loaded = _loaded(doc.frontmatter)
     if not found or loaded is None:
@@ -584,10 +586,21 @@ def _settle_yaml_11(
             continue  # nothing to settle, or a step before us already set this field
         settled: list[tuple[str, Any]] = []
         meta[key] = _resolve(entry.node, meta[key], _property(schema, key), ambiguous, settled)
-        rewrite.add(key)
+        if not all(_date_as_written(text, value) for text, value in settled):
+            rewrite.add(key)
         for text, value in settled:
-            if not isinstance(read_11(text), _dt.date):  # dates are the `date` rule's business
+            # A date kept as a date, or in a date field, is the `date` rule's business; a date
+            # taken as the text of a string field (`title: 2024-01-01 10:00:00`) is quoted here.
+            is_date = isinstance(read_11(text), _dt.date)
+            if not is_date or (isinstance(value, str) and not _is_date_field(key, schema) and key in rewrite):
                 changes.append(frontmatter_change(STEP, key, "yaml-1.1", lines.get(key, 0), text, show(value)))
+
+
+def _date_as_written(text: str, value: Any) -> bool:
+    """A plain ISO date (`2024-01-01`, `2024-01-01T10:30:00+08:00`) taken as its text: YAML 1.1
+    reads a date, YAML 1.2 the same date as text. It is left as written, not re-quoted: no
+    reader gets another date."""
+    return value == text and (_valid_date(text) or _valid_date_time(text, offset_required=True))
 
 
 def _resolve(node: Any, value: Any, sub: Mapping[str, Any], ambiguous: set[int], settled: list[tuple[str, Any]]) -> Any:

@@ -405,4 +405,4 @@ def _front_matter(doc: Document, matcher: Matcher, options: Any) -> Document:
         replace_value(meta, item.key, item.place, "".join(pieces))
     if not changes:
         return doc
-    return doc.replace(meta=meta, frontmatter=splice(doc.frontmatter, meta), changes=doc.changes + tuple(changes))
+    return doc.replace(meta=meta, frontmatter=splice(doc.frontmatter, meta, fmt=doc.frontmatter_format), changes=doc.changes + tuple(changes))
