@@ -94,7 +94,9 @@ def _blocks(body: str) -> tuple[Any, ...]:
     return tuple(blocks)
 
 
-_TRAILING = regex.compile(r"[ \t]+$", regex.M)
+# Only from the start of a run, taken whole: tried inside a run, `[ \t]+$` would read to the
+# run's end from every space of it (100,000 spaces between two words: minutes).
+_TRAILING = regex.compile(r"(?<![ \t])[ \t]++$", regex.M)
 _INDENT = regex.compile(r"^[ \t]+")
 
 
@@ -254,7 +256,6 @@ def _merge_same_offset(edits: list[Edit]) -> list[Edit]:
 # with `re`, which runs these plain classes faster than `regex`.
 _LEADING_BLANKS = re.compile(r"(?:[ \t]*\n)+")
 _BLANK_RUN = re.compile(r"\n(?:[ \t]*\n){2,}|\n[ \t]+\n")
-_TRAILING_BLANKS = regex.compile(r"\n(?:[ \t]*\n)*[ \t]*\Z")
 
 
 def _blank_line_edits(masked: str, spans: tuple[Span, ...]) -> list[Edit]:
@@ -266,11 +267,14 @@ def _blank_line_edits(masked: str, spans: tuple[Span, ...]) -> list[Edit]:
         if (lead and m.start() < lead.end()) or overlaps(spans, m.start(), m.end()):
             continue
         edits.append(Edit(m.start(), m.end(), "\n\n", "blank-line"))
-    tail = _TRAILING_BLANKS.search(masked)
-    if tail and tail.end() - tail.start() > 1:
-        edits = [e for e in edits if e.end <= tail.start()]
-        if not (lead and lead.end() >= tail.start()):
-            edits.append(Edit(tail.start(), tail.end(), "\n", "blank-line"))
+    # The blank tail: from the first newline of the white space that ends the text. (As a
+    # search, `\n(?:[ \t]*\n)*[ \t]*\Z`, it read every run of blank lines to its end from each
+    # of its newlines: 10,000 blank lines took 25 s.)
+    tail_start = masked.find("\n", len(masked.rstrip(" \t\n")))
+    if tail_start != -1 and len(masked) - tail_start > 1:
+        edits = [e for e in edits if e.end <= tail_start]
+        if not (lead and lead.end() >= tail_start):
+            edits.append(Edit(tail_start, len(masked), "\n", "blank-line"))
     return edits
 
 
