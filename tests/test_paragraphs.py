@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -216,3 +216,35 @@ def test_one_run_is_a_fixed_point(text: str) -> None:
     before, after = run_step(step, text)
     assert_replays(before, after)
     assert_idempotent(step, after)
+
+
+# --- the block structure found without the parser (issue 24) -----------------------------------
+
+_LINE_PIECES = st.sampled_from(["正文", "abc", " ", "\t", "\u3000", "1.", "2)", "12", "-", "*", "#", ">", "<p>", "|", ":", "[x]", "===", "```", "|-|", "\r", "。"])
+_BLOCKY_TEXT = st.lists(st.lists(_LINE_PIECES, max_size=4).map("".join), max_size=8).map("\n".join)
+
+
+def _paragraph_maps(tokens: object) -> list[list[int]]:
+    return [list(t.map) for t in tokens if t.type == "paragraph_open" and t.level == 0 and t.map]  # type: ignore[attr-defined]
+
+
+def test_plain_text_paragraphs_are_found_without_the_parser() -> None:
+    from cleaner.steps.paragraphs import _BLOCK_SYNTAX, _blocks
+
+    body = "第一段。\n第二行。\n\n\n第三段。\n"
+    assert _BLOCK_SYNTAX.search(body) is None
+    assert _paragraph_maps(_blocks(body)) == [[0, 2], [4, 5]]
+
+
+@settings(max_examples=1000)
+@given(_BLOCKY_TEXT)
+@example("正文|abc\n|-|-|")  # a table: its delimiter row opens with `|`
+@example("正文\n===")  # a setext heading
+def test_the_parser_free_blocks_are_the_parsers_blocks(body: str) -> None:
+    """Text that takes the fast path has the paragraphs markdown-it finds, and nothing else."""
+    from cleaner.steps.paragraphs import _BLOCK_SYNTAX, _blocks, _markdown
+
+    parsed = _markdown().parse(body)
+    if _BLOCK_SYNTAX.search(body) is None:
+        assert _paragraph_maps(_blocks.__wrapped__(body)) == _paragraph_maps(parsed)
+        assert all(t.type.startswith(("paragraph", "inline")) for t in parsed)
