@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeGuard
 
 import regex
 
-from ..document import Document, Edit
+from ..document import REMOVAL, REPAIR, Document, Edit
 from ..document import Warning as Report  # the record type; not the builtin Warning
 from ..errors import RuleFileError, UsageError
 from ..protect import MARKUP, Span
@@ -918,7 +918,9 @@ def boilerplate(doc: Document, options: Options | None = None) -> Document:
         end = lines.starts[i] + len(lines.raw[i])
         if end < len(body):
             end += 1  # the line's newline goes with it
-        edits.append(Edit(lines.starts[i], end, "", rule_name))
+        # The record says what it is: a removal, in its rule's category (the report counts these).
+        category = removed[i].category if i in removed else CONTEXT_CATEGORY
+        edits.append(Edit(lines.starts[i], end, "", rule_name, REMOVAL, category))
     warnings = _near_duplicates(lines, removed, enabled)
     lost = sum(e.end - e.start for e in edits)
     if lost / len(body) > MAX_REMOVED_SHARE:
@@ -1117,7 +1119,8 @@ def _blank_lines(lines: _Lines, rule: Rule) -> list[Edit]:
         if line and lines.blank[i] and lines.judged[i]:
             size = len(line) - 1 if line.endswith("\r") else len(line)
             if size:
-                edits.append(Edit(lines.starts[i], lines.starts[i] + size, "", rule.id))
+                # Spaces on an empty line are no content: a repair, not a removal.
+                edits.append(Edit(lines.starts[i], lines.starts[i] + size, "", rule.id, REPAIR, rule.category))
     return edits
 
 

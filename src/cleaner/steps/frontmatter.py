@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 import regex
 import yaml
 
-from ..document import Change, Document, Edit, Warning
+from ..document import REMOVAL, Change, Document, Edit, Warning
 from ..errors import FrontMatterError, RuleFileError, UsageError
 from ..frontmatter_io import (
     entries,
@@ -52,6 +52,17 @@ from ..frontmatter_io import (
     same_value,
     splice,
 )
+from ..fields import (
+    DATE_KEYS,
+    MACHINE_KEYS,
+    TextValue,
+    frontmatter_change,
+    is_text_field,
+    replace_value,
+    schema_of,
+    text_values,
+)
+from ..fields import property_schema as _property
 from ..protect import ATOM, BLOCK, MARKUP
 
 STEP = "frontmatter"
@@ -59,11 +70,6 @@ STEP = "frontmatter"
 # The text steps, in pipeline order, that front matter strings go through.
 TEXT_STEPS = ("encoding", "mojibake", "script", "punctuation", "spacing")
 
-# Fields that hold names for machines (templates, paths, identifiers), never prose.
-MACHINE_KEYS = frozenset(
-    {"layout", "permalink", "slug", "url", "source", "id", "uuid", "lang", "locale", "template", "type", "status"}
-)
-DATE_KEYS = frozenset({"date", "updated", "lastmod", "published", "publishDate", "expiryDate", "modified"})
 _DATE_FORMATS = frozenset({"date", "date-time", "iso-date"})
 
 # boilerplate's rule ids for metadata lines (category `metadata`).
@@ -74,43 +80,6 @@ CHINA = _dt.timezone(_dt.timedelta(hours=8))
 
 
 # --- the schema -------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _builtin_schema_text() -> str:
-    return resources.files("cleaner").joinpath("data/schema/frontmatter.schema.json").read_text(encoding="utf-8")
-
-
-@lru_cache(maxsize=16)
-def _parse_schema(text: str, path: str) -> dict[str, Any]:
-    try:
-        if path.endswith((".yaml", ".yml")):
-            schema = load_yaml(text)
-        else:
-            schema = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RuleFileError(f"not valid JSON: {error.msg} (line {error.lineno})", path=path) from None
-    except yaml.YAMLError as error:
-        raise RuleFileError(f"not valid YAML: {error}", path=path) from None
-    if not isinstance(schema, dict):
-        raise RuleFileError("a JSON Schema must be an object", path=path)
-    from jsonschema import exceptions, validators
-
-    cls = validators.validator_for(schema)
-    try:
-        cls.check_schema(schema)
-    except exceptions.SchemaError as error:
-        where = "/".join(str(p) for p in error.absolute_path)
-        raise RuleFileError(f"not a valid JSON Schema: {error.message}" + (f" (at {where})" if where else ""), path=path) from None
-    return schema
-
-
-def schema_of(options: Any) -> dict[str, Any]:
-    """The schema the options choose: the user's `--schema`, or the built-in one."""
-    data = getattr(options, "schema", None)
-    if data is not None:
-        return _parse_schema(data.text, data.path)
-    return _parse_schema(_builtin_schema_text(), "<built-in schema>")
 
 
 def _schema_key(schema: Mapping[str, Any]) -> str:
@@ -126,13 +95,6 @@ def _validator(schema_json: str) -> Any:
     return cls(schema, format_checker=_format_checker())
 
 
-def _property(schema: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    props = schema.get("properties")
-    if isinstance(props, Mapping) and isinstance(props.get(key), Mapping):
-        return props[key]  # type: ignore[no-any-return]
-    return {}
-
-
 def _types(sub: Mapping[str, Any]) -> set[str]:
     kind = sub.get("type")
     if isinstance(kind, str):
@@ -140,65 +102,6 @@ def _types(sub: Mapping[str, Any]) -> set[str]:
     if isinstance(kind, list):
         return {k for k in kind if isinstance(k, str)}
     return set()
-
-
-def _is_machine(sub: Mapping[str, Any]) -> bool:
-    return any(k in sub for k in ("format", "pattern", "enum", "const"))
-
-
-def is_text_field(key: str, schema: Mapping[str, Any]) -> bool:
-    """Whether a field's strings are prose that text steps and the glossary may normalize.
-
-    Not: machine fields (`layout`, `source`, `slug`, …), fields the schema constrains with a
-    format, pattern, enum or const (dates, URLs, tag slugs), or dates.
-    """
-    if key in MACHINE_KEYS or key in DATE_KEYS:
-        return False
-    sub = _property(schema, key)
-    if _is_machine(sub):
-        return False
-    items = sub.get("items")
-    return not (isinstance(items, Mapping) and _is_machine(items))
-
-
-class TextValue(NamedTuple):
-    """A string of the front matter that text rules may change: `label` names it in reports
-    (`summary`, `people[1]`), `place` is its index in a list (None for a plain field)."""
-
-    key: str
-    place: int | None
-    value: str
-
-    @property
-    def label(self) -> str:
-        return self.key if self.place is None else f"{self.key}[{self.place}]"
-
-
-def text_values(meta: Mapping[str, Any], schema: Mapping[str, Any]) -> Iterator[TextValue]:
-    """The prose strings of a front matter mapping: top-level strings and strings in lists."""
-    for key, value in meta.items():
-        if not is_text_field(key, schema):
-            continue
-        if isinstance(value, str):
-            yield TextValue(key, None, value)
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                if isinstance(item, str):
-                    yield TextValue(key, index, item)
-
-
-def replace_value(meta: dict[str, Any], key: str, index: int | None, value: str) -> None:
-    if index is None:
-        meta[key] = value
-    else:
-        items = list(meta[key])
-        items[index] = value
-        meta[key] = items
-
-
-def frontmatter_change(step: str, label: str, rule: str, line: int, before: str, after: str, column: int = 1) -> Change:
-    """A change to the front matter (not the body): offset -1, rule `frontmatter:<field>:<rule>`."""
-    return Change(step, f"frontmatter:{label}:{rule}", line, column, before, after, -1)
 
 
 # --- formats ----------------------------------------------------------------------------------
@@ -745,7 +648,7 @@ def _normalize_text(
         tiny = normalize_string(item.value, steps, options, doc)
         line = lines.get(item.key, 0)
         for c in tiny.changes:
-            changes.append(frontmatter_change(c.step, item.label, c.rule, line, c.before, c.after, c.column))
+            changes.append(frontmatter_change(c.step, item.label, c.rule, line, c.before, c.after, c.column, c.kind))
         for w in tiny.warnings:
             warnings.append(Warning(w.step, f"frontmatter:{item.label}:{w.rule}", 0, w.message, w.text))
         if tiny.body != item.value:
@@ -906,7 +809,9 @@ def _extract_title(doc: Document, fills: dict[str, tuple[str, Change]]) -> Docum
         return doc
     gap_end = regex.compile(r"\n(?:[ \t]*\n)*").match(doc.body, end).end()  # type: ignore[union-attr]
     removed_line = doc.body[start:end]
-    doc = doc.edit(STEP, [Edit(start, gap_end, "", "title-line")])
+    # The title line leaves the body (for the front matter's `title`): a removal, as the
+    # metadata lines `boilerplate` removed are.
+    doc = doc.edit(STEP, [Edit(start, gap_end, "", "title-line")], kind=REMOVAL, category="metadata")
     line_no = _source_line(doc, len(doc.changes) - 1)
     fills["title"] = (
         title,

@@ -33,7 +33,7 @@ from functools import lru_cache
 
 import regex
 
-from ..document import Document, Edit
+from ..document import REWRITE, Document, Edit
 from ..protect import BLOCK, MARKUP, Span, overlaps
 
 STEP = "paragraphs"
@@ -63,7 +63,7 @@ def paragraphs(doc: Document, options: object = None) -> Document:
             break
         # These edits reach into HTML blocks, which are protected spans: the blocks are broken
         # markup, and the spans are found again on the repaired text.
-        doc = doc.edit(STEP, html, keep_spans=False).replace(spans=None).with_spans()
+        doc = doc.edit(STEP, html, keep_spans=False, kind=REWRITE).replace(spans=None).with_spans()
         for line, text in unclosed:
             doc = doc.warn(STEP, "unclosed-html", line, "an HTML block opened here is never closed; escaped so the text after it shows", text)
     masked = doc.masked()
@@ -72,16 +72,16 @@ def paragraphs(doc: Document, options: object = None) -> Document:
         for m in _TRAILING.finditer(masked)
         if not _in_block(masked, m.start())
     ]
-    doc = doc.edit(STEP, edits)
+    doc = doc.edit(STEP, edits, kind=REWRITE)
     structure = _structure_edits(doc.body, doc.masked(), getattr(options, "heading_level", 2))
     if structure:
         # New list and heading markers are Markdown syntax now: find the spans again.
-        doc = doc.edit(STEP, structure).replace(spans=None).with_spans()
+        doc = doc.edit(STEP, structure, kind=REWRITE).replace(spans=None).with_spans()
     spans = doc.protected()
     # A break inside a protected span (two HTML blocks in a cleaner:off region) is not ours.
     breaks = [e for e in _paragraph_edits(doc.body, doc.masked()) if not overlaps(spans, e.start, e.end)]
-    doc = doc.edit(STEP, breaks)
-    return doc.edit(STEP, _blank_line_edits(doc.masked(), doc.protected()))
+    doc = doc.edit(STEP, breaks, kind=REWRITE)
+    return doc.edit(STEP, _blank_line_edits(doc.masked(), doc.protected()), kind=REWRITE)
 
 
 def _in_block(masked: str, offset: int) -> bool:

@@ -26,7 +26,7 @@ from typing import Any
 
 import regex
 
-from ..document import Document, Edit
+from ..document import REWRITE, Document, Edit
 from ..protect import ATOM, Span
 
 STEP = "spacing"
@@ -49,7 +49,7 @@ def spacing(doc: Document, options: Any = None) -> Document:
     if mode == "keep" or (_HINT.search(doc.body) is None and not doc.protected_terms):
         return doc
     doc = doc.with_spans()
-    return doc.edit(STEP, spacing_edits(doc.masked(), doc.protected(), mode))
+    return doc.edit(STEP, spacing_edits(doc.masked(), doc.protected(), mode), kind=REWRITE)
 
 
 def spacing_edits(masked: str, spans: Sequence[Span], mode: str) -> list[Edit]:
