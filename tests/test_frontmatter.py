@@ -27,7 +27,10 @@ from cleaner.frontmatter_io import (
     split_frontmatter,
 )
 from cleaner.pipeline import DataFile, Options
-from cleaner.steps.frontmatter import frontmatter, schema_of
+from cleaner.steps.boilerplate import category_of
+from cleaner.pipeline import string_pipeline
+from cleaner.steps.frontmatter import frontmatter as frontmatter_step
+from cleaner.steps.frontmatter import schema_of
 
 from .conftest import FIXTURES
 
@@ -37,6 +40,11 @@ CLEAN_POST = (FIXTURES / "samples" / "clean-post-with-frontmatter.md").read_text
 def opts(**values: Any) -> Options:
     """Options as the pipeline gives them to the step (`now` and `steps` included when given)."""
     return Options.make(**values)
+
+
+def frontmatter(doc: Document, options: Options) -> Document:
+    """The step as the pipeline binds it: with the text steps the options choose for strings."""
+    return frontmatter_step(doc, options, strings=string_pipeline(options))
 
 
 def run(raw: str, **values: Any) -> Document:
@@ -397,13 +405,14 @@ def test_no_frontmatter_option_leaves_the_step_idle() -> None:
 
 
 def scrape(lines: list[tuple[str, str | None]], front: str = "") -> Document:
-    """A document whose `boilerplate` step removed the lines given a rule id."""
+    """A document whose `boilerplate` step removed the lines given a rule id, each recorded as
+    that step records it: a removal in its rule's category."""
     raw = "\n".join(text for text, _ in lines) + "\n"
     doc = Document.parse(front + raw)
     edits, offset = [], 0
     for text, rule in lines:
         if rule:
-            edits.append(Edit(offset, offset + len(text) + 1, "", rule))
+            edits.append(Edit(offset, offset + len(text) + 1, "", rule, "removal", category_of(rule)))
         offset += len(text) + 1
     return doc.edit("boilerplate", edits)
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
@@ -67,13 +67,11 @@ from ..protect import ATOM, BLOCK, MARKUP
 
 STEP = "frontmatter"
 
-# The text steps, in pipeline order, that front matter strings go through.
-TEXT_STEPS = ("encoding", "mojibake", "script", "punctuation", "spacing")
-
 _DATE_FORMATS = frozenset({"date", "date-time", "iso-date"})
 
-# boilerplate's rule ids for metadata lines (category `metadata`).
-METADATA_RULES = ("dateline", "author-line", "source-line", "original-title-line", "editor-line")
+# The category of the removals (`Change.category`) that hold an article's metadata: datelines,
+# bylines, source, original-title and editor lines. Rule files name it; no rule id is needed here.
+METADATA_CATEGORY = "metadata"
 EXTRACTED = ("title", "date", "author", "source_name", "original_title")
 
 CHINA = _dt.timezone(_dt.timedelta(hours=8))
@@ -423,8 +421,13 @@ def check_options(options: Any) -> None:
         raise UsageError(f"--meta {problem[1]}")
 
 
-def frontmatter(doc: Document, options: Any = None) -> Document:
-    """Merge, normalize, validate and write the front matter; see the module docstring."""
+def frontmatter(doc: Document, options: Any = None, strings: Callable[[Document], Document] | None = None) -> Document:
+    """Merge, normalize, validate and write the front matter; see the module docstring.
+
+    `strings` runs the text steps over one string held as a body: the pipeline hands it over
+    (`pipeline.string_pipeline`), so this step imports no other. Without it, strings are left
+    as they are.
+    """
     if options is not None and not getattr(options, "frontmatter", True):
         return doc
     schema = schema_of(options)
@@ -438,7 +441,8 @@ def frontmatter(doc: Document, options: Any = None) -> Document:
     if getattr(options, "extract_meta", False):
         doc = _extract(doc, options, meta, changes)
     _normalize_dates(meta, schema, lines, changes)
-    doc = _normalize_text(doc, options, meta, schema, lines, changes)
+    if strings is not None:
+        doc = _normalize_text(doc, strings, meta, schema, lines, changes)
     _deduplicate(meta, lines, changes)
     meta = _ordered(meta, list(doc.meta), schema)
 
@@ -610,42 +614,24 @@ def _dates_to_text(value: Any) -> Any:
     return value
 
 
-def _text_steps(options: Any) -> tuple[str, ...]:
-    # `Options.steps` (the pipeline's chosen step names) when the pipeline provides it.
-    chosen = getattr(options, "steps", None)
-    if chosen is None:
-        return TEXT_STEPS
-    return tuple(s for s in TEXT_STEPS if s in chosen)
-
-
-def normalize_string(value: str, steps: Iterable[str], options: Any, doc: Document) -> Document:
-    """Run text steps over one string as if it were a body; the result's body is the string."""
-    from ..pipeline import Options, load_step
-
-    if options is None:
-        options = Options()
-    tiny = Document(body=value, path=doc.path, protected_terms=doc.protected_terms)
-    for name in steps:
-        tiny = load_step(name)(tiny, options=options)
-    return tiny
+def normalize_string(value: str, strings: Callable[[Document], Document], doc: Document) -> Document:
+    """Run the text steps over one string as if it were a body; the result's body is the string."""
+    return strings(Document(body=value, path=doc.path, protected_terms=doc.protected_terms))
 
 
 def _normalize_text(
     doc: Document,
-    options: Any,
+    strings: Callable[[Document], Document],
     meta: dict[str, Any],
     schema: Mapping[str, Any],
     lines: Mapping[str, int],
     changes: list[Change],
 ) -> Document:
-    steps = _text_steps(options)
-    if not steps:
-        return doc
     warnings: list[Warning] = []
     for item in list(text_values(meta, schema)):
         if not item.value.strip():
             continue
-        tiny = normalize_string(item.value, steps, options, doc)
+        tiny = normalize_string(item.value, strings, doc)
         line = lines.get(item.key, 0)
         for c in tiny.changes:
             changes.append(frontmatter_change(c.step, item.label, c.rule, line, c.before, c.after, c.column, c.kind))
@@ -715,7 +701,7 @@ def _extract(doc: Document, options: Any, meta: dict[str, Any], changes: list[Ch
     given = set(meta)
     now = _now(options)
     body_changes = [(i, c) for i, c in enumerate(doc.changes) if c.offset >= 0]
-    metadata = [(i, c) for i, c in body_changes if c.step == "boilerplate" and c.rule in METADATA_RULES]
+    metadata = [(i, c) for i, c in body_changes if c.kind == REMOVAL and c.category == METADATA_CATEGORY]
     year_hint = _year_hint(metadata, now)
     fills: dict[str, tuple[str, Change]] = {}
 
@@ -734,11 +720,12 @@ def _extract(doc: Document, options: Any, meta: dict[str, Any], changes: list[Ch
                 fill("source_name", value, change, line)
             elif label == "原标题":
                 fill("original_title", _unwrap_title(value), change, line)
-        if change.rule in ("dateline", "source-line", "author-line") and "date" not in given and "date" not in fills:
-            when = find_date(text, year=year_hint)
+        dated = _dated_text(text)
+        if dated is not None and "date" not in given and "date" not in fills:
+            when = find_date(dated, year=year_hint)
             body_line = line - doc.body_line + 1
             if when is None:
-                if change.rule == "dateline" and _MONTH_DAY.search(text):
+                if not _LABEL.match(text) and _MONTH_DAY.search(text):  # a bare dateline
                     doc = doc.warn(STEP, "extract-meta", body_line, "a date without a year, and no year to take it from", text)
                 continue
             if when.time is not None and when.offset is None:
@@ -761,6 +748,26 @@ def _extract(doc: Document, options: Any, meta: dict[str, Any], changes: list[Ch
             meta[field] = value
             changes.append(record)
     return doc
+
+
+# Labels whose line does not date the article: an editor's or a photographer's credit, and an
+# original title (a date there is the title's: `原标题：《2024年5月1日的故事》`).
+_UNDATED_LABELS = frozenset({"原标题", "责任编辑", "责编", "编辑", "校对", "审核", "监制", "出品", "策划", "摄影", "图片", "图"})
+
+
+def _dated_text(text: str) -> str | None:
+    """The part of a metadata line that may date the article, or None.
+
+    A line that opens with a label dates the article only when the label is a byline or a
+    source (`作者：张三 2024-05-01`, `来源：新华社 2024-05-02`); a dateline with labels after it
+    (`2024-05-01 08:30 编辑：张三`) dates it by the text before them.
+    """
+    first = _LABEL.search(text)
+    if first is None:
+        return text
+    if first.start() > 0 and text[: first.start()].strip(" \t|丨｜/·,，;；"):
+        return text[: first.start()] if first.group("label") in _UNDATED_LABELS else text
+    return None if first.group("label") in _UNDATED_LABELS else text
 
 
 def _is_future(when: When, now: _dt.datetime) -> bool:
