@@ -110,11 +110,18 @@ def post_text(post: frontmatter.Post) -> str:
     The text is read back by `Document.parse`, so a Post's metadata is checked exactly as front
     matter in a file is (a value no format can hold raises `FrontMatterError`).
     """
+    import yaml
+
+    from .errors import FrontMatterError
     from .frontmatter_io import post_format, splice
 
     fmt = post_format(getattr(post, "handler", None))
     meta = dict(post.metadata)
-    text = splice(None, meta, fmt=fmt) if meta else None
+    try:
+        text = splice(None, meta, fmt=fmt) if meta else None
+    except (yaml.YAMLError, TypeError, ValueError) as error:
+        problem = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise FrontMatterError(f"the Post's metadata cannot be written as {fmt.upper()} front matter: {problem}") from None
     shell = Document(body=str(post.content), frontmatter=text, frontmatter_format=fmt)
     return render(shell)
 
