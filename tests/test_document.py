@@ -87,7 +87,7 @@ def test_an_edit_without_a_kind_gets_one_from_what_it_does() -> None:
 
 def test_the_step_says_what_its_edits_are() -> None:
     doc = Document(body="广告一行\n正文,好\n")
-    doc = doc.edit("mine", [Edit(0, 5, "", "ad", "removal", "ads"), Edit(7, 8, "，", "comma")], kind="repair")
+    doc = doc.edit("mine", [Edit(0, 5, "", "ad", kind="removal", category="ads"), Edit(7, 8, "，", "comma")], kind="repair")
     assert [(c.kind, c.category) for c in doc.changes] == [("removal", "ads"), ("repair", "mine")]
     with pytest.raises(ValueError, match="unknown change kind"):
         Document(body="正文").edit("mine", [Edit(0, 1, "", "x")], kind="deletion")

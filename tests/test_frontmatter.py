@@ -412,7 +412,7 @@ def scrape(lines: list[tuple[str, str | None]], front: str = "") -> Document:
     edits, offset = [], 0
     for text, rule in lines:
         if rule:
-            edits.append(Edit(offset, offset + len(text) + 1, "", rule, "removal", category_of(rule)))
+            edits.append(Edit(offset, offset + len(text) + 1, "", rule, kind="removal", category=category_of(rule)))
         offset += len(text) + 1
     return doc.edit("boilerplate", edits)
 

@@ -77,6 +77,7 @@ def process(
     *,
     path: str = "<stdin>",
     pipeline: Pipeline | None = None,
+    group: str | None = None,
     **options: Any,
 ) -> Result:
     """Clean one article and return the result with its change records and warnings.
@@ -84,6 +85,8 @@ def process(
     `raw` is text, bytes (the encoding is detected) or a python-frontmatter `Post`. Options are
     those of `Options`, plus `only`, `skip` and `preset` to choose steps. Raises `CleanerError`
     for bad input.
+    `group`: the document's template group when its front matter does not name its site
+    (see `cleaner.templates`).
     """
     if pipeline is None:
         options.setdefault("now", run_time())
@@ -91,6 +94,8 @@ def process(
     if not isinstance(raw, (str, bytes)):
         raw = post_text(raw)
     doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms)
+    if group is not None:
+        doc = doc.replace(group=group)
     original_text = doc.original_text if doc.original_text is not None else ""
     result = pipeline(doc)
     markdown = render(result, frontmatter=pipeline.options.frontmatter)

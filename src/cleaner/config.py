@@ -34,8 +34,10 @@ KEYS = {
     "protected_terms": list,
     "heading_level": int,
     "boilerplate_mode": str,
+    "templates": str,
+    "group_by": str,
 }
-_PATH_KEYS = ("glossary", "rules", "schema")
+_PATH_KEYS = ("glossary", "rules", "schema", "templates")
 
 
 def discover(start: Path) -> Path | None:

@@ -42,6 +42,10 @@ class Edit(NamedTuple):
     end: int
     replacement: str
     rule: str
+    # What the report shows beside the rule, as (name, value) pairs: a template removal's
+    # group and document count. Empty for most edits (and absent from an edit a step builds
+    # as a bare 4-tuple with `tuple.__new__`, which `edit` allows for).
+    detail: tuple[tuple[str, Any], ...] = ()
     kind: str = ""
     category: str = ""
 
@@ -66,6 +70,7 @@ class Change(NamedTuple):
     before: str
     after: str
     offset: int
+    detail: tuple[tuple[str, Any], ...] = ()  # from `Edit.detail`
     kind: str = REWRITE
     category: str = ""
 
@@ -74,7 +79,7 @@ class Change(NamedTuple):
         return self.kind == REMOVAL
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        entry: dict[str, Any] = {
             "step": self.step,
             "rule": self.rule,
             "line": self.line,
@@ -84,6 +89,9 @@ class Change(NamedTuple):
             "kind": self.kind,
             "category": self.category or self.step,
         }
+        if self.detail:
+            entry["detail"] = dict(self.detail)
+        return entry
 
 
 def removed_chars(changes: Iterable[Change]) -> int:
@@ -156,6 +164,9 @@ class Document:
     protected_terms: tuple[str, ...] = ()
     # The front matter's format: "yaml" (`---`), "toml" (`+++`) or "json" (`{ … }`).
     frontmatter_format: str = "yaml"
+    # The template group its caller assigned (a JSON Lines field, the file's folder); the
+    # front matter's own `source`/`url` comes first (see `templates.group_of`).
+    group: str | None = None
     original_text: str | None = None
 
     def __post_init__(self) -> None:
@@ -280,7 +291,7 @@ class Document:
             before = body[e.start : e.end]
             column = e.start - line_start + 1
             # An edit may be a bare 4-tuple (`tuple.__new__(Edit, ...)`, as a hot loop builds it).
-            own_kind, own_category = (e[4], e[5]) if len(e) > 4 else ("", "")
+            detail, own_kind, own_category = (e[4], e[5], e[6]) if len(e) > 4 else ((), "", "")
             change_kind = own_kind or kind or default_kind(before, e.replacement, column)
             changes.append(
                 Change(
@@ -291,6 +302,7 @@ class Document:
                     before,
                     e.replacement,
                     out_len,
+                    detail,
                     change_kind,
                     own_category or category or step,
                 )

@@ -134,4 +134,4 @@ def frontmatter_change(
 
     `kind` is what it is, as for a body change (a text step's repair of a title is a repair).
     """
-    return Change(step, f"frontmatter:{label}:{rule}", line, column, before, after, -1, kind, step)
+    return Change(step, f"frontmatter:{label}:{rule}", line, column, before, after, -1, kind=kind, category=step)

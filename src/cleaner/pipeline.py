@@ -14,10 +14,13 @@ import importlib
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from .document import Document
 from .errors import RuleFileError, UsageError
+
+if TYPE_CHECKING:
+    from .templates import Template
 
 # The public step names, in their default order, and where each one lives.
 REGISTRY: dict[str, str] = {
@@ -100,6 +103,10 @@ class Options:
     now: str | None = None
     # The steps the pipeline runs, so `frontmatter` applies to strings only the text steps chosen.
     steps: tuple[str, ...] | None = None
+    # A site template learned from many documents (`cleaner.templates`): its lines are removed
+    # by the `boilerplate` step. `group_by`: the front matter field naming a document's group.
+    templates: Template | None = None
+    group_by: str | None = None
 
     def __post_init__(self) -> None:
         if self.to not in TARGETS:
@@ -133,6 +140,11 @@ class Options:
         if "meta" in values:
             meta = values["meta"] or {}
             values["meta"] = tuple(meta.items()) if isinstance(meta, Mapping) else tuple(meta)
+        if values.get("templates") is not None:
+            from .templates import Template
+
+            if not isinstance(values["templates"], Template):
+                values["templates"] = Template.read(values["templates"])
         for name in ("disable_rules", "protected_terms", "steps"):
             if name in values:
                 values[name] = tuple(_as_list(values[name]))
@@ -164,6 +176,15 @@ def load_step(name: str) -> Callable[..., Document]:
     return getattr(importlib.import_module(module_name), attribute)  # type: ignore[no-any-return]
 
 
+def _bound_step(name: str, options: Options) -> Callable[..., Document]:
+    """The function a pipeline runs for a step: with a template, `boilerplate` also removes its lines."""
+    if name == "boilerplate" and options.templates is not None:
+        from .templates import boilerplate_with_templates
+
+        return boilerplate_with_templates
+    return load_step(name)
+
+
 def validate(options: Options, steps: Iterable[str] = STEP_NAMES) -> None:
     """Let each step check its options (parse rule files, schemas) before any document runs.
 
@@ -187,7 +208,7 @@ def string_pipeline(options: Options) -> Pipeline:
 
 def bind_step(name: str, options: Options) -> StepFunction:
     """The registered step bound to its options (and, if it takes them, to `string_pipeline`)."""
-    function = load_step(name)
+    function = _bound_step(name, options)
     if "strings" in inspect.signature(function).parameters:
         return functools.partial(function, options=options, strings=string_pipeline(options))
     return functools.partial(function, options=options)

@@ -920,7 +920,7 @@ def boilerplate(doc: Document, options: Options | None = None) -> Document:
             end += 1  # the line's newline goes with it
         # The record says what it is: a removal, in its rule's category (the report counts these).
         category = removed[i].category if i in removed else CONTEXT_CATEGORY
-        edits.append(Edit(lines.starts[i], end, "", rule_name, REMOVAL, category))
+        edits.append(Edit(lines.starts[i], end, "", rule_name, kind=REMOVAL, category=category))
     warnings = _near_duplicates(lines, removed, enabled)
     lost = sum(e.end - e.start for e in edits)
     if lost / len(body) > MAX_REMOVED_SHARE:
@@ -1120,7 +1120,7 @@ def _blank_lines(lines: _Lines, rule: Rule) -> list[Edit]:
             size = len(line) - 1 if line.endswith("\r") else len(line)
             if size:
                 # Spaces on an empty line are no content: a repair, not a removal.
-                edits.append(Edit(lines.starts[i], lines.starts[i] + size, "", rule.id, REPAIR, rule.category))
+                edits.append(Edit(lines.starts[i], lines.starts[i] + size, "", rule.id, kind=REPAIR, category=rule.category))
     return edits
 
 
