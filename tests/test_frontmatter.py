@@ -652,3 +652,21 @@ def test_toml_and_json_front_matter_read_back_in_their_format_as_yaml_would(meta
     assert body == expected.markdown.split("---\n\n", 1)[1]
     assert same_value(out_meta, dict(result.document.meta))
     assert same_value(dict(result.document.meta), dict(expected.document.meta))
+
+
+def test_a_dateline_dates_the_article_by_the_text_before_its_labels() -> None:
+    lines = [("2024-05-01 08:30 编辑：王五", "dateline"), ("正文。", None)]
+    doc = frontmatter(scrape(lines), opts(extract_meta=True, now=NOW))
+    assert doc.meta["date"] == "2024-05-01T08:30:00+08:00"
+
+
+def test_a_date_inside_an_original_title_does_not_date_the_article() -> None:
+    doc = frontmatter(scrape([("原标题：《2024年5月1日的故事》", "original-title-line"), ("正文。", None)]), opts(extract_meta=True, now=NOW))
+    assert "date" not in doc.meta and doc.meta["original_title"] == "2024年5月1日的故事"
+
+
+def test_metadata_is_read_from_removals_in_the_metadata_category_whatever_the_rule() -> None:
+    """A user's rule file with its own id in category `metadata` feeds --extract-meta too."""
+    doc = Document.parse("作者：张三\n正文。\n")
+    doc = doc.edit("boilerplate", [Edit(0, 6, "", "my-byline", kind="removal", category="metadata")])
+    assert frontmatter(doc, opts(extract_meta=True, now=NOW)).meta["author"] == "张三"
