@@ -40,7 +40,7 @@ from typing import IO, Any, Protocol, TypeVar
 from . import audit as audit_page
 from . import report
 from .api import Result, process
-from .document import REMOVAL, removed_chars
+from .document import MAX_REMOVED_SHARE, REMOVAL, removed_chars
 from .errors import CleanerError, UsageError
 from .output import PARTIAL_SUFFIX as PARTIAL_SUFFIX  # re-exported: callers find it here
 from .output import GrowingFile, lock, remove_temporaries, shown, write_error, write_file
@@ -390,8 +390,6 @@ def _held_back(job: FileJob, result: Result) -> str | None:
 
 def too_much_removed(where: str, result: Result) -> str | None:
     """The line naming a document that boilerplate rules would cut by more than MAX_REMOVED_SHARE."""
-    from .steps.boilerplate import MAX_REMOVED_SHARE
-
     share = removed_share(result)
     if share <= MAX_REMOVED_SHARE:
         return None

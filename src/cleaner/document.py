@@ -94,6 +94,11 @@ class Change(NamedTuple):
         return entry
 
 
+# Past this share of a body's characters removed, a document is suspect: the `boilerplate` step
+# warns (`removed-share`) and `--in-place` holds the file back unless `--force` (docs/rules.md).
+MAX_REMOVED_SHARE = 0.30
+
+
 def removed_chars(changes: Iterable[Change]) -> int:
     """The characters the removals among `changes` took out: what the report and the audit count."""
     return sum(len(c.before) for c in changes if c.kind == REMOVAL)

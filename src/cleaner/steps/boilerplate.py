@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeGuard
 
 import regex
 
+from ..document import MAX_REMOVED_SHARE as MAX_REMOVED_SHARE  # the core's; importable from here too
 from ..document import REMOVAL, REPAIR, Document, Edit
 from ..document import Warning as Report  # the record type; not the builtin Warning
 from ..errors import RuleFileError, UsageError
@@ -74,8 +75,8 @@ if TYPE_CHECKING:
 
 STEP = "boilerplate"
 
-# A document losing more than this share of its characters is reported (docs/rules.md).
-MAX_REMOVED_SHARE = 0.30
+# A document losing more than `MAX_REMOVED_SHARE` of its characters is reported (docs/rules.md).
+
 # The precision guard: a line with a sentence-ending mark and more Han characters than this is
 # a paragraph of the article; only `long` rules anchored by `starts_with` may remove it.
 GUARD_HAN = 40
