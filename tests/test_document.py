@@ -154,10 +154,17 @@ def test_the_core_imports_no_step_and_names_none(name: str) -> None:
     assert not strings & set(STEP_NAMES) - {"frontmatter", "encoding"}  # both also name core things
 
 
+# Imports between steps still waiting for the shared text toolkit (issue 22, part 2) to take what
+# they share. Nothing may be added here: a new shared piece goes into the core.
+WAITING_FOR_THE_TOOLKIT = {("boilerplate.py", ".spacing")}
+
+
 def test_steps_import_only_the_core_and_their_own_helpers() -> None:
     core = {f".{p.stem}" for p in SRC.glob("*.py")} | {"..pipeline"}
     for path in (SRC / "steps").glob("*.py"):
         for module in _imports(path):
+            if (path.name, module) in WAITING_FOR_THE_TOOLKIT:
+                continue
             if module.startswith(".."):
                 assert "steps" not in module and f".{module[2:].split('.')[0]}" in core, (path.name, module)
             elif module.startswith("."):  # a sibling: only the same step's helper module
