@@ -50,14 +50,13 @@ from ..document import Document, Edit
 from ..document import Warning as Report  # the record type; not the builtin Warning
 from ..errors import RuleFileError, UsageError
 from ..protect import MARKUP, Span
+from ..text import HAN, PINYIN_TONE_LETTERS, SENTENCE_END, TOMLDecodeError, load_toml, load_yaml
+from ..text import han_count as _han_count
 
 if sys.version_info >= (3, 11):
-    import tomllib
     from re import _parser as sre_parse  # type: ignore[attr-defined]
 else:  # pragma: no cover - exercised on Python 3.10 only
     import sre_parse
-
-    import tomli as tomllib
 
 if TYPE_CHECKING:
     from ..pipeline import DataFile, Options
@@ -108,24 +107,20 @@ _SLUG = regex.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 # link reference definitions, the user's protected terms.
 _UNTOUCHABLE = {"code", "html", "off", "inline-code", "inline-html", "inline-refdef", "term"}
 
-# Han characters for the guard and the title test: the CJK ideograph blocks. Patterns used on
-# every line are compiled with `re`, which runs simple classes faster than `regex`.
-_HAN_CLASS = (
-    "\u2e80-\u2e99\u2e9b-\u2ef3\u2f00-\u2fd5\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf"
-    "\u4e00-\u9fff\uf900-\ufa6d\ufa70-\ufad9\U00016fe2\U00016fe3\U00016ff0\U00016ff1\U00020000-\U0003134f"
-)
-_HAN_RUN = re.compile(f"[{_HAN_CLASS}]+")
-_SENTENCE_END = re.compile(r"[。！？!?．…]")
+# Han characters (`cleaner.text.HAN`) for the guard and the title test. Patterns used on every
+# line are compiled with `re`, which runs simple classes faster than `regex`.
+_HAN_CLASS = HAN
+_SENTENCE_END = re.compile(f"[{SENTENCE_END}]")
 _KEY_SENTENCE_END = re.compile(r"[。!?．]|\.\.\.")
-_ENDS_SENTENCE = re.compile(r"[。！？!?．…][”’」』)）\]】\"'*]*\s*$")
+_ENDS_SENTENCE = re.compile(f"[{SENTENCE_END}]" + r"[”’」』)）\]】\"'*]*\s*$")
 _PUNCT = regex.compile(r"\p{P}")
 # For near-duplicate checks: a leading speaker label ("Mark Zuckerberg: "), punctuation, spaces.
 _SPEAKER = re.compile(r"[^:：。，,]{1,24}[:：]")
 _NOT_WORDS = regex.compile(r"[\p{P}\p{S}\s]+")
 _SPACE_RUN = re.compile(r"[^\S\n]+")
 # Pinyin inserted after a character by a bad converter (`發(fā)展`); at least one tone mark, so a
-# label such as `方案(a)` is left alone.
-_TONE = "àáâãäèéêìíîòóôùúûüāēěīńňōūǎǐǒǔǖǘǚǜǹḿ"
+# label such as `方案(a)` is left alone. `â ã ä î ô û` count as tone marks too here.
+_TONE = PINYIN_TONE_LETTERS + "êü" + "âãäîôû"
 _PINYIN = re.compile(rf"\((?<=[{_HAN_CLASS}]\()(?=[a-z]*[{_TONE}])[a-z{_TONE}]{{1,7}}\)")
 _EDGE_DECORATION = " ▼▲▽△↓↑⬇⬆⇩⇧👇👆☞☟☜➤➢►▶◀◄\ufe0f"
 _TABLE_EDGES = ("|-", "-|", "| -", "- |", "|:", ":|", "|\t-", "-\t|")  # one must be in a delimiter row
@@ -270,8 +265,8 @@ def parse_rule_file(text: str, path: str) -> tuple[Rule, ...]:
 
 def _load_toml(text: str, path: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+        return load_toml(text)
+    except TOMLDecodeError as error:
         raise RuleFileError(f"not valid TOML: {error}", path=path) from None
 
 
@@ -279,7 +274,7 @@ def _load_yaml(text: str, path: str) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)  # the safe loader: no aliases, as for front matter
     except yaml.YAMLError as error:
         raise RuleFileError(f"not valid YAML: {' '.join(str(error).split())}", path=path) from None
     if data is None:
@@ -1175,10 +1170,6 @@ def _title_like(key: str, min_han: int, max_chars: int) -> bool:
         return False
     han = _han_count(key)
     return han >= min_han and han * 2 >= len(key.replace(" ", ""))
-
-
-def _han_count(text: str) -> int:
-    return sum(map(len, _HAN_RUN.findall(text)))
 
 
 _NEAR_CANDIDATES = 16

@@ -35,6 +35,7 @@ import regex
 
 from ..document import Document, Edit
 from ..protect import BLOCK, MARKUP, Span, overlaps
+from ..text import line_starts
 
 STEP = "paragraphs"
 
@@ -89,13 +90,7 @@ def _in_block(masked: str, offset: int) -> bool:
     return masked.startswith(BLOCK, line_start) or (offset > 0 and masked[offset - 1] == BLOCK)
 
 
-def _line_offsets(text: str) -> list[int]:
-    offsets = [0]
-    i = text.find("\n")
-    while i != -1:
-        offsets.append(i + 1)
-        i = text.find("\n", i + 1)
-    return offsets
+_line_offsets = line_starts
 
 
 def _paragraph_edits(body: str, masked: str) -> list[Edit]:

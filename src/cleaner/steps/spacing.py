@@ -28,10 +28,11 @@ import regex
 
 from ..document import Document, Edit
 from ..protect import ATOM, Span
+from ..text import CJK
 
 STEP = "spacing"
 
-_H = r"\p{Han}\u3040-\u30ff\uac00-\ud7af〇々"
+_H = CJK  # `cleaner.text`: Han, kana and Hangul
 _L = r"A-Za-z0-9\p{Latin}\p{Greek}\p{Cyrillic}" + ATOM
 _REMOVE = regex.compile(f"(?<=[{_H}])[ \\t]+(?=[{_L}])|(?<=[{_L}])[ \\t]+(?=[{_H}])")
 _ADD = regex.compile(f"(?<=[{_H}])(?=[{_L}])|(?<=[{_L}])(?=[{_H}])")
