@@ -85,6 +85,9 @@ def read_cases(path: Path) -> list[Case]:
             key, value = directive.groups()
             if key == "options":
                 options = json.loads(value)
+                for name in ("glossary", "rules", "schema"):  # data files beside the case file
+                    if isinstance(options.get(name), str):
+                        options[name] = str(path.parent / options[name])
             elif key == "sections":
                 names = value.split()
                 assert names[: 2 - noop] == ["input", "expected"][: 2 - noop], f"{path}: sections start {names}"
