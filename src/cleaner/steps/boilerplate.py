@@ -688,7 +688,7 @@ def first_characters(rule: Rule) -> frozenset[str] | None:
     before the first required item. Keys are never empty and never start with a space, so a
     leading `\\s` adds nothing.
 
-    >>> sorted(first_characters(Rule("x", "x", "an example", "<doc>", pattern="(?:打开|下载)\\s?APP")))
+    >>> sorted(first_characters(Rule("x", "x", "an example", "<doc>", pattern="(?:打开|下载)\\\\s?APP")))
     ['下', '打']
     """
     plain = _for_re(rule.pattern or "")
