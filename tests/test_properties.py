@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 
-import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
 import cleaner
 from cleaner import CleanerError, Document, Pipeline
 from cleaner.document import unapply
+from cleaner.text import HAN_RE
 
 from .strategies import any_text, article
 
-HAN = regex.compile(r"\p{Han}")
+HAN = HAN_RE
 PIPELINE = Pipeline.default()
 
 

@@ -31,15 +31,15 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 __all__ = [
-    "CJK", "CJK_RE", "CJK_WIDE", "HAN", "HAN_RE", "HANGUL", "KANA", "PINYIN_LETTERS",
+    "CJK", "CJK_RE", "CJK_WIDE", "HAN", "HAN_PROPERTY", "HAN_RE", "HANGUL", "KANA", "PINYIN_LETTERS",
     "PINYIN_TONE_LETTERS", "PINYIN_TONED_VOWELS", "SENTENCE_END", "LineIndex", "TOMLDecodeError", "compose_yaml",
-    "han_characters", "han_count", "is_cjk", "line_starts", "load_toml", "load_yaml",
+    "han_characters", "han_count", "is_cjk", "line_starts", "load_toml", "load_yaml", "spell_han",
 ]
 
 # --- character classes -----------------------------------------------------------------------
 
-# A Han character: the Unicode Han script (what `regex` calls \p{Han}, Unicode 17), block by block.
-# `tests/test_text.py` checks this list against `regex`'s \p{Han} on every code point, so a newer
+# A Han character: the Unicode Han script (the `regex` module's `HAN_PROPERTY`, Unicode 17), block
+# by block. `tests/test_text.py` checks this list against that property on every code point, so a newer
 # Unicode shows up as a failing test, not as two steps disagreeing.
 HAN = (
     "\u2e80-\u2e99\u2e9b-\u2ef3"  # CJK Radicals Supplement (2E80-2EFF), its assigned part
@@ -59,6 +59,42 @@ HAN = (
     "\U00031350-\U00033479"  # Extensions H and J
 )
 HAN_RE = re.compile(f"[{HAN}]")
+# How rule data (boilerplate rule patterns) writes a Han character: the `regex` module's property.
+HAN_PROPERTY = "\\p{Han}"
+
+
+def spell_han(pattern: str) -> str:
+    """A pattern with each `HAN_PROPERTY` written as `HAN`'s ranges, so `re` reads it too.
+
+    >>> spell_han(HAN_PROPERTY + "+") == f"[{HAN}]+"
+    True
+    """
+    if HAN_PROPERTY not in pattern:
+        return pattern
+    out = []
+    i = 0
+    in_class = False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            if pattern.startswith(HAN_PROPERTY, i):
+                out.append(HAN if in_class else f"[{HAN}]")
+                i += len(HAN_PROPERTY)
+            else:
+                out.append(pattern[i : i + 2])
+                i += 2
+            continue
+        out.append(char)
+        i += 1
+        if char == "[" and not in_class:
+            in_class = True
+            for literal in ("^", "]"):  # a leading ^ negates, a leading ] is a literal
+                if pattern.startswith(literal, i):
+                    out.append(literal)
+                    i += 1
+        elif char == "]" and in_class:
+            in_class = False
+    return "".join(out)
 
 KANA = "\u3040-\u30ff"  # Hiragana and Katakana
 HANGUL = "\uac00-\ud7af"  # Hangul Syllables

@@ -50,7 +50,7 @@ from ..document import Document, Edit
 from ..document import Warning as Report  # the record type; not the builtin Warning
 from ..errors import RuleFileError, UsageError
 from ..protect import MARKUP, Span
-from ..text import HAN, PINYIN_TONE_LETTERS, SENTENCE_END, TOMLDecodeError, load_toml, load_yaml
+from ..text import HAN, HAN_PROPERTY, PINYIN_TONE_LETTERS, SENTENCE_END, TOMLDecodeError, load_toml, load_yaml, spell_han
 from ..text import han_count as _han_count
 
 if sys.version_info >= (3, 11):
@@ -181,45 +181,22 @@ def _wrapped(rule: Rule) -> str:
     return f"(?i:{rule.pattern})" if rule.ignore_case else f"(?:{rule.pattern})"
 
 
-# Rule patterns are written for the `regex` module (it knows \p{Han}). The standard `re` module
-# runs plain patterns several times faster, so a pattern is compiled with `re` when, with
-# \p{Han} spelled out as its ranges, it uses nothing `re` reads differently (other Unicode
-# properties, nested sets and POSIX classes, variable lookbehind, atomic groups, fuzzy matching);
-# every other pattern with `regex`.
+# Rule patterns are written for the `regex` module (it knows the Han property, `HAN_PROPERTY`).
+# The standard `re` module runs plain patterns several times faster, so a pattern is compiled
+# with `re` when, with the property spelled out as `cleaner.text.HAN`'s ranges, it uses nothing
+# `re` reads differently (other Unicode properties, nested sets and POSIX classes, variable
+# lookbehind, atomic groups, fuzzy matching); every other pattern with `regex`.
 _REGEX_ONLY = re.compile(r"\\[pPXGKmMLN]|\[\[|\(\?[|Vrfweb]|\{(?!\d*(?:,\d*)?\})|\(\?(?:<[=!]|P?>|&|R\))")
 Pattern = Any  # a compiled pattern from `re` or from `regex`; both have fullmatch()
 
 
 def _for_re(pattern: str) -> str | None:
-    """The pattern with \\p{Han} spelled as ranges, or None if only `regex` reads it right.
+    """The pattern with the Han property spelled as ranges, or None if only `regex` reads it right.
 
-    >>> _for_re(r"[^\\p{Han}]\\p{Han}+") == f"[^{_HAN_CLASS}][{_HAN_CLASS}]+"
+    >>> _for_re(f"[^{HAN_PROPERTY}]{HAN_PROPERTY}+") == f"[^{HAN}][{HAN}]+"
     True
     """
-    out = []
-    i = 0
-    in_class = False
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            if pattern.startswith("\\p{Han}", i):
-                out.append(_HAN_CLASS if in_class else f"[{_HAN_CLASS}]")
-                i += 7
-            else:
-                out.append(pattern[i : i + 2])
-                i += 2
-            continue
-        out.append(char)
-        i += 1
-        if char == "[" and not in_class:
-            in_class = True
-            for literal in ("^", "]"):  # a leading ^ negates, a leading ] is a literal
-                if pattern.startswith(literal, i):
-                    out.append(literal)
-                    i += 1
-        elif char == "]" and in_class:
-            in_class = False
-    result = "".join(out)
+    result = spell_han(pattern)
     return None if _REGEX_ONLY.search(result) else result
 
 
