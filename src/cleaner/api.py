@@ -53,17 +53,22 @@ def process(
     *,
     path: str = "<stdin>",
     pipeline: Pipeline | None = None,
+    group: str | None = None,
     **options: Any,
 ) -> Result:
     """Clean one article and return the result with its change records and warnings.
 
     `raw` is text or bytes (the encoding is detected). Options are those of `Options`, plus
     `only`, `skip` and `preset` to choose steps. Raises `CleanerError` for bad input.
+    `group`: the document's template group when its front matter does not name its site
+    (see `cleaner.templates`).
     """
     if pipeline is None:
         options.setdefault("now", run_time())
         pipeline = Pipeline.default(**options)
     doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms)
+    if group is not None:
+        doc = doc.replace(group=group)
     original_text = _original_text(raw, doc)
     result = pipeline(doc)
     markdown = render(result, frontmatter=pipeline.options.frontmatter)

@@ -30,6 +30,14 @@ How a line is judged:
   near-duplicate paragraph is reported as a warning and left in place.
 - A document that loses more than `MAX_REMOVED_SHARE` (30 %) of its characters gets a warning
   naming it, so a rule that guts documents shows up in a corpus run.
+- Head and tail scopes end at the article's first (last) paragraph: a date under the opening
+  paragraph of a notice is its signature, not the page's dateline.
+
+After the rules, a second stage judges what they left by context (`boilerplate_context.py`):
+chrome above and below the article that no rule names (widget rows, counters, metadata fields,
+menus, later copies of the title) and the short lines between such lines. Its removals are
+change records too, with rule `context-KIND [features]`; `Options.boilerplate_mode` sets how far
+it goes (conservative, balanced, aggressive, off).
 """
 
 from __future__ import annotations
@@ -52,6 +60,8 @@ from ..errors import RuleFileError, UsageError
 from ..protect import MARKUP, Span
 from ..text import HAN, HAN_PROPERTY, PINYIN_TONE_LETTERS, SENTENCE_END, TOMLDecodeError, load_toml, load_yaml, spell_han
 from ..text import han_count as _han_count
+from .boilerplate_context import CATEGORY as CONTEXT_CATEGORY
+from .boilerplate_context import DEFAULT_MODE, LineView, classify, is_prose
 
 if sys.version_info >= (3, 11):
     from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -82,6 +92,7 @@ BUILTIN_FILES = (
     "recommendation.toml",
     "ad-row.toml",
     "navigation.toml",
+    "page-chrome.toml",
     "structure.toml",
 )
 BUILTIN_PREFIX = "built-in:"
@@ -506,7 +517,12 @@ def explain_rules(options: Options | None = None) -> str:
 
 
 def category_of(rule_id: str, options: Options | None = None) -> str:
-    """The category of a rule id, for the report's per-category summary ('other' if unknown)."""
+    """The category of a rule id, for the report's per-category summary ('other' if unknown).
+
+    A decision of the context classifier (`context-run [why]`) is in category `context`.
+    """
+    if rule_id.startswith("context-"):
+        return CONTEXT_CATEGORY
     for rule in ruleset(*_option_args(options)).all_rules:
         if rule.id == rule_id:
             return rule.category
@@ -856,6 +872,7 @@ def boilerplate(doc: Document, options: Options | None = None) -> Document:
     """
     rules_ = ruleset(*_option_args(options))
     enabled = rules_.rules
+    mode = options.boilerplate_mode if options is not None else DEFAULT_MODE
     if not doc.body or not enabled:
         return doc
     doc = doc.with_spans()
@@ -863,12 +880,17 @@ def boilerplate(doc: Document, options: Options | None = None) -> Document:
     matcher = rules_.matcher
     lines = _cut(body, doc.masked(), doc.protected(), matcher)
     removed, blank_edits = _judge(lines, enabled, matcher)
+    decisions: dict[int, str] = {i: rule.id for i, rule in removed.items()}
+    if mode != "off":
+        view = LineView(lines.raw, lines.keys, lines.blank, lines.judged, lines.marked, lines.heading)
+        for i, why in classify(view, removed, mode).items():
+            decisions.setdefault(i, why)
     edits = list(blank_edits)
-    for i, rule in removed.items():
+    for i, rule_name in decisions.items():
         end = lines.starts[i] + len(lines.raw[i])
         if end < len(body):
             end += 1  # the line's newline goes with it
-        edits.append(Edit(lines.starts[i], end, "", rule.id))
+        edits.append(Edit(lines.starts[i], end, "", rule_name))
     warnings = _near_duplicates(lines, removed, enabled)
     lost = sum(e.end - e.start for e in edits)
     if lost / len(body) > MAX_REMOVED_SHARE:
@@ -1049,6 +1071,10 @@ def _positional(
             _claim(removed, [i], rule)
         if i not in removed:
             kept += 1
+            # The head (tail) ends at the article's first (last) paragraph: a date below the
+            # first paragraph is the signature of a notice, not the page's dateline.
+            if lines.judged[i] and is_prose(lines.raw[i]):
+                break
 
 
 def _applies(scope: str, lines: int, position: int, at_head: bool) -> bool:
