@@ -58,7 +58,7 @@ from ..document import Document, Edit
 from ..document import Warning as Report  # the record type; not the builtin Warning
 from ..errors import RuleFileError, UsageError
 from ..protect import MARKUP, Span
-from ..text import HAN, HAN_PROPERTY, PINYIN_TONE_LETTERS, SENTENCE_END, TOMLDecodeError, load_toml, load_yaml, spell_han
+from ..text import HAN, HAN_PROPERTY, PINYIN_TONE_LETTERS, SENTENCE_END, TOMLDecodeError, line_starts, load_toml, load_yaml, spell_han
 from ..text import han_count as _han_count
 from .boilerplate_context import CATEGORY as CONTEXT_CATEGORY
 from .boilerplate_context import DEFAULT_MODE, LineView, classify, is_prose
@@ -905,11 +905,7 @@ def boilerplate(doc: Document, options: Options | None = None) -> Document:
 def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _Lines:
     raw = body.split("\n")
     masked_lines = masked.split("\n") if MARKUP in masked else raw
-    starts = []
-    offset = 0
-    for line in raw:
-        starts.append(offset)
-        offset += len(line) + 1
+    starts = line_starts(body)
     n = len(raw)
     judged = [True] * n
     for span in spans:
