@@ -31,7 +31,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 __all__ = [
-    "CJK", "CJK_RE", "CJK_WIDE", "HAN", "HAN_PROPERTY", "HAN_RE", "HANGUL", "KANA", "PINYIN_LETTERS",
+    "CJK", "CJK_RE", "CJK_SPACING", "CJK_WIDE", "HAN", "HAN_PROPERTY", "HAN_RE", "HANGUL", "KANA", "PINYIN_LETTERS",
     "PINYIN_TONE_LETTERS", "PINYIN_TONED_VOWELS", "SENTENCE_END", "LineIndex", "TOMLDecodeError", "compose_yaml",
     "han_characters", "han_count", "is_cjk", "line_starts", "load_toml", "load_yaml", "spell_han",
 ]
@@ -102,6 +102,10 @@ HANGUL = "\uac00-\ud7af"  # Hangul Syllables
 # neighbours take full-width marks (Han, kana, Hangul).
 CJK = HAN + KANA + HANGUL
 CJK_RE = re.compile(f"[{CJK}]")
+# CJK for the spaces between it and Latin text, as pangu counts it: `CJK`, the radical blocks
+# whole (2E80-2FDF), Bopomofo and its extension (3100-312F, 31A0-31BF), and Enclosed CJK Letters
+# and Months (3200-32FF: `㈱`, `㊤`).
+CJK_SPACING = CJK + "\u2e80-\u2fdf\u3100-\u312f\u31a0-\u31bf\u3200-\u32ff"
 # The wide area where a mis-decoded CJK text lands: CJK Symbols and Punctuation through the CJK
 # Unified Ideographs (3000-9FFF: marks, kana, bopomofo, Hangul Jamo compatibility, Han) and the
 # Halfwidth and Fullwidth Forms (FF00-FFEF).
