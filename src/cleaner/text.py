@@ -31,9 +31,15 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 __all__ = [
-    "CJK", "CJK_RE", "CJK_SPACING", "CJK_WIDE", "HAN", "HAN_PROPERTY", "HAN_RE", "HANGUL", "KANA", "PINYIN_LETTERS",
-    "PINYIN_TONE_LETTERS", "PINYIN_TONED_VOWELS", "SENTENCE_END", "LineIndex", "TOMLDecodeError", "compose_yaml",
-    "han_characters", "han_count", "is_cjk", "line_starts", "load_toml", "load_yaml", "spell_han",
+    # character classes
+    "CJK", "CJK_RE", "CJK_SPACING", "CJK_WIDE", "HAN", "HAN_PROPERTY", "HAN_RE", "HANGUL", "KANA",
+    "PINYIN_LETTERS", "PINYIN_TONE_LETTERS", "PINYIN_TONED_VOWELS", "SENTENCE_END",
+    "han_characters", "han_count", "is_cjk", "spell_han",
+    # the line index
+    "LineIndex", "line_starts",
+    # the data-file loader
+    "MAX_DEPTH", "STR_TAG", "SURROGATE", "NoAliasSafeLoader", "TOMLDecodeError", "compose_yaml",
+    "join_surrogates", "load_toml", "load_yaml",
 ]
 
 # --- character classes -----------------------------------------------------------------------
