@@ -44,6 +44,7 @@ import regex
 
 from ..document import REWRITE, Document, Edit
 from ..protect import BLOCK, MARKUP, Span, overlaps
+from ..text import HAN, KANA, line_starts
 
 STEP = "paragraphs"
 
@@ -184,13 +185,7 @@ def _in_block(masked: str, offset: int) -> bool:
     return masked.startswith(BLOCK, line_start) or (offset > 0 and masked[offset - 1] == BLOCK)
 
 
-def _line_offsets(text: str) -> list[int]:
-    offsets = [0]
-    i = text.find("\n")
-    while i != -1:
-        offsets.append(i + 1)
-        i = text.find("\n", i + 1)
-    return offsets
+_line_offsets = line_starts
 
 
 def _paragraph_edits(body: str, masked: str) -> tuple[list[Edit], bool]:
@@ -288,8 +283,8 @@ _CLOSERS = "”’」』）)]】》〉〕｝}»›"
 _CLOSING_MARKS = "，。、；：？！"
 # ASCII closers open a line of code (`}` under `int val();`): joined only on a line with Han.
 _ASCII_CLOSERS = ")]}"
-_HAN_CHAR = regex.compile(r"\p{Han}")
-_JOINS_AFTER = regex.compile(r"[\p{Han}\u3040-\u30ff”’」』）》]")
+_HAN_CHAR = regex.compile(f"[{HAN}]")
+_JOINS_AFTER = regex.compile(f"[{HAN}{KANA}”’」』）》]")
 _ASCII_MARK = regex.compile(r"[!-/:-@\[-`{-~]")
 _UNDECIDED_MARK = regex.compile(r"[,;:?!()\"'＂＇]")
 _BULLET = regex.compile(r"[·•●・][ \t\u3000]*")
