@@ -35,6 +35,20 @@ from ..document import Document, Edit
 from ..errors import EncodingError
 from ..protect import mask
 
+
+# Declarations (docs/architecture.md, "Adding an option / a rule"): this step has no options; its
+# rule ids, each of which `--disable-rule` turns off.
+RULES: dict[str, str] = {
+    "newline": "CRLF and CR line ends become LF",
+    "bom": "a byte order mark inside the text is removed",
+    "invisible": "zero-width and other invisible characters are removed",
+    "space": "odd spaces (no-break, ideographic at line ends) become plain spaces or go",
+    "entity": "HTML entities (`&amp;`, `&#8220;`) are decoded",
+    "nfc": "text is put in Unicode NFC form (compatibility forms kept)",
+    "tag": "stray HTML tags left by a scrape are removed",
+}
+
+
 STEP = "encoding"
 
 # Encodings the detector may choose for non-UTF-8 input. GB18030 is a superset of GBK and GB2312;

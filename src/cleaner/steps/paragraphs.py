@@ -29,12 +29,36 @@ as they are: only top-level paragraphs, as `markdown-it-py` parses them, are cha
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 
 import regex
 
 from ..document import Document, Edit
+from ..options import option
 from ..protect import BLOCK, MARKUP, Span, overlaps
+
+
+# Declarations (docs/architecture.md, "Adding an option / a rule").
+@dataclasses.dataclass(frozen=True)
+class ParagraphsOptions:
+    heading_level: int = option(
+        2, kind="int", metavar="N", help="the level (1 to 6) given to a heading recognised in plain text"
+    )
+
+
+RULES: dict[str, str] = {
+    "trailing-space": "spaces at line ends are removed",
+    "blank-line": "runs of blank lines become one, and none at the start or end",
+    "block-break": "a blank line is put between blocks that touch",
+    "paragraph-break": "a blank line is put between paragraphs written as single lines",
+    "indent": "the indent of a paragraph's first line is removed",
+    "closing-quote": "a closing quote alone on its line goes back to its paragraph",
+    "bullet": "bullet characters (`•`, `●`) become Markdown list items",
+    "heading": "a heading in plain text gets Markdown `#` marks",
+    "unclosed-html": "an HTML block that never closes is escaped",
+    "html-break": "a blank line is put after an HTML block that runs into text",
+}
 
 STEP = "paragraphs"
 
@@ -52,7 +76,7 @@ _TRAILING = regex.compile(r"[ \t]+$", regex.M)
 _INDENT = regex.compile(r"^[ \t]+")
 
 
-def paragraphs(doc: Document, options: object = None) -> Document:
+def paragraphs(doc: Document, options: ParagraphsOptions | None = None) -> Document:
     """Separate blocks by one blank line and clean line ends; see the module docstring."""
     doc = doc.with_spans()
     # An unclosed block swallows the rest of the text, so a second one is seen only once the
@@ -73,7 +97,7 @@ def paragraphs(doc: Document, options: object = None) -> Document:
         if not _in_block(masked, m.start())
     ]
     doc = doc.edit(STEP, edits)
-    structure = _structure_edits(doc.body, doc.masked(), getattr(options, "heading_level", 2))
+    structure = _structure_edits(doc.body, doc.masked(), (options or ParagraphsOptions()).heading_level)
     if structure:
         # New list and heading markers are Markdown syntax now: find the spans again.
         doc = doc.edit(STEP, structure).replace(spans=None).with_spans()
