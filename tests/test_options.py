@@ -189,6 +189,13 @@ def test_a_punctuation_rule_turns_off() -> None:
     assert cleaner.clean("他说:我们明天见,好吗?", disable_rules="punctuation/comma") == "他说：我们明天见,好吗？\n"
 
 
+def test_a_disabled_glossary_entry_leaves_the_front_matter_alone_too() -> None:
+    raw = "---\ntitle: 用GITHUB写作\n---\n\n在GITHUB上\n"
+    assert "GitHub" in cleaner.clean(raw)
+    (entry,) = [e for e in glossary.builtin_entries() if e.term == "GitHub"]
+    assert cleaner.clean(raw, disable_rules=entry.id) == raw
+
+
 def test_context_turns_the_classifier_off() -> None:
     options = Options(disable_rules=("context",))
     assert boilerplate._option_args(options) == ((), ())

@@ -412,6 +412,7 @@ def _front_matter(doc: Document, matcher: Matcher, options: Options | None) -> D
     changes: list[Change] = []
     for item in list(text_values(meta, schema_of(options))):
         found = apply_to_text(item.value, matcher, doc.protected_terms)
+        found = [f for f in found if not doc.rule_disabled(STEP, f[3].id)]  # `--disable-rule ID`
         if not found:
             continue
         pieces, cursor = [], 0
