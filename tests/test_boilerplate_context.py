@@ -46,7 +46,7 @@ def _gone(text: str, mode: str = "balanced") -> dict[str, str]:
 
 JUNK_AT_HEAD = {
     "context-navigation": ["登录 注册 找回密码", "分享 收藏 打印", "您现在的位置是：首页 - 生活 - 亲子", "Skip to content"],
-    "context-metadata": ["发表于 2023-04-09 | 阅读 5678 次", "文章数: 120", "2025-03-01 生活 亲子", "3259", "农场全景.png"],
+    "context-metadata": ["发表于 2023-04-09 | 阅读 5678 次", "文章数: 120", "2025-03-01 生活·亲子", "3259", "农场全景.png"],
     "context-list": ["- 要闻\n- 国内\n- 国际\n- 财经\n- 体育"],
 }
 

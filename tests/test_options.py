@@ -58,6 +58,8 @@ def test_every_option_has_one_name_everywhere() -> None:
         assert item.name in cleaner.clean.__doc__  # type: ignore[operator]
     for alias in ("--protect", "--disable-rule", "--boilerplate"):
         assert alias in flags
+    for setting in config.RUN_SETTINGS:  # settings a config file may hold: the CLI has each flag
+        assert setting.flag in flags, setting.name
 
 
 def test_heading_level_and_builtin_glossary_have_flags() -> None:

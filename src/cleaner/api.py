@@ -14,6 +14,8 @@ from .options import DataFile
 from .pipeline import OPTIONS, STEP_CHOICE, Options, Pipeline
 
 if TYPE_CHECKING:
+    from .templates import Template
+
     if sys.version_info >= (3, 11):
         from typing import Unpack
     else:
@@ -33,6 +35,8 @@ class CleanOptions(TypedDict, total=False):
     preset: Literal["house", "corpus"]
     rules: PathLike | Sequence[PathLike]
     boilerplate_mode: Literal["conservative", "balanced", "aggressive", "off"]
+    templates: str | Path | Template | None
+    group_by: str | None
     to: Literal["hans", "hant", "tw", "hk", "keep"]
     spacing: Literal["remove", "add", "keep"]
     glossary: PathLike | Sequence[PathLike]
@@ -91,6 +95,7 @@ def process(
     *,
     path: str = "<stdin>",
     pipeline: Pipeline | None = None,
+    group: str | None = None,
     **options: Unpack[CleanOptions],
 ) -> Result:
     """Clean one article and return the result with its change records and warnings.
@@ -99,6 +104,8 @@ def process(
     and set them up; with a ready `pipeline`, the options are its own and none may be given
     here. Raises `CleanerError` for bad input, `UsageError` for bad options, `TypeError` for
     a `raw` that is not text or bytes.
+    `group`: the document's template group when its front matter does not name its site
+    (see `cleaner.templates`).
     """
     _check_raw(raw)
     if pipeline is not None:
@@ -112,6 +119,8 @@ def process(
         given.setdefault("now", run_time())
         pipeline = Pipeline.default(**given)
     doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms)
+    if group is not None:
+        doc = doc.replace(group=group)
     original_text = _original_text(raw, doc)
     result = pipeline(doc)
     markdown = render(result, frontmatter=pipeline.options.frontmatter)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__, audit, batch, config, jsonl
+from . import templates as site_templates
 from .batch import FileJob, Journal, Progress, ReportWriter, Run, atomic_write
 from .output import shown
 from .api import run_time
@@ -50,8 +51,9 @@ def _add_option_flags(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(item.flag, action=action, dest=item.name, default=None, help=spec.help)
         elif spec.kind == "choice":
             parser.add_argument(*flags, choices=spec.choices, dest=item.name, help=spec.help + default_note)
-        elif spec.kind == "int":
-            parser.add_argument(*flags, type=int, metavar=spec.metavar, dest=item.name, help=spec.help + default_note)
+        elif spec.kind in ("int", "float"):
+            number = int if spec.kind == "int" else float
+            parser.add_argument(*flags, type=number, metavar=spec.metavar, dest=item.name, help=spec.help + default_note)
         elif spec.kind in ("terms", "files", "meta"):
             parser.add_argument(*flags, action="append", metavar=spec.metavar, dest=item.name, help=spec.help)
         else:
@@ -86,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--on-bad-record", choices=jsonl.BAD_RECORD_CHOICES, help="with --jsonl: pass bad records through (default) or skip them")
     scale.add_argument("--resume", action="store_true", help="continue an interrupted run with -o or --in-place")
     scale.add_argument("--dask", metavar="ADDRESS|local", help="with --jsonl: run on this Dask scheduler, or a local cluster of -j workers")
+    learned = p.add_argument_group("site templates (docs/scale.md#templates)")
+    learned.add_argument("--learn-templates", action=argparse.BooleanOptionalAction, default=None, help="first read every input and learn each site's repeated lines, then remove them (default: on with --preset corpus over folders and JSON Lines)")
+    learned.add_argument("--save-templates", metavar="FILE", help="write the learned templates as JSON (alone, without -o: learn and save only)")
+    # `--templates FILE` and `--group-by FIELD` are options of the boilerplate step (declared there).
+    learned.add_argument("--template-min-documents", type=int, metavar="N", help=f"a template line occurs in at least N documents of its site (default {site_templates.DEFAULT_MIN_DOCUMENTS})")
+    learned.add_argument("--template-min-share", type=float, metavar="SHARE", help=f"… and in at least this share of them (default {site_templates.DEFAULT_MIN_SHARE})")
     scale.add_argument("-v", "--verbose", action="store_true", help="print the summary line after every run")
     scale.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary line (errors are still printed)")
     p.add_argument("--version", action="version", version=f"cleaner {__version__}")
@@ -175,6 +183,13 @@ def _main(argv: Sequence[str] | None) -> int:
     _check_stdout(args)
     # Every (input, output) pair is known and checked before anything is written.
     plan = _inputs(args, jsonl.DEFAULT_GLOB if args.jsonl else DEFAULT_GLOB)
+    if _wants_learning(args, options, pipeline, names, batch_run):
+        template = _learn_templates(args, pipeline, (args.jobs or batch.cpu_count()) if batch_run else 1, plan)
+        if args.save_templates:
+            template.write(args.save_templates)
+        if _learn_only(args):
+            return 0
+        pipeline = Pipeline.default(**{**options, "templates": template})
     run = _start_run(args, pipeline, names, several, batch_run)
     check_report = ReportWriter(stream=sys.stdout.buffer) if args.check and args.format == "json" else None
     audits: list[audit.Audit] = []
@@ -266,7 +281,8 @@ def _check_modes(args: argparse.Namespace) -> None:
     if args.format and not args.check:
         raise UsageError("--format goes with --check")
     several = len(names) > 1 or any(n != "-" and Path(n).is_dir() for n in names)
-    if several and not (args.output or args.in_place or args.check or args.diff):
+    _check_template_modes(args, names)
+    if several and not (args.output or args.in_place or args.check or args.diff or _learn_only(args)):
         raise UsageError("several inputs need -o DIR, --in-place, --check or --diff")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"-j takes a number of workers, 1 or more, not {args.jobs}")
@@ -287,6 +303,73 @@ def _check_modes(args: argparse.Namespace) -> None:
     for flag in ("field", "changes_field", "on_bad_record", "dask"):
         if getattr(args, flag) is not None:
             raise UsageError(f"--{flag.replace('_', '-')} goes with --jsonl")
+
+
+# --- site templates (two passes; see cleaner.templates) ----------------------------------------
+
+
+def _learn_only(args: argparse.Namespace) -> bool:
+    return bool(args.save_templates) and not (args.output or args.in_place or args.check or args.diff)
+
+
+def _check_template_modes(args: argparse.Namespace, names: list[str]) -> None:
+    if args.templates and (args.learn_templates or args.save_templates):
+        raise UsageError("--templates applies templates saved earlier; it does not go with --learn-templates or --save-templates")
+    if args.save_templates and args.learn_templates is False:
+        raise UsageError("--save-templates saves what --learn-templates learns; it does not go with --no-learn-templates")
+    if (args.learn_templates or args.save_templates) and "-" in names:
+        raise UsageError("--learn-templates reads the inputs twice: give files or folders, not stdin")
+    if args.template_min_documents is not None and args.template_min_documents < 2:
+        raise UsageError(f"--template-min-documents takes a number of documents, 2 or more, not {args.template_min_documents}")
+    if args.template_min_share is not None and not 0 <= args.template_min_share <= 1:
+        raise UsageError(f"--template-min-share takes a share from 0 to 1, not {args.template_min_share}")
+
+
+def _wants_learning(
+    args: argparse.Namespace, options: dict[str, Any], pipeline: Pipeline, names: list[str], batch_run: bool
+) -> bool:
+    """--learn-templates (or --save-templates) asks for it; `--preset corpus` over a corpus has it on."""
+    asked = args.learn_templates or bool(args.save_templates)
+    if asked and "boilerplate" not in pipeline.names:
+        raise UsageError("--learn-templates removes lines in the boilerplate step, which this run leaves out")
+    if asked:
+        return True
+    default_on = options.get("preset") == "corpus" and batch_run and "-" not in names
+    return args.learn_templates is None and default_on and not args.templates and "boilerplate" in pipeline.names
+
+
+def _learn_templates(
+    args: argparse.Namespace, pipeline: Pipeline, workers: int, plan: list[Pair]
+) -> site_templates.Template:
+    """The first pass: count every input's lines (map on the workers, reduce here, in input order)."""
+    learner = site_templates.Learner(
+        min_documents=args.template_min_documents or site_templates.DEFAULT_MIN_DOCUMENTS,
+        min_share=site_templates.DEFAULT_MIN_SHARE if args.template_min_share is None else args.template_min_share,
+    )
+    group_by = pipeline.options.group_by
+    field = args.field or "text"
+
+    def chunk_payloads() -> Iterator[tuple[bytes, str, str | None, str | None]]:
+        for source, _ in plan:
+            assert source is not None
+            name = shown(str(source))  # as the second pass names the chunks (a record's folder)
+            with open(source, "rb") as raw:
+                for chunk in jsonl.chunks(jsonl.open_input(raw), name, jsonl.RecordSettings(field=field)):
+                    yield chunk.data, field, group_by, name
+
+    def file_payloads() -> Iterator[tuple[tuple[str, ...], str | None]]:
+        paths = (str(source) for source, _ in plan if source is not None)
+        for paths_batch in site_templates.batches(paths):
+            yield paths_batch, group_by
+
+    with _executor(args, pipeline, workers) as pool:
+        if args.jsonl:
+            for counts in batch.ordered(pool, site_templates.count_chunk, chunk_payloads()):
+                learner.add(counts)
+        else:
+            for counts in batch.ordered(pool, site_templates.count_files, file_payloads()):
+                learner.add(counts)
+    return learner.template()
 
 
 def _start_run(

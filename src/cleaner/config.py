@@ -31,6 +31,17 @@ else:  # pragma: no cover - Python 3.10
 class RunSettings:
     glob: tuple[str, ...] = option((), kind="terms", metavar="PATTERN", help="which files to take from folders")
     jobs: int | None = option(None, kind="int", metavar="N", help="worker processes (default: the CPU count)")
+    # Site templates (docs/scale.md#templates): the two-pass run over a corpus.
+    learn_templates: bool | None = option(
+        None, kind="flag", help="first learn each site's repeated lines from every input, then remove them"
+    )
+    save_templates: str | None = option(None, kind="path", metavar="FILE", help="write the learned templates as JSON")
+    template_min_documents: int | None = option(
+        None, kind="int", metavar="N", help="a template line occurs in at least N documents of its site"
+    )
+    template_min_share: float | None = option(
+        None, kind="float", metavar="SHARE", help="… and in at least this share of them"
+    )
 
 
 RUN_SETTINGS: tuple[Declared, ...] = declared(RunSettings)
@@ -121,10 +132,18 @@ def _checked(item: Declared, key: str, value: Any, path: Path) -> Any:
                     raise fail(f"unknown step {name!r} (steps: {', '.join(STEP_NAMES)})")
             return names
         return value
-    if kind == "file":
+    if kind in ("file", "path"):
         if not isinstance(value, str):
             raise fail(f"must be a path, not {value!r}")
         return str(path.parent / value)
+    if kind == "text":
+        if not isinstance(value, str):
+            raise fail(f"must be a string, not {value!r}")
+        return value
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise fail(f"must be a number, not {value!r}")
+        return float(value)
     if kind == "meta":
         if not isinstance(value, dict):
             raise fail(f"must be a table, not {value!r}")

@@ -17,20 +17,21 @@ everywhere the name is.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from .errors import RuleFileError
 
 # What a value looks like, which decides how the command line and a config file read it:
-# - "choice": one of `choices` (a string);   - "int": a whole number;
+# - "choice": one of `choices` (a string);   - "int": a whole number;   - "float": a number;
+# - "text": any one string;   - "path": a file name the run writes (not read up front);
 # - "flag": a boolean (`--x`, or `--no-x` when the default is true);
 # - "terms": a list of strings (repeatable flag);   - "steps": step names, comma-separated;
 # - "files": a list of data files (repeatable);
 # - "file": one data file;   - "meta": KEY=VALUE pairs (a table in a config file);
 # - "internal": set by the run, not by a user (the clock, the chosen steps).
-Kind = Literal["choice", "int", "flag", "terms", "steps", "files", "file", "meta", "internal"]
+Kind = Literal["choice", "int", "float", "text", "flag", "terms", "steps", "files", "file", "path", "meta", "internal"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +46,8 @@ class OptionSpec:
     aliases: tuple[str, ...] = ()
     # The step that reads it; "" for options of the whole run.
     step: str = ""
+    # How a "file" value becomes what the field holds (default: read as a `DataFile`).
+    convert: Callable[[Any], Any] | None = None
 
     def flag(self, name: str) -> str:
         """The command line flag: `--no-x` turns off an option that is on by default."""
@@ -62,9 +65,12 @@ def option(
     choices: Sequence[str] = (),
     metavar: str = "",
     aliases: Sequence[str] = (),
+    convert: Callable[[Any], Any] | None = None,
 ) -> Any:
     """A dataclass field that declares an option (its default, help, kind, choices, aliases)."""
-    spec = OptionSpec(help=help, kind=kind, choices=tuple(choices), metavar=metavar, aliases=tuple(aliases))
+    spec = OptionSpec(
+        help=help, kind=kind, choices=tuple(choices), metavar=metavar, aliases=tuple(aliases), convert=convert
+    )
     return dataclasses.field(default=default, metadata={"option": spec})
 
 

@@ -13,7 +13,7 @@ import functools
 import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from .document import Document
 from .errors import UsageError
@@ -25,6 +25,9 @@ from .steps.glossary import GlossaryOptions
 from .steps.paragraphs import ParagraphsOptions
 from .steps.script import TARGETS, ScriptOptions
 from .steps.spacing import SPACINGS, SpacingOptions
+
+if TYPE_CHECKING:
+    from .templates import Template
 
 # The public step names, in their default order, and where each one lives.
 REGISTRY: dict[str, str] = {
@@ -108,7 +111,9 @@ def _convert(item: Declared, value: Any) -> Any:
     if kind == "files":
         return tuple(_data_file(v) for v in as_list(value))
     if kind == "file":
-        return None if value is None else _data_file(value)
+        if value is None:
+            return None
+        return item.spec.convert(value) if item.spec.convert is not None else _data_file(value)
     if kind == "meta":
         meta = value or {}
         return tuple(meta.items()) if isinstance(meta, Mapping) else tuple(meta)
@@ -206,6 +211,15 @@ def load_step(name: str) -> Callable[..., Document]:
     return getattr(importlib.import_module(module_name), attribute)  # type: ignore[no-any-return]
 
 
+def _bound_step(name: str, options: Options) -> Callable[..., Document]:
+    """The function a pipeline runs for a step: with a template, `boilerplate` also removes its lines."""
+    if name == "boilerplate" and options.templates is not None:
+        from .templates import boilerplate_with_templates
+
+        return boilerplate_with_templates
+    return load_step(name)
+
+
 def validate(options: Options, steps: Iterable[str] = STEP_NAMES) -> None:
     """Let each step check its options (parse rule files, schemas) before any document runs.
 
@@ -264,7 +278,7 @@ class Pipeline:
         opts = dataclasses.replace(opts, steps=tuple(chosen))
         check_disabled(opts)
         validate(opts, chosen)
-        return cls([(n, functools.partial(load_step(n), options=opts)) for n in chosen], opts)
+        return cls([(n, functools.partial(_bound_step(n, opts), options=opts)) for n in chosen], opts)
 
     @property
     def names(self) -> tuple[str, ...]:

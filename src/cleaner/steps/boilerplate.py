@@ -52,6 +52,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Callable, TypeGuard
 
+if TYPE_CHECKING:
+    from ..templates import Template
+
 import regex
 
 from ..document import Document, Edit
@@ -62,6 +65,7 @@ from .boilerplate_context import CATEGORY as CONTEXT_CATEGORY
 from .boilerplate_context import DEFAULT_MODE, LineView, classify, is_prose
 from .boilerplate_context import KINDS as CONTEXT_KINDS
 from ..options import CommonOptions, DataFile, option
+from .spacing import without_han_spaces
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -85,11 +89,35 @@ class BoilerplateOptions(CommonOptions):
         aliases=("boilerplate",),
         help="how far removal goes beyond the rules: conservative, balanced, aggressive, off (docs/rules.md)",
     )
+    # A site template learned from many documents (`cleaner.templates`): its lines are removed
+    # by this step. `group_by`: the front matter field naming a document's group.
+    templates: Template | None = option(
+        None,
+        kind="file",
+        metavar="FILE",
+        convert=lambda value: _read_template(value),
+        help="remove the lines of templates saved earlier (--save-templates), without learning",
+    )
+    group_by: str | None = option(
+        None,
+        kind="text",
+        metavar="FIELD",
+        help="the front matter (or JSON Lines) field naming a document's site (default: source, then url; else its folder)",
+    )
+
+
+def _read_template(value: object) -> Template:
+    from ..templates import Template
+
+    return value if isinstance(value, Template) else Template.read(str(value))
 
 
 # The rule ids are the data's: every rule in data/boilerplate/*.toml and the user's rule files,
 # every category (turning off all its rules), and the context classifier's kinds and category.
-RULES: dict[str, str] = {kind: "a line the context classifier judged boilerplate" for kind in CONTEXT_KINDS}
+RULES: dict[str, str] = {
+    **{kind: "a line the context classifier judged boilerplate" for kind in CONTEXT_KINDS},
+    "template": "a line of a site template (--templates, --learn-templates; cleaner.templates)",
+}
 
 
 def rule_ids(options: BoilerplateOptions | None = None) -> frozenset[str]:
@@ -830,6 +858,16 @@ def _first(candidates: Iterable[tuple[Rule, Pattern]], key: str, nospace: str, l
     return []
 
 
+def _best_of(scope: _ScopeMatcher, lookup: tuple[str, str, bool], despaced: tuple[str, str, bool] | None) -> Rule | None:
+    found = scope.best(*lookup)
+    if despaced is None:
+        return found
+    other = scope.best(*despaced)
+    if found is None or (other is not None and other.order < found.order):
+        return other
+    return found
+
+
 def _order(rule: Rule) -> int:
     return rule.order
 
@@ -1036,6 +1074,7 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
     """Decide which lines go and by which rule; whitespace-only lines become empty edits."""
     n = len(lines.raw)
     lookups: dict[int, tuple[str, str, bool]] = {}
+    both: dict[int, tuple[str, str, bool]] = {}
     for i in range(n):
         key = lines.keys[i]
         if key is None:
@@ -1046,7 +1085,14 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
             if not key.replace(" ", "").startswith(matcher.long_anchors):
                 continue
             key = line_key(lines.raw[i][lines.content_start[i] - lines.starts[i] :])
+        if not key:
+            continue  # a marker with nothing after it (`> `): no rule matches nothing
         lookups[i] = (key, key.replace(" ", ""), long_only)
+        # The `spacing` step removes spaces between Han after this step: a line must be judged
+        # as it is then too, or a second run would remove what the first kept.
+        despaced = without_han_spaces(key)
+        if despaced != key:
+            both[i] = (despaced, despaced.replace(" ", ""), long_only)
 
     removed: dict[int, Rule] = {}
     blank_edits: list[Edit] = []
@@ -1060,7 +1106,7 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
             _claim(removed, _duplicate_paragraphs(lines, rule), rule)
     for i, lookup in lookups.items():
         for scope in matcher.anywhere:
-            found = scope.best(*lookup)
+            found = _best_of(scope, lookup, both.get(i))
             if found is not None:
                 _claim(removed, [i], found)
 
@@ -1076,7 +1122,7 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
             if not _applies(scope.scope, scope.lines, position, at_head):
                 continue
             if (i, index) not in cache:
-                cache[i, index] = scope.best(*lookup)
+                cache[i, index] = _best_of(scope, lookup, both.get(i))
             rule = cache[i, index]
             if rule is not None and (best is None or rule.order < best.order):
                 best = rule
@@ -1166,15 +1212,41 @@ def _repeated_lines(lines: _Lines, rule: Rule) -> list[int]:
     return [i for group in found.values() if len(group) >= min_count for i in group]
 
 
+_UNCOUNTED = " \t.…。-—―"
+_DUPLICATE_FORMS = {"“": '"', "”": '"', "‘": "'", "’": "'", "•": "·", "・": "·", "‧": "·", "∙": "·", "･": "·"}
+_DUPLICATE_FOLD = re.compile(r"[ \t]+|[“”‘’•・‧∙･]|(?<=\.\.\.)(?:\.\.\.)+|(?:—|―|-{2,})+")
+
+
+def _duplicate_form(m: re.Match[str]) -> str:
+    found = m.group()
+    if found[0] in "—―-":
+        return "-"  # `--`, `—`, `——`: one dash
+    return _DUPLICATE_FORMS.get(found, "")
+
+
 def _duplicate_paragraphs(lines: _Lines, rule: Rule) -> list[int]:
     min_chars = int(rule.param("min_chars"))
     first: set[str] = set()
     copies = []
     stripped = lines.stripped
-    for i in lines.plain:
+    # Copies are compared as the later steps will leave them, or a second run would find copies
+    # the first did not: spaces do not count (`spacing`), marks of either width and quotes of
+    # either kind are one (`punctuation`), nor does the script (`script`; `normalize` folds both).
+    candidates = [i for i in lines.plain if len(stripped[i].replace(" ", "").replace("\t", "")) >= min_chars]
+    # Copies have as many characters, less those the later steps add or take away (spaces,
+    # dots and dashes): only lines that share that size with another are normalised (the
+    # conversion to Simplified is the costly part).
+    by_size: dict[int, list[int]] = {}
+    for i in candidates:
         text = stripped[i]
-        if len(text) < min_chars:
-            continue
+        by_size.setdefault(len(text) - sum(text.count(c) for c in _UNCOUNTED), []).append(i)
+    shared = {i for group in by_size.values() if len(group) > 1 for i in group}
+    candidates = [i for i in candidates if i in shared]
+    keys = normalize("\n".join(stripped[i] for i in candidates)).split("\n") if candidates else []
+    if len(keys) != len(candidates):
+        keys = [normalize(stripped[i]) for i in candidates]
+    for i, key in zip(candidates, keys):
+        text = _DUPLICATE_FOLD.sub(_duplicate_form, key)
         if text in first:
             copies.append(i)
         else:

@@ -307,6 +307,10 @@ def classify(view: LineView, removed: Mapping[int, object], mode: str = DEFAULT_
         if verdict_at(position, position < head_end).cls in (GOOD, ARTICLE):
             tail_start = position + 1
             break
+    # Headings and list items alone are no article: `paragraphs` makes them out of plain lines
+    # (a numbered title becomes `## 01、…`), so judging by them would make a second run differ.
+    if goods and not any(verdict_at(p, p < head_end).cls == GOOD for p in range(len(order))):
+        goods = []
     if not goods:
         # No line ends like article text: a page cut short mid-paragraph. Its prose lines (the
         # guard's: a mark and more than 20 Han) stand for the article; with none, nothing goes.
