@@ -48,6 +48,7 @@ RULES: dict[str, str] = {
     "entity": "HTML entities (`&amp;`, `&#8220;`) are decoded",
     "nfc": "text is put in Unicode NFC form (compatibility forms kept)",
     "tag": "stray HTML tags left by a scrape are removed",
+    "tag-remnant": "a tag that lost a bracket at a line end (`/p>`, `br/>`) is removed",
 }
 
 
