@@ -253,6 +253,28 @@ def test_config_keys_are_the_option_names(tmp_path: Path) -> None:
     }
 
 
+def test_template_options_and_settings_are_config_keys(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "cleaner.toml",
+        """
+        group-by = "site"
+        templates = "site.json"
+        learn-templates = false
+        save-templates = "out.json"
+        template-min-documents = 3
+        template-min-share = 0.5
+        """,
+    )
+    assert config.load(path) == {
+        "group_by": "site",
+        "templates": str(tmp_path / "site.json"),
+        "learn_templates": False,
+        "save_templates": str(tmp_path / "out.json"),
+        "template_min_documents": 3,
+        "template_min_share": 0.5,
+    }
+
+
 def test_both_spellings_of_a_key(tmp_path: Path) -> None:
     a = config.load(_write(tmp_path / "a" / "cleaner.toml", "heading_level = 4\nextract_meta = true\n"))
     b = config.load(_write(tmp_path / "b" / "cleaner.toml", "heading-level = 4\nextract-meta = true\n"))
