@@ -107,7 +107,8 @@ def _inputs() -> list[str]:
     for rule in boilerplate.ruleset().all_rules:
         texts.extend(f"正文第一段。\n\n{line}\n\n正文第二段。\n" for line in rule.remove)
     for entry in glossary.builtin_entries():
-        texts.extend(f"我们在{variant}上发布。" for variant in entry.variants)
+        spellings = {*entry.variants, entry.term.lower(), entry.term.upper()}  # case-folded entries have no variants
+        texts.extend(f"我们在 {spelling} 上发布。" for spelling in sorted(spellings))
     for override in script.overrides():
         texts.extend(before for before, _ in override.examples)
     # Text of our own for the rules the tables above do not reach.
