@@ -342,7 +342,7 @@ def test_skip_and_only_take_one_string() -> None:
 
 
 def test_clean_of_none_is_a_type_error_naming_the_type() -> None:
-    with pytest.raises(TypeError, match="raw must be str or bytes, not NoneType"):
+    with pytest.raises(TypeError, match="raw must be str, bytes or a frontmatter.Post, not NoneType"):
         cleaner.clean(None)  # type: ignore[arg-type]
 
 

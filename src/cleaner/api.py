@@ -6,7 +6,7 @@ import dataclasses
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Union
 
 from .document import Change, Document, Warning
 from .errors import UsageError
@@ -50,6 +50,13 @@ class CleanOptions(TypedDict, total=False):
     disable_rules: str | Sequence[str]
     now: str | None
 
+if TYPE_CHECKING:
+    import frontmatter
+
+# What `process()` and `clean()` read: text, bytes (the encoding is detected), or a
+# python-frontmatter `Post` (its metadata and content, as `frontmatter.load` gives them).
+Input = Union[str, bytes, "frontmatter.Post"]
+
 
 @dataclasses.dataclass(frozen=True)
 class Result:
@@ -73,6 +80,23 @@ class Result:
     def changed(self) -> bool:
         return self.markdown != self.original_text
 
+    @property
+    def post(self) -> frontmatter.Post:
+        """The result as a python-frontmatter `Post`: the cleaned metadata and body.
+
+        Its content is the body as `frontmatter.loads(result.markdown)` reads it (no final
+        newline), its handler the front matter's format (YAML, TOML or JSON), so
+        `frontmatter.dumps(result.post)` writes it in that format. The metadata is there even
+        when the options leave front matter out of `markdown`.
+        """
+        import frontmatter
+
+        from .frontmatter_io import post_handler
+
+        doc = self.document
+        content = render(doc, frontmatter=False).strip()
+        return frontmatter.Post(content, post_handler(doc.frontmatter_format), **dict(doc.meta))
+
 
 def render(doc: Document, *, frontmatter: bool = True) -> str:
     """The output text: front matter first when there is any, the body, one final newline."""
@@ -91,7 +115,7 @@ def render(doc: Document, *, frontmatter: bool = True) -> str:
 
 
 def process(
-    raw: str | bytes,
+    raw: Input,
     *,
     path: str = "<stdin>",
     pipeline: Pipeline | None = None,
@@ -100,10 +124,10 @@ def process(
 ) -> Result:
     """Clean one article and return the result with its change records and warnings.
 
-    `raw` is text or bytes (the encoding is detected). The options (below) choose the steps
-    and set them up; with a ready `pipeline`, the options are its own and none may be given
-    here. Raises `CleanerError` for bad input, `UsageError` for bad options, `TypeError` for
-    a `raw` that is not text or bytes.
+    `raw` is text, bytes (the encoding is detected) or a python-frontmatter `Post`. The
+    options (below) choose the steps and set them up; with a ready `pipeline`, the options are
+    its own and none may be given here. Raises `CleanerError` for bad input, `UsageError` for
+    bad options, `TypeError` for a `raw` that is none of those.
     `group`: the document's template group when its front matter does not name its site
     (see `cleaner.templates`).
     """
@@ -118,10 +142,12 @@ def process(
         given: dict[str, Any] = dict(options)
         given.setdefault("now", run_time())
         pipeline = Pipeline.default(**given)
+    if not isinstance(raw, (str, bytes)):
+        raw = post_text(raw)
     doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms)
     if group is not None:
         doc = doc.replace(group=group)
-    original_text = _original_text(raw, doc)
+    original_text = doc.original_text if doc.original_text is not None else ""
     result = pipeline(doc)
     markdown = render(result, frontmatter=pipeline.options.frontmatter)
     return Result(
@@ -133,12 +159,27 @@ def process(
     )
 
 
-def _original_text(raw: str | bytes, doc: Document) -> str:
-    if isinstance(raw, str):
-        return raw
-    from .steps.encoding import decode
+def post_text(post: frontmatter.Post) -> str:
+    """A python-frontmatter `Post` as the text of an article: its metadata as front matter in
+    the handler's format (YAML when it has none), a blank line, its content.
 
-    return decode(raw, path=doc.path)[0]
+    The text is read back by `Document.parse`, so a Post's metadata is checked exactly as front
+    matter in a file is (a value no format can hold raises `FrontMatterError`).
+    """
+    import yaml
+
+    from .errors import FrontMatterError
+    from .frontmatter_io import post_format, splice
+
+    fmt = post_format(getattr(post, "handler", None))
+    meta = dict(post.metadata)
+    try:
+        text = splice(None, meta, fmt=fmt) if meta else None
+    except (yaml.YAMLError, TypeError, ValueError) as error:
+        problem = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise FrontMatterError(f"the Post's metadata cannot be written as {fmt.upper()} front matter: {problem}") from None
+    shell = Document(body=str(post.content), frontmatter=text, frontmatter_format=fmt)
+    return render(shell)
 
 
 def run_time() -> str:
@@ -149,11 +190,12 @@ def run_time() -> str:
 
 
 def _check_raw(raw: object) -> None:
-    if not isinstance(raw, (str, bytes, bytearray)):
-        raise TypeError(f"raw must be str or bytes, not {type(raw).__name__}")
+    if isinstance(raw, (str, bytes, bytearray)) or (hasattr(raw, "content") and hasattr(raw, "metadata")):
+        return  # text, bytes, or a python-frontmatter `Post`
+    raise TypeError(f"raw must be str, bytes or a frontmatter.Post, not {type(raw).__name__}")
 
 
-def clean(raw: str | bytes, **options: Unpack[CleanOptions]) -> str:
+def clean(raw: Input, **options: Unpack[CleanOptions]) -> str:
     """Clean one article: raw text or bytes in, Markdown out.
 
     >>> clean("他说:我们明天见,好吗?")  # doctest: +SKIP
