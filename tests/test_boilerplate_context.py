@@ -198,7 +198,7 @@ def test_each_setting_removes_at_least_what_the_stricter_one_does(text: str) -> 
 
 
 def test_an_unknown_setting_is_a_usage_error() -> None:
-    with pytest.raises(UsageError, match="--boilerplate"):
+    with pytest.raises(UsageError, match="boilerplate_mode must be one of"):
         Options(boilerplate_mode="strict")
 
 

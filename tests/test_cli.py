@@ -285,3 +285,19 @@ def test_explain_rules_lists_the_boilerplate_rules() -> None:
     out = proc.stdout.decode()
     assert proc.returncode == 0
     assert "open-app-promo" in out and "disclaimer" in out
+
+
+def test_disable_rule_takes_the_rule_id_of_any_step() -> None:
+    """Before: `zhe-particle` (a script override) was 'unknown rule' with boilerplate in the
+    pipeline, and punctuation's rule ids could not be turned off at all."""
+    proc = run("--disable-rule", "zhe-particle", "--disable-rule", "colon", stdin="他说:好,走吧。".encode())
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout.decode() == "他说:好，走吧。\n"
+    assert "colom" in one_line_error(run("--disable-rule", "colom", stdin=b"x"))
+
+
+def test_help_says_in_one_line_what_each_step_does() -> None:
+    out = run("--help").stdout.decode()
+    assert "  spacing     spaces between Han and Latin letters or digits\n" in out
+    assert "  boilerplate remove the lines that are not the article, and record each one\n" in out
+    assert "--heading-level N" in out and "--no-builtin-glossary" in out

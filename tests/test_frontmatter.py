@@ -281,7 +281,7 @@ def test_no_front_matter_in_and_none_given_means_none_out() -> None:
 
 
 def test_bad_meta_fails_up_front() -> None:
-    with pytest.raises(UsageError, match=r"--meta date: '2025-13-45' is not a valid date"):
+    with pytest.raises(UsageError, match=r"meta: date: '2025-13-45' is not a valid date"):
         Pipeline.default(meta={"date": "2025-13-45"})
 
 

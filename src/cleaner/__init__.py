@@ -12,7 +12,8 @@ from __future__ import annotations
 from .api import Result, clean, process, render
 from .document import Change, Document, Edit, Warning
 from .errors import CleanerError, EncodingError, FrontMatterError, RuleFileError, UsageError
-from .pipeline import PRESETS, STEP_NAMES, DataFile, Options, Pipeline
+from .options import DataFile
+from .pipeline import PRESETS, STEP_NAMES, Options, Pipeline
 
 __version__ = "0.1.0"
 

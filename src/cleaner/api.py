@@ -3,10 +3,52 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, Union
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Union
 
 from .document import Change, Document, Warning
-from .pipeline import Options, Pipeline
+from .errors import UsageError
+from .options import DataFile
+from .pipeline import OPTIONS, STEP_CHOICE, Options, Pipeline
+
+if TYPE_CHECKING:
+    from .templates import Template
+
+    if sys.version_info >= (3, 11):
+        from typing import Unpack
+    else:
+        from typing_extensions import Unpack
+
+PathLike = str | Path | DataFile
+
+
+class CleanOptions(TypedDict, total=False):
+    """The keyword options of `clean()` and `process()`, typed so that an IDE completes them and
+    a type checker refuses a misspelt one (`spacng="add"`). They mirror `pipeline.OPTIONS` (the
+    declarations beside each step) and `STEP_CHOICE`; tests/test_options.py checks that they do.
+    """
+
+    only: str | Sequence[str]
+    skip: str | Sequence[str]
+    preset: Literal["house", "corpus"]
+    rules: PathLike | Sequence[PathLike]
+    boilerplate_mode: Literal["conservative", "balanced", "aggressive", "off"]
+    templates: str | Path | Template | None
+    group_by: str | None
+    to: Literal["hans", "hant", "tw", "hk", "keep"]
+    spacing: Literal["remove", "add", "keep"]
+    glossary: PathLike | Sequence[PathLike]
+    builtin_glossary: bool
+    heading_level: int
+    schema: PathLike | None
+    meta: Mapping[str, Any]
+    frontmatter: bool
+    extract_meta: bool
+    protected_terms: str | Sequence[str]
+    disable_rules: str | Sequence[str]
+    now: str | None
 
 if TYPE_CHECKING:
     import frontmatter
@@ -78,19 +120,28 @@ def process(
     path: str = "<stdin>",
     pipeline: Pipeline | None = None,
     group: str | None = None,
-    **options: Any,
+    **options: Unpack[CleanOptions],
 ) -> Result:
     """Clean one article and return the result with its change records and warnings.
 
-    `raw` is text, bytes (the encoding is detected) or a python-frontmatter `Post`. Options are
-    those of `Options`, plus `only`, `skip` and `preset` to choose steps. Raises `CleanerError`
-    for bad input.
+    `raw` is text, bytes (the encoding is detected) or a python-frontmatter `Post`. The
+    options (below) choose the steps and set them up; with a ready `pipeline`, the options are
+    its own and none may be given here. Raises `CleanerError` for bad input, `UsageError` for
+    bad options, `TypeError` for a `raw` that is none of those.
     `group`: the document's template group when its front matter does not name its site
     (see `cleaner.templates`).
     """
-    if pipeline is None:
-        options.setdefault("now", run_time())
-        pipeline = Pipeline.default(**options)
+    _check_raw(raw)
+    if pipeline is not None:
+        if options:
+            names = ", ".join(sorted(options))
+            raise UsageError(
+                f"options belong to the pipeline: give {names} to Pipeline.default(...), not to process() with pipeline="
+            )
+    else:
+        given: dict[str, Any] = dict(options)
+        given.setdefault("now", run_time())
+        pipeline = Pipeline.default(**given)
     if not isinstance(raw, (str, bytes)):
         raw = post_text(raw)
     doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms)
@@ -138,10 +189,30 @@ def run_time() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def clean(raw: Input, **options: Any) -> str:
+def _check_raw(raw: object) -> None:
+    if isinstance(raw, (str, bytes, bytearray)) or (hasattr(raw, "content") and hasattr(raw, "metadata")):
+        return  # text, bytes, or a python-frontmatter `Post`
+    raise TypeError(f"raw must be str, bytes or a frontmatter.Post, not {type(raw).__name__}")
+
+
+def clean(raw: Input, **options: Unpack[CleanOptions]) -> str:
     """Clean one article: raw text or bytes in, Markdown out.
 
     >>> clean("他说:我们明天见,好吗?")
     '他说：我们明天见，好吗？\\n'
     """
     return process(raw, **options).markdown
+
+
+def _options_doc() -> str:
+    """The options list that `help(clean)` and `help(process)` show, from the declarations."""
+    lines = ["", "Options (keyword arguments; docs/cli.md has the table):", ""]
+    for item in (*STEP_CHOICE, *OPTIONS):
+        choices = f" {{{', '.join(item.spec.choices)}}}" if item.spec.choices else ""
+        default = f" (default {item.default!r})" if item.default not in ((), None) else ""
+        lines.append(f"    {item.name}{choices}: {item.spec.help}{default}")
+    return "\n".join(lines) + "\n"
+
+
+clean.__doc__ = (clean.__doc__ or "") + _options_doc()
+process.__doc__ = (process.__doc__ or "") + _options_doc()

@@ -18,7 +18,7 @@ from .batch import FileJob, Journal, Progress, ReportWriter, Run, atomic_write
 from .output import shown
 from .api import run_time
 from .errors import CleanerError, UsageError
-from .pipeline import PRESETS, STEP_NAMES, Options, Pipeline, load_step
+from .pipeline import OPTIONS, STEP_CHOICE, STEP_NAMES, Options, Pipeline, load_step
 
 DEFAULT_GLOB = ("*.md", "*.markdown", "*.txt", "*.text")
 
@@ -30,15 +30,34 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _step_list() -> str:
+    """One line per step: what it does, from the first line of its module's docstring."""
     lines = []
     for name in STEP_NAMES:
-        module = sys.modules.get(f"cleaner.steps.{name}")
-        if module is None:
-            load_step(name)
-            module = sys.modules[f"cleaner.steps.{name}"]
-        built = getattr(module, "BUILT", True)
-        lines.append(f"  {name:<12}{'' if built else 'not built yet: passes text through unchanged'}")
+        load_step(name)
+        module = sys.modules[f"cleaner.steps.{name}"]
+        summary = (module.__doc__ or "").strip().splitlines()[0].partition(": ")[2].rstrip(".")
+        lines.append(f"  {name:<12}{summary}")
     return "\n".join(lines)
+
+
+def _add_option_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags of the declared options (`pipeline.OPTIONS`, `STEP_CHOICE`): one per option."""
+    for item in (*STEP_CHOICE, *OPTIONS):
+        spec = item.spec
+        flags = [item.flag, *(f"--{a}" for a in spec.aliases)]
+        default_note = "" if item.default in ((), None, False, True) else f" (default {item.default})"
+        if spec.kind == "flag":
+            action = "store_false" if item.default is True else "store_true"
+            parser.add_argument(item.flag, action=action, dest=item.name, default=None, help=spec.help)
+        elif spec.kind == "choice":
+            parser.add_argument(*flags, choices=spec.choices, dest=item.name, help=spec.help + default_note)
+        elif spec.kind in ("int", "float"):
+            number = int if spec.kind == "int" else float
+            parser.add_argument(*flags, type=number, metavar=spec.metavar, dest=item.name, help=spec.help + default_note)
+        elif spec.kind in ("terms", "files", "meta"):
+            parser.add_argument(*flags, action="append", metavar=spec.metavar, dest=item.name, help=spec.help)
+        else:
+            parser.add_argument(*flags, metavar=spec.metavar, dest=item.name, help=spec.help)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,25 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", metavar="PATH", help="JSON report of every change and warning ('-': stderr)")
     p.add_argument("--explain-rules", action="store_true", help="list the boilerplate rules (built-in and --rules) and exit")
     p.add_argument("--audit", metavar="PATH.html", help="an HTML page of every removal, repair and warning, with diffs")
-    p.add_argument("--only", metavar="STEP[,STEP]", help="run only these steps")
-    p.add_argument("--skip", metavar="STEP[,STEP]", help="leave out these steps")
-    p.add_argument("--preset", choices=tuple(PRESETS), help="house (default) or corpus")
-    p.add_argument("--to", choices=("hans", "hant", "tw", "hk", "keep"), help="target script (default hans)")
-    p.add_argument("--spacing", choices=("remove", "add", "keep"), help="spaces between Han and Latin (default remove)")
-    p.add_argument("--glossary", action="append", metavar="PATH", help="glossary file (repeatable)")
-    p.add_argument("--rules", action="append", metavar="PATH", help="boilerplate rule file (repeatable)")
-    p.add_argument(
-        "--boilerplate",
-        choices=("conservative", "balanced", "aggressive", "off"),
-        dest="boilerplate_mode",
-        help="how far boilerplate removal goes beyond the rules (default balanced; docs/rules.md)",
-    )
-    p.add_argument("--disable-rule", action="append", metavar="ID", dest="disable_rules", help="turn a built-in rule or category off")
-    p.add_argument("--schema", metavar="PATH", help="JSON Schema for the front matter")
-    p.add_argument("--meta", action="append", metavar="KEY=VALUE", help="set a front matter field (repeatable)")
-    p.add_argument("--no-frontmatter", action="store_true", help="write the body only")
-    p.add_argument("--extract-meta", action="store_true", help="fill front matter from a scrape's metadata lines")
-    p.add_argument("--protect", action="append", metavar="TERM", dest="protected_terms", help="a term no step may change")
+    _add_option_flags(p)
     p.add_argument("--glob", action="append", metavar="PATTERN", help=f"files to take from folders (default {' '.join(DEFAULT_GLOB)}; with --jsonl {' '.join(jsonl.DEFAULT_GLOB)})")
     p.add_argument("--config", metavar="PATH", help="options file (default: cleaner.toml or [tool.cleaner] in pyproject.toml)")
     scale = p.add_argument_group("many files and corpora (docs/scale.md)")
@@ -90,14 +91,30 @@ def build_parser() -> argparse.ArgumentParser:
     learned = p.add_argument_group("site templates (docs/scale.md#templates)")
     learned.add_argument("--learn-templates", action=argparse.BooleanOptionalAction, default=None, help="first read every input and learn each site's repeated lines, then remove them (default: on with --preset corpus over folders and JSON Lines)")
     learned.add_argument("--save-templates", metavar="FILE", help="write the learned templates as JSON (alone, without -o: learn and save only)")
-    learned.add_argument("--templates", metavar="FILE", help="remove the lines of templates saved earlier, without learning")
-    learned.add_argument("--group-by", metavar="FIELD", help="the front matter (or JSON Lines) field naming a document's site (default: source, then url; else its folder)")
+    # `--templates FILE` and `--group-by FIELD` are options of the boilerplate step (declared there).
     learned.add_argument("--template-min-documents", type=int, metavar="N", help=f"a template line occurs in at least N documents of its site (default {site_templates.DEFAULT_MIN_DOCUMENTS})")
     learned.add_argument("--template-min-share", type=float, metavar="SHARE", help=f"… and in at least this share of them (default {site_templates.DEFAULT_MIN_SHARE})")
     scale.add_argument("-v", "--verbose", action="store_true", help="print the summary line after every run")
     scale.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary line (errors are still printed)")
     p.add_argument("--version", action="version", version=f"cleaner {__version__}")
     return p
+
+
+def options_table() -> str:
+    """The options table of docs/cli.md, from the declarations (tests/test_options.py keeps it current)."""
+    rows = ["| flag | config key | Python | default | what it does |", "|---|---|---|---|---|"]
+    for item in (*STEP_CHOICE, *OPTIONS, *config.RUN_SETTINGS):
+        spec = item.spec
+        value = f" {spec.metavar}" if spec.metavar else f" {{{','.join(spec.choices)}}}" if spec.choices else ""
+        flags = ", ".join(f"`{flag}{value if spec.kind != 'flag' else ''}`" for flag in (item.flag, *(f"--{a}" for a in spec.aliases)))
+        key_name = spec.cli_name(item.name)
+        keys = ", ".join(f"`{k}`" for k in (key_name, *spec.aliases))
+        if spec.kind == "flag" and item.default is True:
+            keys = f"`{key_name} = false`"
+        default = "" if item.default in ((), None) else f"`{str(item.default).lower() if isinstance(item.default, bool) else item.default}`"
+        where = f" ({spec.step} step)" if spec.step else ""
+        rows.append(f"| {flags} | {keys} | `{item.name}` | {default} | {spec.help.replace('|', '/')}{where} |")
+    return "\n".join(rows) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -155,7 +172,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.explain_rules:
         from .steps.boilerplate import explain_rules
 
-        sys.stdout.write(explain_rules(Options.make(**{k: v for k, v in options.items() if k not in ("only", "skip", "preset")})))
+        step_choice = {item.name for item in STEP_CHOICE}
+        sys.stdout.write(explain_rules(Options.make(**{k: v for k, v in options.items() if k not in step_choice})))
         return 0
     _check_modes(args)
     pipeline = Pipeline.default(**options)
@@ -213,33 +231,36 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
-    found = Path(args.config) if args.config else config.discover(Path.cwd())
+    """The options of the run: the config file's, then the command line's over them.
+
+    Lists (`--protect`, `--glossary`, …) add to the file's; single values replace them. The run
+    settings a config file may hold (`glob`, `jobs`) are put on `args` where no flag set them.
+    """
+    found = Path(args.config) if args.config else config.discover_for(args.inputs or ["-"], Path.cwd())
     values: dict[str, Any] = config.load(found) if found else {}
-    for name in ("to", "spacing", "schema", "preset", "boilerplate_mode"):
-        if getattr(args, name):
-            values[name] = getattr(args, name)
-    for name in ("glossary", "rules", "disable_rules", "protected_terms"):
-        if getattr(args, name):
-            values[name] = [*values.get(name, []), *getattr(args, name)]
-    for name in ("only", "skip"):
-        if getattr(args, name):
-            values[name] = [s.strip() for s in getattr(args, name).split(",") if s.strip()]
-    if args.meta:
-        meta = dict(values.get("meta", {}))
-        for item in args.meta:
-            key, sep, value = item.partition("=")
-            if not sep or not key.strip():
-                raise UsageError(f"--meta takes KEY=VALUE, not {item!r}")
-            meta[key.strip()] = value
-        values["meta"] = meta
-    if args.no_frontmatter or values.pop("no_frontmatter", False):
-        values["frontmatter"] = False
-    if args.extract_meta:
-        values["extract_meta"] = True
-    if args.templates:
-        values["templates"] = args.templates
-    if args.group_by:
-        values["group_by"] = args.group_by
+    for setting in config.RUN_SETTINGS:
+        from_file = values.pop(setting.name, None)
+        if getattr(args, setting.name, None) is None and from_file is not None:
+            setattr(args, setting.name, from_file)
+    for item in (*STEP_CHOICE, *OPTIONS):
+        given = getattr(args, item.name, None)
+        if given is None:
+            continue
+        kind = item.spec.kind
+        if kind == "meta":
+            meta = dict(values.get(item.name, {}))
+            for entry in given:
+                key, sep, value = entry.partition("=")
+                if not sep or not key.strip():
+                    raise UsageError(f"--meta takes KEY=VALUE, not {entry!r}")
+                meta[key.strip()] = value
+            values[item.name] = meta
+        elif kind in ("terms", "files"):
+            values[item.name] = [*values.get(item.name, []), *given]
+        elif kind == "steps":
+            values[item.name] = [s.strip() for s in given.split(",") if s.strip()]
+        else:
+            values[item.name] = given
     # The time of the run, read once here: steps never read the clock (`frontmatter` uses it to
     # refuse dates in the future and to give `05月01日` its year).
     values["now"] = run_time()

@@ -169,6 +169,9 @@ class Document:
     protected_terms: tuple[str, ...] = ()
     # The front matter's format: "yaml" (`---`), "toml" (`+++`) or "json" (`{ … }`).
     frontmatter_format: str = "yaml"
+    # Rule ids turned off (`--disable-rule`): `edit` drops their edits, as markdown-it's
+    # `disable(name)` keeps a rule from running. `step/rule` names one step's rule only.
+    disabled_rules: frozenset[str] = frozenset()
     # The template group its caller assigned (a JSON Lines field, the file's folder); the
     # front matter's own `source`/`url` comes first (see `templates.group_of`).
     group: str | None = None
@@ -251,6 +254,11 @@ class Document:
         new = tuple(warnings)
         return self.replace(warnings=self.warnings + new) if new else self
 
+    def rule_disabled(self, step: str, rule: str) -> bool:
+        """Whether `--disable-rule` turned this rule off (`context-run [why]` is `context-run`)."""
+        name = rule.split(" [", 1)[0]
+        return name in self.disabled_rules or f"{step}/{name}" in self.disabled_rules
+
     def edit(
         self,
         step: str,
@@ -274,6 +282,8 @@ class Document:
             raise ValueError(f"step {step}: unknown change kind {kind!r} (kinds: {', '.join(KINDS)})")
         ordered = sorted(edits, key=lambda e: (e.start, e.end))
         ordered = [e for e in ordered if self.body[e.start : e.end] != e.replacement]
+        if self.disabled_rules:
+            ordered = [e for e in ordered if not self.rule_disabled(step, e.rule)]
         if not ordered:
             return self
         body = self.body

@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from .document import Document
-from .errors import RuleFileError, UsageError
+from .errors import UsageError
+from .options import CommonOptions, Declared, as_list, declared, option
+from .options import DataFile as DataFile  # re-exported: its home before options.py
+from .steps.boilerplate import MODES, BoilerplateOptions
+from .steps.frontmatter import FrontmatterOptions
+from .steps.glossary import GlossaryOptions
+from .steps.paragraphs import ParagraphsOptions
+from .steps.script import TARGETS, ScriptOptions
+from .steps.spacing import SPACINGS, SpacingOptions
 
 if TYPE_CHECKING:
     from .templates import Template
@@ -49,76 +57,37 @@ PRESETS: dict[str, dict[str, Any]] = {
     "corpus": {"steps": ("encoding", "mojibake", "boilerplate", "paragraphs"), "boilerplate_mode": "aggressive"},
 }
 
-TARGETS = ("hans", "hant", "tw", "hk", "keep")
-SPACINGS = ("remove", "add", "keep")
-BOILERPLATE_MODES = ("conservative", "balanced", "aggressive", "off")
+BOILERPLATE_MODES = MODES
+
+# Each step's options class, declared at the top of its module; `Options` is all of them.
+OPTION_CLASSES: dict[str, type[Any]] = {
+    "boilerplate": BoilerplateOptions,
+    "script": ScriptOptions,
+    "spacing": SpacingOptions,
+    "glossary": GlossaryOptions,
+    "paragraphs": ParagraphsOptions,
+    "frontmatter": FrontmatterOptions,
+    "": CommonOptions,
+}
 
 
 @dataclasses.dataclass(frozen=True)
-class DataFile:
-    """A user's data file (glossary, rules, schema), read once before any step runs.
+class Options(
+    FrontmatterOptions, ParagraphsOptions, GlossaryOptions, SpacingOptions, ScriptOptions, BoilerplateOptions, CommonOptions
+):
+    """Every option of every step, as one immutable value (copy with `dataclasses.replace`).
 
-    Steps get the text, never the path, so they stay free of I/O; each step module parses and
-    validates its own format (and caches the parsed form by value).
+    The fields are declared in the step modules (`SpacingOptions` in steps/spacing.py, …);
+    `OPTIONS` lists them with their help, as the command line, config files and docs show them.
     """
 
-    path: str
-    text: str
-
-    @classmethod
-    def read(cls, path: str | Path) -> DataFile:
-        try:
-            return cls(str(path), Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise RuleFileError("no such file", path=str(path)) from None
-        except IsADirectoryError:
-            raise RuleFileError("is a directory, not a file", path=str(path)) from None
-        except UnicodeDecodeError as error:
-            raise RuleFileError(f"not UTF-8 text (byte {error.start})", path=str(path)) from None
-        except OSError as error:
-            raise RuleFileError(error.strerror or str(error), path=str(path)) from None
-
-
-@dataclasses.dataclass(frozen=True)
-class Options:
-    """Every option of every step, as one immutable value (copy with `dataclasses.replace`)."""
-
-    to: str = "hans"
-    spacing: str = "remove"
-    glossary: tuple[DataFile, ...] = ()
-    builtin_glossary: bool = True
-    rules: tuple[DataFile, ...] = ()
-    disable_rules: tuple[str, ...] = ()
-    schema: DataFile | None = None
-    meta: tuple[tuple[str, Any], ...] = ()
-    frontmatter: bool = True
-    extract_meta: bool = False
-    protected_terms: tuple[str, ...] = ()
-    heading_level: int = 2
-    # How far the boilerplate step's context classifier goes: conservative, balanced, aggressive
-    # (docs/rules.md gives each one's measured trade-off), or off (the rules alone).
-    boilerplate_mode: str = "balanced"
-    # The time of the run (ISO 8601), given once per run so steps stay pure: `frontmatter`
-    # rejects dates after it and takes the year from it for `05月01日`. None: no such checks.
-    now: str | None = None
-    # The steps the pipeline runs, so `frontmatter` applies to strings only the text steps chosen.
-    steps: tuple[str, ...] | None = None
-    # A site template learned from many documents (`cleaner.templates`): its lines are removed
-    # by the `boilerplate` step. `group_by`: the front matter field naming a document's group.
-    templates: Template | None = None
-    group_by: str | None = None
-
     def __post_init__(self) -> None:
-        if self.to not in TARGETS:
-            raise UsageError(f"--to must be one of {', '.join(TARGETS)}, not {self.to!r}")
-        if self.spacing not in SPACINGS:
-            raise UsageError(f"--spacing must be one of {', '.join(SPACINGS)}, not {self.spacing!r}")
-        if self.boilerplate_mode not in BOILERPLATE_MODES:
-            raise UsageError(
-                f"--boilerplate must be one of {', '.join(BOILERPLATE_MODES)}, not {self.boilerplate_mode!r}"
-            )
-        if not 1 <= self.heading_level <= 6:
-            raise UsageError(f"heading_level must be 1 to 6, not {self.heading_level}")
+        for item in OPTIONS:
+            value = getattr(self, item.name)
+            if item.spec.kind == "choice" and value not in item.spec.choices:
+                raise UsageError(f"{item.name} must be one of {', '.join(item.spec.choices)}, not {value!r}")
+        if isinstance(self.heading_level, bool) or not isinstance(self.heading_level, int) or not 1 <= self.heading_level <= 6:
+            raise UsageError(f"heading_level must be 1 to 6, not {self.heading_level!r}")
 
     @property
     def meta_dict(self) -> dict[str, Any]:
@@ -126,41 +95,113 @@ class Options:
 
     @classmethod
     def make(cls, **options: Any) -> Options:
-        """Build options from keyword values as a user writes them: paths, lists, a dict."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise UsageError(f"unknown option {unknown[0]!r}")
-        values: dict[str, Any] = dict(options)
-        for name in ("glossary", "rules"):
-            if name in values:
-                values[name] = tuple(_data_file(v) for v in _as_list(values[name]))
-        if values.get("schema") is not None:
-            values["schema"] = _data_file(values["schema"])
-        if "meta" in values:
-            meta = values["meta"] or {}
-            values["meta"] = tuple(meta.items()) if isinstance(meta, Mapping) else tuple(meta)
-        if values.get("templates") is not None:
-            from .templates import Template
+        """Build options from keyword values as a user writes them: paths, lists, a dict.
 
-            if not isinstance(values["templates"], Template):
-                values["templates"] = Template.read(values["templates"])
-        for name in ("disable_rules", "protected_terms", "steps"):
-            if name in values:
-                values[name] = tuple(_as_list(values[name]))
+        Every name of `OPTIONS` is accepted, and its aliases (`protect` for `protected_terms`).
+        """
+        values: dict[str, Any] = {}
+        for key, value in options.items():
+            item = find_option(key, OPTIONS)
+            if item is None:
+                if key in ("now", "steps"):
+                    values[key] = tuple(as_list(value)) if key == "steps" and value is not None else value
+                    continue
+                raise UsageError(f"unknown option {key!r}{_did_you_mean(key)}")
+            values[item.name] = _convert(item, value)
         return cls(**values)
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, (str, Path, DataFile)):
-        return [value]
-    return list(value)
+def _convert(item: Declared, value: Any) -> Any:
+    """A value as a user gives it (a path, one string or a list, a dict) as the field holds it."""
+    kind = item.spec.kind
+    if kind == "files":
+        return tuple(_data_file(v) for v in as_list(value))
+    if kind == "file":
+        if value is None:
+            return None
+        return item.spec.convert(value) if item.spec.convert is not None else _data_file(value)
+    if kind == "meta":
+        meta = value or {}
+        return tuple(meta.items()) if isinstance(meta, Mapping) else tuple(meta)
+    if kind == "terms":
+        return tuple(as_list(value))
+    if kind == "steps":  # `"glossary"` or `"glossary,spacing"` or a list
+        return tuple(s.strip() for v in as_list(value) for s in str(v).split(",") if s.strip())
+    return value
+
+
+# Choosing the steps is done by `Pipeline.default`, not by a step; declared the same way.
+@dataclasses.dataclass(frozen=True)
+class StepChoice:
+    only: tuple[str, ...] = option((), kind="steps", metavar="STEP[,STEP]", help="run only these steps")
+    skip: tuple[str, ...] = option((), kind="steps", metavar="STEP[,STEP]", help="leave out these steps")
+    preset: str = option(
+        "house", kind="choice", choices=tuple(PRESETS), help="house: every step; corpus: encoding, mojibake, boilerplate (aggressive), paragraphs, for training corpora"
+    )
+
+
+def _declarations() -> tuple[Declared, ...]:
+    found: list[Declared] = []
+    for step, options_class in OPTION_CLASSES.items():
+        own = vars(options_class).get("__annotations__", {})
+        for item in declared(options_class):
+            if item.name in own:
+                found.append(dataclasses.replace(item, spec=dataclasses.replace(item.spec, step=step)))
+    return tuple(found)
+
+
+# Every option a user can set, in the order `--help` and docs/cli.md show them.
+OPTIONS: tuple[Declared, ...] = _declarations()
+STEP_CHOICE: tuple[Declared, ...] = declared(StepChoice)
+
+
+def find_option(name: str, among: Iterable[Declared] | None = None) -> Declared | None:
+    """The option a name (`heading-level`, `heading_level`, an alias like `protect`) stands for."""
+    key = name.replace("-", "_")
+    for item in among if among is not None else (*OPTIONS, *STEP_CHOICE):
+        if key in item.names:
+            return item
+    return None
+
+
+def _did_you_mean(name: str) -> str:
+    import difflib
+
+    names = [n for item in (*OPTIONS, *STEP_CHOICE) for n in item.names]
+    close = difflib.get_close_matches(name.replace("-", "_"), names, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _data_file(value: Any) -> DataFile:
     return value if isinstance(value, DataFile) else DataFile.read(value)
+
+
+def rule_ids(options: Options | None = None) -> dict[str, frozenset[str]]:
+    """Every step's rule ids (its `RULES`, or its `rule_ids(options)` for data-driven ones)."""
+    options = options or Options()
+    found: dict[str, frozenset[str]] = {}
+    for name in STEP_NAMES:
+        module = importlib.import_module(REGISTRY[name].partition(":")[0])
+        ids = getattr(module, "rule_ids", None)
+        found[name] = frozenset(ids(options)) if ids is not None else frozenset(getattr(module, "RULES", {}))
+    return found
+
+
+def check_disabled(options: Options) -> None:
+    """Every `--disable-rule` name is a rule id of some step (or `step/rule`), whatever steps run."""
+    if not options.disable_rules:
+        return
+    known = rule_ids(options)
+    every = set().union(*known.values())
+    for name in options.disable_rules:
+        step, sep, rule = name.partition("/")
+        if (sep and rule in known.get(step, ())) or (not sep and name in every):
+            continue
+        import difflib
+
+        close = difflib.get_close_matches(name, sorted(every), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else " (see docs/rules.md, cleaner --explain-rules)"
+        raise UsageError(f"disable_rules: no rule or category {name!r} in any step{hint}")
 
 
 StepFunction = Callable[[Document], Document]
@@ -236,22 +277,28 @@ class Pipeline:
     def default(
         cls,
         *,
-        only: Sequence[str] | None = None,
-        skip: Sequence[str] = (),
+        only: str | Sequence[str] | None = None,
+        skip: str | Sequence[str] = (),
         preset: str = "house",
         **options: Any,
     ) -> Pipeline:
-        """The built-in steps in their order, bound to `Options.make(**options)`."""
+        """The built-in steps in their order, bound to `Options.make(**options)`.
+
+        `only` and `skip` take step names as a list or one string (`"glossary"`, `"a,b"`).
+        """
         if preset not in PRESETS:
             raise UsageError(f"unknown preset {preset!r} (presets: {', '.join(PRESETS)})")
         if "_options" not in options and "boilerplate_mode" in PRESETS[preset]:
             options.setdefault("boilerplate_mode", PRESETS[preset]["boilerplate_mode"])
         opts = options.pop("_options", None) or Options.make(**options)
-        for name in [*(only or ()), *skip]:
+        only_names: tuple[str, ...] = _convert(STEP_CHOICE[0], only)
+        skip_names: tuple[str, ...] = _convert(STEP_CHOICE[1], skip)
+        for name in [*only_names, *skip_names]:
             if name not in REGISTRY:
                 raise UsageError(f"unknown step {name!r} (steps: {', '.join(STEP_NAMES)})")
-        chosen = [n for n in STEP_NAMES if n in (only or PRESETS[preset]["steps"]) and n not in skip]
+        chosen = [n for n in STEP_NAMES if n in (only_names or PRESETS[preset]["steps"]) and n not in skip_names]
         opts = dataclasses.replace(opts, steps=tuple(chosen))
+        check_disabled(opts)
         validate(opts, chosen)
         return cls([(n, bind_step(n, opts)) for n in chosen], opts)
 
@@ -276,6 +323,9 @@ class Pipeline:
         return Pipeline(steps, self.options)
 
     def __call__(self, doc: Document) -> Document:
+        disabled = frozenset(self.options.disable_rules)
+        if disabled != doc.disabled_rules:
+            doc = doc.replace(disabled_rules=disabled)
         for name, step in self.steps:
             result = step(doc)
             if not isinstance(result, Document):

@@ -52,6 +52,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Callable, TypeGuard
 
+if TYPE_CHECKING:
+    from ..templates import Template
+
 import regex
 
 from ..document import MAX_REMOVED_SHARE as MAX_REMOVED_SHARE  # the core's; importable from here too
@@ -63,6 +66,8 @@ from ..text import HAN, HAN_PROPERTY, PINYIN_TONE_LETTERS, SENTENCE_END, TOMLDec
 from ..text import han_count as _han_count
 from .boilerplate_context import CATEGORY as CONTEXT_CATEGORY
 from .boilerplate_context import DEFAULT_MODE, LineView, classify, is_prose
+from .boilerplate_context import KINDS as CONTEXT_KINDS
+from ..options import CommonOptions, DataFile, option
 from .spacing import without_han_spaces
 
 if sys.version_info >= (3, 11):
@@ -71,7 +76,57 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import sre_parse
 
 if TYPE_CHECKING:
-    from ..pipeline import DataFile, Options
+    from ..pipeline import Options
+
+# Declarations (docs/architecture.md, "Adding an option / a rule").
+MODES = ("conservative", "balanced", "aggressive", "off")
+
+
+@dataclasses.dataclass(frozen=True)
+class BoilerplateOptions(CommonOptions):
+    rules: tuple[DataFile, ...] = option((), kind="files", metavar="PATH", help="a boilerplate rule file (repeatable)")
+    boilerplate_mode: str = option(
+        DEFAULT_MODE,
+        kind="choice",
+        choices=MODES,
+        aliases=("boilerplate",),
+        help="how far removal goes beyond the rules: conservative, balanced, aggressive, off (docs/rules.md)",
+    )
+    # A site template learned from many documents (`cleaner.templates`): its lines are removed
+    # by this step. `group_by`: the front matter field naming a document's group.
+    templates: Template | None = option(
+        None,
+        kind="file",
+        metavar="FILE",
+        convert=lambda value: _read_template(value),
+        help="remove the lines of templates saved earlier (--save-templates), without learning",
+    )
+    group_by: str | None = option(
+        None,
+        kind="text",
+        metavar="FIELD",
+        help="the front matter (or JSON Lines) field naming a document's site (default: source, then url; else its folder)",
+    )
+
+
+def _read_template(value: object) -> Template:
+    from ..templates import Template
+
+    return value if isinstance(value, Template) else Template.read(str(value))
+
+
+# The rule ids are the data's: every rule in data/boilerplate/*.toml and the user's rule files,
+# every category (turning off all its rules), and the context classifier's kinds and category.
+RULES: dict[str, str] = {
+    **{kind: "a line the context classifier judged boilerplate" for kind in CONTEXT_KINDS},
+    "template": "a line of a site template (--templates, --learn-templates; cleaner.templates)",
+}
+
+
+def rule_ids(options: BoilerplateOptions | None = None) -> frozenset[str]:
+    rules_ = ruleset(options.rules if options is not None else ())
+    return frozenset(RULES) | {CONTEXT_CATEGORY} | {r.id for r in rules_.all_rules} | {r.category for r in rules_.all_rules}
+
 
 STEP = "boilerplate"
 
@@ -456,7 +511,7 @@ def ruleset(user_files: tuple[DataFile, ...] = (), disable: tuple[str, ...] = ()
         elif name in categories:
             off.update(r.id for r in rules if r.category == name)
         else:
-            raise UsageError(f"--disable-rule {name}: no rule or category by that name (see cleaner --explain-rules)")
+            raise UsageError(f"disable_rules: no rule or category {name!r} (see cleaner --explain-rules)")
     return RuleSet(tuple(rules), frozenset(off))
 
 
@@ -496,12 +551,12 @@ def matches_line(rule: Rule, line: str) -> bool:
     return rule.compiled().fullmatch(key) is not None
 
 
-def check_options(options: Options) -> None:
+def check_options(options: BoilerplateOptions) -> None:
     """Parse and validate the built-in and user rule files once, before any document runs."""
-    ruleset(options.rules, options.disable_rules).matcher  # noqa: B018 - compiles every pattern
+    ruleset(*_option_args(options)).matcher  # noqa: B018 - compiles every pattern
 
 
-def explain_rules(options: Options | None = None) -> str:
+def explain_rules(options: BoilerplateOptions | None = None) -> str:
     """A table of every rule: id, category, scope, on/off, reason (for `cleaner --explain-rules`)."""
     rules_ = ruleset(*_option_args(options))
     rows = [("ID", "CATEGORY", "SCOPE", "ON", "REASON")]
@@ -518,7 +573,7 @@ def explain_rules(options: Options | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def category_of(rule_id: str, options: Options | None = None) -> str:
+def category_of(rule_id: str, options: BoilerplateOptions | None = None) -> str:
     """The category of a rule id, for the report's per-category summary ('other' if unknown).
 
     A decision of the context classifier (`context-run [why]`) is in category `context`.
@@ -531,10 +586,13 @@ def category_of(rule_id: str, options: Options | None = None) -> str:
     return "other"
 
 
-def _option_args(options: Options | None) -> tuple[tuple[DataFile, ...], tuple[str, ...]]:
+def _option_args(options: BoilerplateOptions | None) -> tuple[tuple[DataFile, ...], tuple[str, ...]]:
+    """The rule files, and the disabled names that are this step's (others are other steps')."""
     if options is None:
         return (), ()
-    return tuple(options.rules), tuple(options.disable_rules)
+    every = ruleset(tuple(options.rules)).all_rules
+    own = {r.id for r in every} | {r.category for r in every}
+    return tuple(options.rules), tuple(name for name in options.disable_rules if name in own)
 
 
 # --- the line key --------------------------------------------------------------------------------
@@ -877,7 +935,7 @@ class _Lines:
     plain: list[int]  # judged, not blank, no list/heading/quote marker: what structural tests see
 
 
-def boilerplate(doc: Document, options: Options | None = None) -> Document:
+def boilerplate(doc: Document, options: BoilerplateOptions | None = None) -> Document:
     """Remove boilerplate lines, each recorded whole; warn about near-duplicates and heavy losses.
 
     `打开网易新闻 查看精彩图片\\n正文。\\n` -> `正文。\\n` (change: rule open-app-promo, the line).
@@ -885,6 +943,8 @@ def boilerplate(doc: Document, options: Options | None = None) -> Document:
     rules_ = ruleset(*_option_args(options))
     enabled = rules_.rules
     mode = options.boilerplate_mode if options is not None else DEFAULT_MODE
+    if options is not None and CONTEXT_CATEGORY in options.disable_rules:
+        mode = "off"  # `--disable-rule context` turns the whole classifier off
     if not doc.body or not enabled:
         return doc
     doc = doc.with_spans()

@@ -35,6 +35,20 @@ from ..decode import decode, decode_with_damage, detect
 from ..document import REPAIR, Document, Edit
 from ..protect import mask
 
+
+# Declarations (docs/architecture.md, "Adding an option / a rule"): this step has no options; its
+# rule ids, each of which `--disable-rule` turns off.
+RULES: dict[str, str] = {
+    "newline": "CRLF and CR line ends become LF",
+    "bom": "a byte order mark inside the text is removed",
+    "invisible": "zero-width and other invisible characters are removed",
+    "space": "odd spaces (no-break, ideographic at line ends) become plain spaces or go",
+    "entity": "HTML entities (`&amp;`, `&#8220;`) are decoded",
+    "nfc": "text is put in Unicode NFC form (compatibility forms kept)",
+    "tag": "stray HTML tags left by a scrape are removed",
+    "tag-remnant": "a tag that lost a bracket at a line end (`/p>`, `br/>`) is removed",
+}
+
 __all__ = ["STEP", "decode", "decode_with_damage", "detect", "encoding"]
 
 STEP = "encoding"

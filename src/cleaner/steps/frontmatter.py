@@ -31,12 +31,13 @@ opening `---` is line 1; 0 for a field the input did not have). See docs/frontma
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import regex
 import yaml
@@ -63,7 +64,24 @@ from ..fields import (
     text_values,
 )
 from ..fields import property_schema as _property
+from ..options import CommonOptions, DataFile, option
 from ..protect import ATOM, BLOCK, MARKUP
+
+if TYPE_CHECKING:
+    from ..pipeline import Options
+
+
+# Declarations (docs/architecture.md, "Adding an option / a rule").
+@dataclasses.dataclass(frozen=True)
+class FrontmatterOptions(CommonOptions):
+    schema: DataFile | None = option(None, kind="file", metavar="PATH", help="a JSON Schema for the front matter (default: the built-in one)")
+    meta: tuple[tuple[str, Any], ...] = option((), kind="meta", metavar="KEY=VALUE", help="set a front matter field (repeatable; on the command line the value is a string)")
+    frontmatter: bool = option(True, kind="flag", help="write the front matter (on by default; --no-frontmatter writes the body only)")
+    extract_meta: bool = option(False, kind="flag", help="fill title, date, author, source_name, original_title from a scrape's metadata lines")
+
+
+# Front matter changes have the rule `frontmatter:<field>:<rule>`; of the body, one rule id.
+RULES: dict[str, str] = {"title-line": "with --extract-meta, the title line taken into the front matter is removed"}
 
 STEP = "frontmatter"
 
@@ -274,8 +292,8 @@ def _is_date_field(key: str, schema: Mapping[str, Any]) -> bool:
     return key in DATE_KEYS or _property(schema, key).get("format") in _DATE_FORMATS
 
 
-def _now(options: Any) -> _dt.datetime | None:
-    now = getattr(options, "now", None)
+def _now(options: FrontmatterOptions) -> _dt.datetime | None:
+    now: object = options.now
     if now is None:
         return None
     if isinstance(now, str):
@@ -405,30 +423,36 @@ def validate(meta: Mapping[str, Any], schema: Mapping[str, Any], *, required: bo
 # --- the step ---------------------------------------------------------------------------------
 
 
-def check_options(options: Any) -> None:
+def check_options(options: FrontmatterOptions) -> None:
     """Read the schema and check the `--meta` values against it, once, before any document."""
     schema = schema_of(options)
     given: dict[str, Any] = {}
-    for key, value in getattr(options, "meta", ()) or ():
+    for key, value in options.meta:
         if not isinstance(key, str) or not key:
-            raise UsageError(f"--meta: a field name must be text, not {key!r}")
+            raise UsageError(f"meta: a field name must be text, not {key!r}")
         value = coerce(value, _property(schema, key))
         if _is_date_field(key, schema):
             value = _date_value(value) or value
         given[key] = value
     problem = validate(given, schema, required=False)
     if problem is not None:
-        raise UsageError(f"--meta {problem[1]}")
+        raise UsageError(f"meta: {problem[1]}")
 
 
-def frontmatter(doc: Document, options: Any = None, strings: Callable[[Document], Document] | None = None) -> Document:
+def frontmatter(
+    doc: Document, options: Options | None = None, strings: Callable[[Document], Document] | None = None
+) -> Document:
     """Merge, normalize, validate and write the front matter; see the module docstring.
 
     `strings` runs the text steps over one string held as a body: the pipeline hands it over
     (`pipeline.string_pipeline`), so this step imports no other. Without it, strings are left
     as they are.
     """
-    if options is not None and not getattr(options, "frontmatter", True):
+    if options is None:
+        from ..pipeline import Options
+
+        options = Options()
+    if not options.frontmatter:
         return doc
     schema = schema_of(options)
     lines = field_lines(doc.frontmatter, doc.frontmatter_format)
@@ -438,7 +462,7 @@ def frontmatter(doc: Document, options: Any = None, strings: Callable[[Document]
 
     _settle_yaml_11(doc, meta, schema, lines, changes, rewrite)
     _merge_options(options, meta, schema, lines, changes)
-    if getattr(options, "extract_meta", False):
+    if options.extract_meta:
         doc = _extract(doc, options, meta, changes)
     _normalize_dates(meta, schema, lines, changes)
     if strings is not None:
@@ -570,9 +594,9 @@ def _implicit_tag(text: str) -> str:
 
 
 def _merge_options(
-    options: Any, meta: dict[str, Any], schema: Mapping[str, Any], lines: Mapping[str, int], changes: list[Change]
+    options: FrontmatterOptions, meta: dict[str, Any], schema: Mapping[str, Any], lines: Mapping[str, int], changes: list[Change]
 ) -> None:
-    for key, value in getattr(options, "meta", ()) or ():
+    for key, value in options.meta:
         value = coerce(value, _property(schema, key))
         if key in meta and same_value(meta[key], value):
             continue
@@ -616,7 +640,9 @@ def _dates_to_text(value: Any) -> Any:
 
 def normalize_string(value: str, strings: Callable[[Document], Document], doc: Document) -> Document:
     """Run the text steps over one string as if it were a body; the result's body is the string."""
-    return strings(Document(body=value, path=doc.path, protected_terms=doc.protected_terms))
+    return strings(
+        Document(body=value, path=doc.path, protected_terms=doc.protected_terms, disabled_rules=doc.disabled_rules)
+    )
 
 
 def _normalize_text(
@@ -697,7 +723,7 @@ def labelled_values(line: str) -> list[tuple[str, str]]:
     return values
 
 
-def _extract(doc: Document, options: Any, meta: dict[str, Any], changes: list[Change]) -> Document:
+def _extract(doc: Document, options: FrontmatterOptions, meta: dict[str, Any], changes: list[Change]) -> Document:
     given = set(meta)
     now = _now(options)
     body_changes = [(i, c) for i, c in enumerate(doc.changes) if c.offset >= 0]

@@ -35,7 +35,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
 
@@ -43,8 +43,31 @@ from ..document import REWRITE, Change, Document, Edit
 from ..errors import RuleFileError
 from ..fields import frontmatter_change, replace_value, schema_of, text_values
 from ..frontmatter_io import field_lines, splice
+from ..options import DataFile, option
 from ..protect import MARKUP
 from ..text import TOMLDecodeError, load_toml, load_yaml
+
+if TYPE_CHECKING:
+    from ..pipeline import Options
+
+
+# Declarations (docs/architecture.md, "Adding an option / a rule").
+@dataclasses.dataclass(frozen=True)
+class GlossaryOptions:
+    glossary: tuple[DataFile, ...] = option((), kind="files", metavar="PATH", help="a glossary file (repeatable)")
+    builtin_glossary: bool = option(True, kind="flag", help="use the built-in glossary of common terms (on by default; --no-builtin-glossary leaves it out)")
+
+
+RULES: dict[str, str] = {"gloss": "an entry's gloss is added in brackets after its first use"}
+
+
+def rule_ids(options: GlossaryOptions | None = None) -> frozenset[str]:
+    """`RULES` and the id of every glossary entry in use (built-in and the user's files)."""
+    options = options or GlossaryOptions()
+    entries = [*(builtin_entries() if options.builtin_glossary else ())]
+    for data in options.glossary:
+        entries.extend(parse_glossary(data.text, data.path))
+    return frozenset(RULES) | {entry.id for entry in entries}
 
 STEP = "glossary"
 
@@ -305,14 +328,13 @@ def _matcher(files: tuple[Any, ...], builtin: bool) -> Matcher | None:
     return build_matcher(user, builtin_entries() if builtin else ())
 
 
-def matcher_for(options: Any) -> Matcher | None:
+def matcher_for(options: GlossaryOptions | None) -> Matcher | None:
     """The matcher for the options' glossary files (and the built-in glossary unless turned off)."""
-    files = tuple(getattr(options, "glossary", ()) or ())
-    builtin = bool(getattr(options, "builtin_glossary", True)) if options is not None else True
-    return _matcher(files, builtin)
+    options = options or GlossaryOptions()
+    return _matcher(options.glossary, options.builtin_glossary)
 
 
-def check_options(options: Any) -> None:
+def check_options(options: GlossaryOptions) -> None:
     """Read and check every glossary file once, before any document (raises RuleFileError)."""
     matcher_for(options)
 
@@ -320,7 +342,7 @@ def check_options(options: Any) -> None:
 # --- the step ---------------------------------------------------------------------------------
 
 
-def glossary(doc: Document, options: Any = None) -> Document:
+def glossary(doc: Document, options: Options | None = None) -> Document:
     """Normalize glossary terms in the body and in the front matter's prose fields.
 
     >>> glossary(Document(body="在GITHUB上"), None).body
@@ -378,7 +400,7 @@ def apply_to_text(text: str, matcher: Matcher, protected_terms: Iterable[str] = 
     return found
 
 
-def _front_matter(doc: Document, matcher: Matcher, options: Any) -> Document:
+def _front_matter(doc: Document, matcher: Matcher, options: Options | None) -> Document:
     if not doc.meta:
         return doc
     meta = dict(doc.meta)
@@ -386,6 +408,7 @@ def _front_matter(doc: Document, matcher: Matcher, options: Any) -> Document:
     changes: list[Change] = []
     for item in list(text_values(meta, schema_of(options))):
         found = apply_to_text(item.value, matcher, doc.protected_terms)
+        found = [f for f in found if not doc.rule_disabled(STEP, f[3].id)]  # `--disable-rule ID`
         if not found:
             continue
         pieces, cursor = [], 0

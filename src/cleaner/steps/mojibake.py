@@ -39,6 +39,20 @@ from ..opencc_backend import Converter, converter
 from ..protect import PLACEHOLDERS, mask
 from ..text import CJK_WIDE, HAN, PINYIN_LETTERS, PINYIN_TONE_LETTERS, line_starts
 
+
+# Declarations (docs/architecture.md, "Adding an option / a rule"): no options; rule ids.
+RULES: dict[str, str] = {
+    "c1-control": "C1 control characters from a cp1252 read are shown as the marks they were",
+    "pinyin": "pinyin tone letters garbled by a wrong code page are restored",
+    "gbk-read-as-latin1": "GBK text read as Latin-1 is decoded again",
+    "latin": "UTF-8 text read as Latin-1 or cp1252 is decoded again",
+    "utf8-read-as-gbk": "UTF-8 text read as GBK is decoded again",
+    "gbk-misaligned": "GBK text read one byte out of step is realigned",
+    "gbk-read-as-big5": "GBK text read as Big5 is converted back",
+    "big5-read-as-gbk": "Big5 text read as GBK is converted back",
+}
+
+
 STEP = "mojibake"
 
 # --- the character table --------------------------------------------------------------------

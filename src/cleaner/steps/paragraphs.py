@@ -36,6 +36,7 @@ as they are: only top-level paragraphs, as `markdown-it-py` parses them, are cha
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -43,8 +44,33 @@ from typing import Any, NamedTuple
 import regex
 
 from ..document import REWRITE, Document, Edit
+from ..options import option
 from ..protect import BLOCK, MARKUP, Span, overlaps
 from ..text import HAN, KANA, line_starts
+
+
+# Declarations (docs/architecture.md, "Adding an option / a rule").
+@dataclasses.dataclass(frozen=True)
+class ParagraphsOptions:
+    heading_level: int = option(
+        2, kind="int", metavar="N", help="the level (1 to 6) given to a heading recognised in plain text"
+    )
+
+
+RULES: dict[str, str] = {
+    "trailing-space": "spaces at line ends are removed",
+    "blank-line": "runs of blank lines become one, and none at the start or end",
+    "block-break": "a blank line is put between blocks that touch",
+    "paragraph-break": "a blank line is put between paragraphs written as single lines",
+    "indent": "the indent of a paragraph's first line is removed",
+    "closing-quote": "a closing quote alone on its line goes back to its paragraph",
+    "closing-mark": "a closing mark alone on its line goes back to its paragraph",
+    "bullet": "bullet characters (`•`, `●`) become Markdown list items",
+    "heading": "a heading in plain text gets Markdown `#` marks",
+    "unclosed-html": "an HTML block that never closes is escaped",
+    "html-break": "a blank line is put after an HTML block that runs into text",
+    "leading-rule": "a `---` line opening a body with no front matter becomes `***`",
+}
 
 STEP = "paragraphs"
 
@@ -107,7 +133,7 @@ _INDENT = regex.compile(r"^[ \t]+")
 _MAX_ROUNDS = 5
 
 
-def paragraphs(doc: Document, options: object = None) -> Document:
+def paragraphs(doc: Document, options: ParagraphsOptions | None = None) -> Document:
     """Separate blocks by one blank line and clean line ends; see the module docstring.
 
     The step is run to its fixed point, so a second run finds nothing more: a line split off a
@@ -131,7 +157,7 @@ def _leading_rule(doc: Document) -> Document:
     return doc
 
 
-def _one_round(doc: Document, options: object) -> tuple[Document, bool]:
+def _one_round(doc: Document, options: ParagraphsOptions | None) -> tuple[Document, bool]:
     """One pass of every rule, and whether it may have exposed structure for another: escaped
     HTML, new headings, bullets or joins, a list item's lazy lines split off, or a line split
     off that starts like Markdown syntax (`2) x` under a paragraph line becomes a list)."""
@@ -158,7 +184,7 @@ def _one_round(doc: Document, options: object) -> tuple[Document, bool]:
     doc = doc.edit(STEP, edits, kind=REWRITE)
     masked = doc.masked()
     structure = (
-        _structure_edits(doc.body, masked, getattr(options, "heading_level", 2))
+        _structure_edits(doc.body, masked, (options or ParagraphsOptions()).heading_level)
         if _STRUCTURE_HINT.search(masked)
         else []
     )

@@ -34,13 +34,32 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import regex
 
 from ..document import REWRITE, Document, Edit, Warning
 from ..protect import ATOM, BLOCK, MARKUP, Span
 from ..text import CJK, is_cjk
+
+# Declarations (docs/architecture.md, "Adding an option / a rule"): no options; rule ids.
+RULES: dict[str, str] = {
+    "fullwidth-ascii": "full-width letters, digits and signs become ASCII",
+    "comma": "a comma in Chinese text becomes `，`",
+    "semicolon": "a semicolon in Chinese text becomes `；`",
+    "colon": "a colon in Chinese text becomes `：`",
+    "question": "a question mark in Chinese text becomes `？`",
+    "exclamation": "an exclamation mark in Chinese text becomes `！`",
+    "enumeration": "doubled enumeration commas `、、` become one",
+    "period": "a full stop in Chinese text becomes `。`",
+    "ellipsis": "`...` and `。。。` in Chinese text become `……`",
+    "dash": "`--` in Chinese text becomes `——`",
+    "interpunct": "a middle dot between names becomes `·`",
+    "mark": "a run of repeated marks becomes one",
+    "label-colon": "the space after a label's colon (`作者： 张三`) is made one",
+    "paren": "parentheses around Chinese text become `（）`",
+    "quote": "straight quotes around Chinese text become curly quotes",
+    "space": "spaces next to full-width marks are removed",
+}
 
 STEP = "punctuation"
 
@@ -627,7 +646,7 @@ _ANY = re.compile(
 )
 
 
-def punctuation(doc: Document, options: Any = None) -> Document:
+def punctuation(doc: Document, options: object = None) -> Document:
     """Apply the house style of punctuation to the body; protected spans are left as they are.
 
     `这是"开源"模型(open weights)。` → `这是“开源”模型（open weights）。`

@@ -37,6 +37,7 @@ one in use for the report. Each converter is built once per process.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import os
@@ -50,8 +51,27 @@ from typing import Any, NamedTuple
 
 from ..document import REWRITE, Document, Edit, Warning
 from ..opencc_backend import Converter, SurrogateSafe, _is_reimplementation, backend, converter
+from ..options import CommonOptions, option
 from ..protect import PLACEHOLDERS
 from ..text import han_characters, load_toml
+
+# Declarations (docs/architecture.md, "Adding an option / a rule").
+TARGETS = ("hans", "hant", "tw", "hk", "keep")
+
+
+@dataclasses.dataclass(frozen=True)
+class ScriptOptions(CommonOptions):
+    to: str = option(
+        "hans", kind="choice", choices=TARGETS, help="the target script: hans (Simplified), hant, tw, hk, or keep"
+    )
+
+
+RULES: dict[str, str] = {"opencc": "a stretch of text converted by OpenCC to the target script"}
+
+
+def rule_ids(options: object = None) -> frozenset[str]:
+    """`RULES` and the id of every override in data/script/overrides.toml (`zhe-particle`, …)."""
+    return frozenset(RULES) | {entry.id for entry in overrides()}
 
 STEP = "script"
 
@@ -365,12 +385,13 @@ def _undecided_marker(config: str) -> Converter | None:
 # --- the step --------------------------------------------------------------------------------
 
 
-def script(doc: Document, options: Any = None) -> Document:
+def script(doc: Document, options: ScriptOptions | None = None) -> Document:
     """Convert the body to the target script (`options.to`), protected text kept.
 
     `這意味著開源模型` → `这意味着开源模型` (to `hans`); `头发和发展` → `頭髮和發展` (to `hant`).
     """
-    target = getattr(options, "to", "hans")
+    options = options or ScriptOptions()
+    target = options.to
     if target == "keep" or target not in CONFIGS:
         return doc
     config = CONFIGS[target]
@@ -390,7 +411,7 @@ def script(doc: Document, options: Any = None) -> Document:
     whole = [(p.start, p.end) for p in paragraphs if p.whole]
     if not whole:
         return doc.edit(STEP, edits, kind=REWRITE).add_warnings(warnings)
-    disabled = frozenset(getattr(options, "disable_rules", ()))
+    disabled = frozenset(options.disable_rules)
     pattern, table = _override_table(target, disabled)
     prepared = _Prepared(masked, pattern, table, whole)
     converted = converter(config).convert(prepared.text)

@@ -26,14 +26,32 @@ needs a space before it to be a link, and a path or emoticon would take the Han 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from typing import Any
 
 import regex
 
 from ..document import REWRITE, Document, Edit
+from ..options import option
 from ..protect import ATOM, Span
 from ..text import CJK_SPACING, HAN
+
+# Declarations (docs/architecture.md, "Adding an option / a rule").
+SPACINGS = ("remove", "add", "keep")
+
+
+@dataclasses.dataclass(frozen=True)
+class SpacingOptions:
+    spacing: str = option(
+        "remove", kind="choice", choices=SPACINGS, help="spaces between Han and Latin letters or digits: remove, add or keep; a space between two Han characters goes in every mode (docs/style.md)"
+    )
+
+
+RULES: dict[str, str] = {
+    "remove-space": "a space between Han and Latin text is removed (--spacing remove)",
+    "add-space": "a space is put between Han and Latin text (--spacing add)",
+    "han-space": "a space between two Han characters is removed (every mode)",
+}
 
 STEP = "spacing"
 
@@ -53,10 +71,10 @@ _HINT = regex.compile(f"[{_H}][ \\t]*[{_L}%$&]|[{_L}%;}}][ \\t]*[{_H}]|[{_HAN_ON
 _WORDLIKE = ("inline-number", "inline-version", "inline-filename", "inline-envvar", "inline-entity", "term")
 
 
-def spacing(doc: Document, options: Any = None) -> Document:
+def spacing(doc: Document, options: SpacingOptions | None = None) -> Document:
     """Remove (default) or add the spaces between Han and Latin text, or keep them; in every
     mode, remove the spaces between two Han characters."""
-    mode = getattr(options, "spacing", "remove")
+    mode = (options or SpacingOptions()).spacing
     if _HINT.search(doc.body) is None and not doc.protected_terms:
         return doc
     doc = doc.with_spans()
