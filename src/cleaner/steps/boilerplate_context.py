@@ -43,6 +43,8 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 
+from .spacing import without_han_spaces
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -76,6 +78,7 @@ _ENDS = re.compile(r"(?:[。！？!?…；;：:]|\.{3}|(?<=[^\s.])\.)[”’」�
 _CJK_MARKS = frozenset("。！？")
 _CJK_END = re.compile(r"[。！？…][”’」』)）\]】\"'*]*\s*$")
 _DIGIT = re.compile(r"\d")
+_COLON_SPACES = re.compile(r"[ \t]*:[ \t]*")
 _COMMENT_COUNT = re.compile(r"(?:评论|留言|comments?)\s?[(（]?\d+[)）]?")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _DATE = re.compile(
@@ -89,10 +92,29 @@ _WEEKDAY = re.compile(r"(?:星期|周)[一二三四五六日天]")
 _DIGITS_ONLY = re.compile(r"[\d\s.,:%+|/-]+")
 _FILE_NAME = re.compile(r"\S{1,60}\.(?:jpe?g|png|gif|webp|bmp|svg|pdf|docx?|zip|rar)", re.I)
 _SEPARATORS = re.compile(r"[\s|｜·•/>»›<«‹\-–—,，、:：\[\]【】()（）「」『』'\"‘’“”]+")
-_LIST_MARK = re.compile(r"^\s*(?:[-*+•·▪●◦]\s*|\d{1,3}[.)、]\s+)")
-# First characters of a line that may be structure (indent, quote, table, fence, list marker).
-_STRUCTURE_OPENINGS = frozenset(" \t\u3000\xa0>|`~-*+•·▪●◦0123456789")
-_INDENTED = re.compile(r"^(?: {4}|\t)")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+•·・▪●◦]\s*|\d{1,3}[.)、]\s+)")
+# First characters of a line that may be structure (quote, table, fence, heading, list marker,
+# section number), once its indent is stripped.
+_STRUCTURE_OPENINGS = frozenset(">|`~#-*+•·・▪●◦0123456789一二三四五六七八九十第（(")
+# An indent, as `paragraphs` strips it from a paragraph line: the classifier judges the line
+# without it, so a second run (which meets the line unindented) judges it the same. Scraped text
+# indents paragraphs; an indent is not code here (docs/architecture.md).
+_INDENT = " \t\u3000\xa0"
+_ATX_HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
+# A numbered section title (`01、背景`, `一、市场回顾`, `（二）`, `第三章`): `paragraphs` makes it a
+# `## ` heading unless a numbered line stands beside it. The classifier takes every such line for
+# a heading whatever its neighbours, so it judges the line the same before and after: the pattern
+# is `paragraphs`'s, the title test a wider one (`tests/test_boilerplate_context.py` checks that
+# every heading `paragraphs` makes is one here).
+_SECTION_NUMBER = re.compile(
+    r"(?:\d{1,2}、|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]"
+    r"|第[一二三四五六七八九十百\d]{1,3}[章节部分篇])[ \t\u3000]*"
+)
+# What makes a numbered line a sentence rather than a title, in either width (`punctuation`
+# runs between the two steps). An ellipsis does not count: `punctuation` makes `...` a `……` only
+# beside Han, so a line with either is taken for a title (a wider test than `paragraphs`'s).
+_NOT_A_TITLE = re.compile(r"[。！？!?；;]|[：:，,、]$")
+SECTION_TITLE_CHARS = 30  # `paragraphs`'s limit, counted here without spaces (`spacing` adds them)
 _LABEL = re.compile(r"^([^\s:：]{1,12}(?: [a-z]{2,10})?)\s?[:：]\s?(.*)$")
 _BREADCRUMB = re.compile(r"^(?:(?:您|你)?(?:现在|当前)?(?:的|所在)?(?:当前)?位置(?:是)?|导航)\s?[:：]?\s?|^(?:首页|主页)\s?(?:[>»›/|\-]|\s)")
 # Function characters of running Chinese prose; a long line with none of them is a row of names.
@@ -205,9 +227,23 @@ def line_verdict(text: str, key: str | None, lex: Lexicon) -> Verdict:
     if key is None:
         return _SHORT
     bad = _chrome(key, lex)
+    if bad is None:
+        # The line as `punctuation` and `spacing` leave it is what a second run meets: chrome in
+        # either form is chrome (`Mark: 图.png` becomes `Mark：图.png`, a file name).
+        cleaned = as_cleaned(key)
+        bad = _chrome(cleaned, lex) if cleaned != key else None
     if bad is not None:
         return Verdict(BAD, bad[0], bad[1])
     return _SHORT
+
+
+def as_cleaned(key: str) -> str:
+    """A key as the later steps leave its line: no space beside a colon of a line with Han (the
+    colon becomes `：`, and `punctuation` removes spaces beside full-width marks), none between
+    two Han characters (`spacing`)."""
+    if ":" in key and has_han(key, 1):
+        key = _COLON_SPACES.sub(":", key)
+    return without_han_spaces(key)
 
 
 def _chrome(key: str, lex: Lexicon) -> tuple[str, str] | None:
@@ -374,7 +410,7 @@ def _verdict(
     view: LineView, i: int, removed: Mapping[int, object], menu: set[int], lex: Lexicon,
     titles: dict[str, int], position: int, in_head: bool,
 ) -> Verdict:
-    text = view.raw[i]
+    text = view.raw[i].lstrip(_INDENT)  # as `paragraphs` leaves it
     if i in removed:
         return _RULE
     if i in menu:
@@ -382,6 +418,8 @@ def _verdict(
     if text[:1] in _STRUCTURE_OPENINGS or view.marked[i] or not view.judged[i] or view.heading[i]:
         if _is_article_structure(view, i, text):
             return _ARTICLE
+        if is_section_title(text):
+            return _ARTICLE  # a heading once `paragraphs` has run, or a numbered line of a list
         if _LIST_MARK.match(text):
             return _SHORT_KEPT  # a list item of the article
     key = view.keys[i]
@@ -463,13 +501,26 @@ def _side(cls: str) -> str:
 
 
 def _is_article_structure(view: LineView, i: int, text: str) -> bool:
-    """Lines the classifier never removes and that count as article for their neighbours."""
+    """Lines the classifier never removes and that count as article for their neighbours
+    (`text`: the line without its indent)."""
     if not view.judged[i] or view.heading[i]:
         return True
-    opening = text[:12].lstrip()
-    if opening.startswith((">", "|", "```", "~~~")) or _INDENTED.match(text):
-        return True
+    if text.startswith((">", "|", "```", "~~~")) or _ATX_HEADING.match(text):
+        return True  # an indented `## x` is a heading once `paragraphs` strips the indent
     return bool(view.marked[i]) and not _LIST_MARK.match(text)
+
+
+def is_section_title(text: str) -> bool:
+    """A numbered section title (`01、背景`), a heading or about to be one (`text` unindented)."""
+    number = _SECTION_NUMBER.match(text)
+    if number is None:
+        return False
+    rest = text[number.end() :].strip()
+    return (
+        0 < len("".join(rest.split())) <= SECTION_TITLE_CHARS
+        and _NOT_A_TITLE.search(rest) is None
+        and _SECTION_NUMBER.match(rest) is None
+    )
 
 
 def _head_menu(view: LineView, order: list[int], removed: Mapping[int, object]) -> set[int]:
