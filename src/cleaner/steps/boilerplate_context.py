@@ -18,9 +18,14 @@ and then by neighbourhood, after jusText's idea carried over to plain text:
 3. Between good lines (the middle) a line goes only when the lines on both sides of it were
    removed already.
 
-Guard rails (docs/rules.md, tested): a protected line, a line in code, a table, a quote or an
-indented block, a Markdown heading, a list item of the article, and a line with a
+Guard rails (docs/rules.md, tested): a protected line, a line in code, a table or a quote, a
+Markdown heading or a numbered section title, a list item of the article, and a line with a
 sentence-ending mark and more than 20 Han characters are never removed here.
+
+A line is judged as the later steps leave it, so a second run judges it the same (issue 20):
+without its indent (`paragraphs` strips it; an indent is no code here), a numbered title as the
+heading `paragraphs` makes of it, a `·` bullet or a quote's `>` skipped as the markup they become,
+and chrome in the form `punctuation` and `spacing` give it as well as in its own.
 
 Settings (`Options.boilerplate_mode`): `conservative` removes only `bad` lines of the head and
 tail runs; `balanced` (the default) adds the short lines between bad ones and chrome of the
@@ -343,8 +348,9 @@ def classify(view: LineView, removed: Mapping[int, object], mode: str = DEFAULT_
         if verdict_at(position, position < head_end).cls in (GOOD, ARTICLE):
             tail_start = position + 1
             break
-    # Headings and list items alone are no article: `paragraphs` makes them out of plain lines
-    # (a numbered title becomes `## 01、…`), so judging by them would make a second run differ.
+    # Headings and list items alone are no article: a document of titles and items has no
+    # sentence to tell chrome from, and is left alone like one without any line (a numbered
+    # title counts as a heading before `paragraphs` makes it one, so both runs agree).
     if goods and not any(verdict_at(p, p < head_end).cls == GOOD for p in range(len(order))):
         goods = []
     if not goods:
