@@ -372,6 +372,9 @@ def test_every_heading_paragraphs_makes_is_a_section_title_here(number: str, spa
         "> 关键词: 一一 一一\n> 阅读 272\n",
         # `Mark: 图.png` becomes `Mark：图.png`, a file name.
         "Mark: 图.png\n，一。\n",
+        # A line that starts with a closing quote becomes part of the line above.
+        "01、一\n关键词: 一一 一一\n一一一一一一一一一一一一一一。\n”关键词: 一一 一一\n",
+        "01、> 一。\n”一。\n关键词: 一一 一一\n01、关键词: 一一 一一\n",
     ],
 )
 @pytest.mark.parametrize("spacing", ["remove", "add"])
@@ -382,6 +385,14 @@ def test_shapes_a_second_run_removed_more_from(text: str, spacing: str, mode: st
     again = cleaner.process(once, pipeline=pipeline)
     assert [c.before for c in again.changes if c.step == "boilerplate"] == []
     assert again.markdown == once
+
+
+def test_a_line_that_starts_with_a_closing_mark_is_judged_with_the_line_above() -> None:
+    # `paragraphs` joins them into one line: they are one line here too, and go or stay together.
+    text = ARTICLE + "完。\n”阅读 272\n"
+    assert _gone(text) == {}
+    text = "登录 注册\n文章数: 120\n，阅读 272\n" + ARTICLE
+    assert _gone(text) == {"登录 注册": "context-navigation", "文章数: 120": "context-metadata", "，阅读 272": "context-metadata"}
 
 
 _PREFIXES = ("", "", "", "    ", "\t", "  ", "\u3000\u3000", "01、", "一、", "- ", "· ", "・", "1. ", "> ", "## ", "Mark: ", "主持人：", "，", "”", "<p>")

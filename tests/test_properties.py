@@ -169,6 +169,7 @@ def test_cleaning_twice_equals_cleaning_once_on_every_shared_page() -> None:
         "· 阅读 272\n",
         "> 关键词: 一一 一一\n> 阅读 272\n",
         "Mark: 图.png\n，一。\n",
+        "01、一\n关键词: 一一 一一\n一一一一一一一一一一一一一一。\n”关键词: 一一 一一\n",
     ],
 )
 def test_shapes_a_second_run_used_to_change(text: str) -> None:

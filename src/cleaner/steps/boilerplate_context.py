@@ -311,7 +311,64 @@ def classify(view: LineView, removed: Mapping[int, object], mode: str = DEFAULT_
     Lines are judged lazily: from the top until the article starts, from the bottom until it
     ends, and in the middle only beside removed lines, so a long article costs little more
     than its head and tail.
+
+    A line that starts with a closing mark is judged with the line above it, as one line: that
+    is what `paragraphs` makes of them (`人类会造电梯。\n”关键在于` is one paragraph), and what a
+    second run meets. The two go or stay together.
     """
+    joined = _joined_lines(view, removed)
+    if not joined:
+        return _classify(view, removed, mode)
+    raw, keys, blank = list(view.raw), list(view.keys), list(view.blank)
+    for line, into in joined.items():
+        raw[into] = raw[into].rstrip() + raw[line].lstrip(_INDENT)
+        above, below = keys[into], keys[line]
+        keys[into] = None if above is None or below is None else above + below
+        blank[line] = True  # judged as part of the line it joins
+    decided = _classify(dataclasses.replace(view, raw=raw, keys=keys, blank=blank), removed, mode)
+    for line, into in joined.items():
+        if into in decided:
+            decided[line] = decided[into]
+    return decided
+
+
+# Marks that `paragraphs` joins to the line above (its `closing-quote` and `closing-mark` rules),
+# and the half-width marks `punctuation` may make full-width first; an ASCII bracket only on a
+# line with Han, as there.
+_JOINING = frozenset("”’」』）)]】》〉〕｝}»›，。、；：？！,;:?!")
+_ASCII_BRACKETS = frozenset(")]}")
+
+
+def _joined_lines(view: LineView, removed: Mapping[int, object]) -> dict[int, int]:
+    """Lines that start with a closing mark -> the line they join (the nearest non-blank line
+    above that the rules kept, when it and the line are plain paragraph lines)."""
+    joined: dict[int, int] = {}
+    previous = -1  # the nearest kept non-blank line above, or -1
+    for i, text in enumerate(view.raw):
+        if view.blank[i] or i in removed:
+            continue
+        opening = text.lstrip(_INDENT)[:1]
+        if (
+            opening in _JOINING
+            and previous >= 0
+            and _plain(view, i)
+            and _plain(view, previous)
+            and (opening not in _ASCII_BRACKETS or _HAN.search(text))
+        ):
+            joined[i] = joined.get(previous, previous)
+        previous = i
+    return joined
+
+
+def _plain(view: LineView, i: int) -> bool:
+    """A line of a paragraph, not structure: what `paragraphs` joins."""
+    if not view.judged[i] or view.marked[i] or view.heading[i]:
+        return False
+    text = view.raw[i].lstrip(_INDENT)
+    return not (text.startswith((">", "|", "```", "~~~")) or _ATX_HEADING.match(text) or _LIST_MARK.match(text))
+
+
+def _classify(view: LineView, removed: Mapping[int, object], mode: str) -> dict[int, str]:
     lex = lexicon()
     order = [i for i in range(len(view.raw)) if not view.blank[i]]
     if not order:
