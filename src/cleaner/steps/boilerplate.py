@@ -926,7 +926,7 @@ def boilerplate(doc: Document, options: Options | None = None) -> Document:
     removed, blank_edits = _judge(lines, enabled, matcher)
     decisions: dict[int, str] = {i: rule.id for i, rule in removed.items()}
     if mode != "off":
-        view = LineView(lines.raw, lines.keys, lines.blank, lines.judged, lines.marked, lines.heading)
+        view = LineView(lines.raw, lines.keys, lines.blank, lines.judged, lines.marked, lines.heading, without_han_spaces)
         for i, why in classify(view, removed, mode).items():
             decisions.setdefault(i, why)
     edits = list(blank_edits)

@@ -48,8 +48,6 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 
-from .spacing import without_han_spaces
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -223,8 +221,13 @@ def is_good(text: str) -> bool:
     return words >= (GOOD_WORDS if lead_in else 3)
 
 
-def line_verdict(text: str, key: str | None, lex: Lexicon) -> Verdict:
-    """Classify one line from its own features (`key`: its normalised, lower-case form)."""
+def _same(key: str) -> str:
+    return key
+
+
+def line_verdict(text: str, key: str | None, lex: Lexicon, despaced: Callable[[str], str] = _same) -> Verdict:
+    """Classify one line from its own features (`key`: its normalised, lower-case form;
+    `despaced`: the `spacing` step's removal of spaces between Han, given by the caller)."""
     if is_good(text):
         return _GOOD
     if is_prose(text):
@@ -235,20 +238,19 @@ def line_verdict(text: str, key: str | None, lex: Lexicon) -> Verdict:
     if bad is None:
         # The line as `punctuation` and `spacing` leave it is what a second run meets: chrome in
         # either form is chrome (`Mark: 图.png` becomes `Mark：图.png`, a file name).
-        cleaned = as_cleaned(key)
+        cleaned = despaced(as_punctuated(key))
         bad = _chrome(cleaned, lex) if cleaned != key else None
     if bad is not None:
         return Verdict(BAD, bad[0], bad[1])
     return _SHORT
 
 
-def as_cleaned(key: str) -> str:
-    """A key as the later steps leave its line: no space beside a colon of a line with Han (the
-    colon becomes `：`, and `punctuation` removes spaces beside full-width marks), none between
-    two Han characters (`spacing`)."""
+def as_punctuated(key: str) -> str:
+    """A key as `punctuation` leaves its line: no space beside a colon of a line with Han (the
+    colon becomes `：`, and spaces beside full-width marks go)."""
     if ":" in key and has_han(key, 1):
-        key = _COLON_SPACES.sub(":", key)
-    return without_han_spaces(key)
+        return _COLON_SPACES.sub(":", key)
+    return key
 
 
 def _chrome(key: str, lex: Lexicon) -> tuple[str, str] | None:
@@ -303,6 +305,9 @@ class LineView:
     judged: Sequence[bool]  # False: protected or in a table
     marked: Sequence[bool]  # a Markdown list, heading or quote marker
     heading: Sequence[bool]
+    # A key as the `spacing` step leaves it (spaces between Han removed): that step's own
+    # function, passed in by the boilerplate step, since steps share no code but the core's.
+    despaced: Callable[[str], str] = _same
 
 
 def classify(view: LineView, removed: Mapping[int, object], mode: str = DEFAULT_MODE) -> dict[int, str]:
@@ -488,7 +493,7 @@ def _verdict(
     key = view.keys[i]
     if key is not None:
         key = key.strip()
-    verdict = line_verdict(text, key, lex)
+    verdict = line_verdict(text, key, lex, view.despaced)
     # A later copy of a line of the head run goes; right below its original it says nothing
     # about the lines around it.
     if key is not None and verdict.cls != GOOD and not verdict.keep and len(key) >= 4:
