@@ -375,6 +375,10 @@ def test_every_heading_paragraphs_makes_is_a_section_title_here(number: str, spa
         # A line that starts with a closing quote becomes part of the line above.
         "01、一\n关键词: 一一 一一\n一一一一一一一一一一一一一一。\n”关键词: 一一 一一\n",
         "01、> 一。\n”一。\n关键词: 一一 一一\n01、关键词: 一一 一一\n",
+        # `spacing` removes the space after `、`, which made `01、 AI 。` a list item before.
+        "关键词: 一一 一一\n01、 AI 。\n",
+        # A closing mark joins a `·` bullet's line, which then becomes a `- ` item.
+        "· 关键词: 一一 一一\n，一。\n一。\n关键词: 一一 一一\n> 关键词: 一一 一一\n",
     ],
 )
 @pytest.mark.parametrize("spacing", ["remove", "add"])

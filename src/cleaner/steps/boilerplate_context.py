@@ -95,7 +95,10 @@ _WEEKDAY = re.compile(r"(?:星期|周)[一二三四五六日天]")
 _DIGITS_ONLY = re.compile(r"[\d\s.,:%+|/-]+")
 _FILE_NAME = re.compile(r"\S{1,60}\.(?:jpe?g|png|gif|webp|bmp|svg|pdf|docx?|zip|rar)", re.I)
 _SEPARATORS = re.compile(r"[\s|｜·•/>»›<«‹\-–—,，、:：\[\]【】()（）「」『』'\"‘’“”]+")
-_LIST_MARK = re.compile(r"^\s*(?:[-*+•·・▪●◦]\s*|\d{1,3}[.)、]\s+)")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+•·・▪●◦]\s*|\d{1,3}[.)]\s+)")
+# A menu's items may also be numbered `1、首页` (not Markdown: judged by their text elsewhere, since
+# `spacing` removes the space after `、` that would tell an item from a paragraph).
+_MENU_MARK = re.compile(r"^\s*(?:[-*+•·・▪●◦]\s*|\d{1,3}[.)]\s+|\d{1,3}、\s*)")
 # First characters of a line that may be structure (quote, table, fence, heading, list marker,
 # section number), once its indent is stripped.
 _STRUCTURE_OPENINGS = frozenset(">|`~#-*+•·・▪●◦0123456789一二三四五六七八九十第（(")
@@ -117,7 +120,10 @@ _SECTION_NUMBER = re.compile(
 # runs between the two steps). An ellipsis does not count: `punctuation` makes `...` a `……` only
 # beside Han, so a line with either is taken for a title (a wider test than `paragraphs`'s).
 _NOT_A_TITLE = re.compile(r"[。！？!?；;]|[：:，,、]$")
-SECTION_TITLE_CHARS = 30  # `paragraphs`'s limit, counted here without spaces (`spacing` adds them)
+# `paragraphs`'s limit, counted here in letters, digits and Han only: `spacing` adds and removes
+# spaces, `punctuation` collapses doubled marks (`::` -> `：`), neither changes these.
+SECTION_TITLE_CHARS = 30
+_WORD_CHAR = re.compile(r"\w")
 _LABEL = re.compile(r"^([^\s:：]{1,12}(?: [a-z]{2,10})?)\s?[:：]\s?(.*)$")
 _BREADCRUMB = re.compile(r"^(?:(?:您|你)?(?:现在|当前)?(?:的|所在)?(?:当前)?位置(?:是)?|导航)\s?[:：]?\s?|^(?:首页|主页)\s?(?:[>»›/|\-]|\s)")
 # Function characters of running Chinese prose; a long line with none of them is a row of names.
@@ -370,7 +376,12 @@ def _plain(view: LineView, i: int) -> bool:
     if not view.judged[i] or view.marked[i] or view.heading[i]:
         return False
     text = view.raw[i].lstrip(_INDENT)
+    if text[:1] in _BULLETS:
+        return True  # a paragraph line when `paragraphs` joins; its `- ` comes with the join
     return not (text.startswith((">", "|", "```", "~~~")) or _ATX_HEADING.match(text) or _LIST_MARK.match(text))
+
+
+_BULLETS = frozenset("·•●・")  # `paragraphs` makes them `- ` in the pass that joins lines
 
 
 def _classify(view: LineView, removed: Mapping[int, object], mode: str) -> dict[int, str]:
@@ -585,7 +596,8 @@ def is_section_title(text: str) -> bool:
         return False
     rest = text[number.end() :].strip()
     return (
-        0 < len("".join(rest.split())) <= SECTION_TITLE_CHARS
+        bool(rest)
+        and len(_WORD_CHAR.findall(rest)) <= SECTION_TITLE_CHARS
         and _NOT_A_TITLE.search(rest) is None
         and _SECTION_NUMBER.match(rest) is None
     )
@@ -600,8 +612,8 @@ def _head_menu(view: LineView, order: list[int], removed: Mapping[int, object]) 
                 break
             continue
         text = view.raw[i]
-        body = _LIST_MARK.sub("", text, count=1).strip()
-        if not _LIST_MARK.match(text) or len(body) > MENU_CHARS or _SENTENCE_MARK.search(body) or _FUNCTION.search(body):
+        body = _MENU_MARK.sub("", text, count=1).strip()
+        if not _MENU_MARK.match(text) or len(body) > MENU_CHARS or _SENTENCE_MARK.search(body) or _FUNCTION.search(body):
             break
         if not view.judged[i]:
             break
