@@ -153,6 +153,14 @@ def test_cleaning_twice_equals_cleaning_once_on_every_shared_page() -> None:
         "---",
         # A `<br>` after a quote marker (it crashed `boilerplate` with an empty line key).
         "01、一\n01、一\n>  <br>一。\n",
+        # The context classifier judged a line by what `paragraphs` then changed: an indent, a
+        # numbered title, a `·` bullet, a quote's second line, a colon's spaces.
+        "    }\n关键词: 一一 一一\nDwarkesh Patel: 一。\n",
+        "01、一\n关键词: 一一 一一\n",
+        "· 阅读 272\n",
+        "> 关键词: 一一 一一\n> 阅读 272\n",
+        "Mark: 图.png\n，一。\n",
+        "01、一\n关键词: 一一 一一\n一一一一一一一一一一一一一一。\n”关键词: 一一 一一\n",
     ],
 )
 def test_shapes_a_second_run_used_to_change(text: str) -> None:

@@ -191,6 +191,10 @@ _SPACE_RUN = re.compile(r"[^\S\n]+")
 _TONE = PINYIN_TONE_LETTERS + "êü" + "âãäîôû"
 _PINYIN = re.compile(rf"\((?<=[{_HAN_CLASS}]\()(?=[a-z]*[{_TONE}])[a-z{_TONE}]{{1,7}}\)")
 _EDGE_DECORATION = " ▼▲▽△↓↑⬇⬆⇩⇧👇👆☞☟☜➤➢►▶◀◄\ufe0f"
+# Bullets that `paragraphs` makes `- ` list markers (its `bullet` rule), and quote markers, with
+# the spaces around them: markup on a second run.
+_BULLETS = "·•●・"
+_LATER_MARKER = re.compile(r"[ \t\u3000]*(?:[·•●・][ \t\u3000]*|(?:>[ \t]?)+)")
 _TABLE_EDGES = ("|-", "-|", "| -", "- |", "|:", ":|", "|\t-", "-\t|")  # one must be in a delimiter row
 _TABLE_DELIMITER = re.compile(
     r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$|^[ \t]*\|[ \t]*:?-+:?[ \t]*\|[ \t]*$",
@@ -954,7 +958,7 @@ def boilerplate(doc: Document, options: BoilerplateOptions | None = None) -> Doc
     removed, blank_edits = _judge(lines, enabled, matcher)
     decisions: dict[int, str] = {i: rule.id for i, rule in removed.items()}
     if mode != "off":
-        view = LineView(lines.raw, lines.keys, lines.blank, lines.judged, lines.marked, lines.heading)
+        view = LineView(lines.raw, lines.keys, lines.blank, lines.judged, lines.marked, lines.heading, without_han_spaces)
         for i, why in classify(view, removed, mode).items():
             decisions.setdefault(i, why)
     edits = list(blank_edits)
@@ -995,13 +999,21 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
     has_markup = MARKUP in masked
     if has_markup:
         skips = [len(m) - len(m.lstrip(MARKUP)) for m in masked_lines]
-        content_start = [start + skip for start, skip in zip(starts, skips)]
         marked = [skip > 0 for skip in skips]
         heading = [skip > 0 and line[:skip].lstrip(" \t>").startswith("#") for line, skip in zip(raw, skips)]
     else:
         skips = [0] * n
-        content_start = starts
         marked = heading = [False] * n
+    if ">" in body or any(bullet in body for bullet in _BULLETS):
+        # Markers a second run skips as markup that this one does not see as such: `paragraphs`
+        # makes a `·` bullet a `- ` list marker, and splits a quote's lines into quotes of their
+        # own (only the first line's `>` is markup here). The key skips them now, so a rule and
+        # the classifier meet the same text in both runs.
+        for i, line in enumerate(raw):
+            marker = None if skips[i] else _LATER_MARKER.match(line)
+            if marker is not None and marker.end() > 0:
+                skips[i] = marker.end()
+    content_start = [start + skip for start, skip in zip(starts, skips)]
     texts: list[str] = []
     where: list[int] = []
     truncated = [False] * n

@@ -18,9 +18,14 @@ and then by neighbourhood, after jusText's idea carried over to plain text:
 3. Between good lines (the middle) a line goes only when the lines on both sides of it were
    removed already.
 
-Guard rails (docs/rules.md, tested): a protected line, a line in code, a table, a quote or an
-indented block, a Markdown heading, a list item of the article, and a line with a
+Guard rails (docs/rules.md, tested): a protected line, a line in code, a table or a quote, a
+Markdown heading or a numbered section title, a list item of the article, and a line with a
 sentence-ending mark and more than 20 Han characters are never removed here.
+
+A line is judged as the later steps leave it, so a second run judges it the same (issue 20):
+without its indent (`paragraphs` strips it; an indent is no code here), a numbered title as the
+heading `paragraphs` makes of it, a `·` bullet or a quote's `>` skipped as the markup they become,
+and chrome in the form `punctuation` and `spacing` give it as well as in its own.
 
 Settings (`Options.boilerplate_mode`): `conservative` removes only `bad` lines of the head and
 tail runs; `balanced` (the default) adds the short lines between bad ones and chrome of the
@@ -72,6 +77,7 @@ _ENDS = re.compile(r"(?:[。！？!?…；;：:]|\.{3}|(?<=[^\s.])\.)[”’」�
 _CJK_MARKS = frozenset("。！？")
 _CJK_END = re.compile(r"[。！？…][”’」』)）\]】\"'*]*\s*$")
 _DIGIT = re.compile(r"\d")
+_COLON_SPACES = re.compile(r"[ \t]*:[ \t]*")
 _COMMENT_COUNT = re.compile(r"(?:评论|留言|comments?)\s?[(（]?\d+[)）]?")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 _DATE = re.compile(
@@ -85,10 +91,35 @@ _WEEKDAY = re.compile(r"(?:星期|周)[一二三四五六日天]")
 _DIGITS_ONLY = re.compile(r"[\d\s.,:%+|/-]+")
 _FILE_NAME = re.compile(r"\S{1,60}\.(?:jpe?g|png|gif|webp|bmp|svg|pdf|docx?|zip|rar)", re.I)
 _SEPARATORS = re.compile(r"[\s|｜·•/>»›<«‹\-–—,，、:：\[\]【】()（）「」『』'\"‘’“”]+")
-_LIST_MARK = re.compile(r"^\s*(?:[-*+•·▪●◦]\s*|\d{1,3}[.)、]\s+)")
-# First characters of a line that may be structure (indent, quote, table, fence, list marker).
-_STRUCTURE_OPENINGS = frozenset(" \t\u3000\xa0>|`~-*+•·▪●◦0123456789")
-_INDENTED = re.compile(r"^(?: {4}|\t)")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+•·・▪●◦]\s*|\d{1,3}[.)]\s+)")
+# A menu's items may also be numbered `1、首页` (not Markdown: judged by their text elsewhere, since
+# `spacing` removes the space after `、` that would tell an item from a paragraph).
+_MENU_MARK = re.compile(r"^\s*(?:[-*+•·・▪●◦]\s*|\d{1,3}[.)]\s+|\d{1,3}、\s*)")
+# First characters of a line that may be structure (quote, table, fence, heading, list marker,
+# section number), once its indent is stripped.
+_STRUCTURE_OPENINGS = frozenset(">|`~#-*+•·・▪●◦0123456789一二三四五六七八九十第（(")
+# An indent, as `paragraphs` strips it from a paragraph line: the classifier judges the line
+# without it, so a second run (which meets the line unindented) judges it the same. Scraped text
+# indents paragraphs; an indent is not code here (docs/architecture.md).
+_INDENT = " \t\u3000\xa0"
+_ATX_HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
+# A numbered section title (`01、背景`, `一、市场回顾`, `（二）`, `第三章`): `paragraphs` makes it a
+# `## ` heading unless a numbered line stands beside it. The classifier takes every such line for
+# a heading whatever its neighbours, so it judges the line the same before and after: the pattern
+# is `paragraphs`'s, the title test a wider one (`tests/test_boilerplate_context.py` checks that
+# every heading `paragraphs` makes is one here).
+_SECTION_NUMBER = re.compile(
+    r"(?:\d{1,2}、|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]"
+    r"|第[一二三四五六七八九十百\d]{1,3}[章节部分篇])[ \t\u3000]*"
+)
+# What makes a numbered line a sentence rather than a title, in either width (`punctuation`
+# runs between the two steps). An ellipsis does not count: `punctuation` makes `...` a `……` only
+# beside Han, so a line with either is taken for a title (a wider test than `paragraphs`'s).
+_NOT_A_TITLE = re.compile(r"[。！？!?；;]|[：:，,、]$")
+# `paragraphs`'s limit, counted here in letters, digits and Han only: `spacing` adds and removes
+# spaces, `punctuation` collapses doubled marks (`::` -> `：`), neither changes these.
+SECTION_TITLE_CHARS = 30
+_WORD_CHAR = re.compile(r"\w")
 _LABEL = re.compile(r"^([^\s:：]{1,12}(?: [a-z]{2,10})?)\s?[:：]\s?(.*)$")
 _BREADCRUMB = re.compile(r"^(?:(?:您|你)?(?:现在|当前)?(?:的|所在)?(?:当前)?位置(?:是)?|导航)\s?[:：]?\s?|^(?:首页|主页)\s?(?:[>»›/|\-]|\s)")
 # Function characters of running Chinese prose; a long line with none of them is a row of names.
@@ -192,8 +223,13 @@ def is_good(text: str) -> bool:
     return words >= (GOOD_WORDS if lead_in else 3)
 
 
-def line_verdict(text: str, key: str | None, lex: Lexicon) -> Verdict:
-    """Classify one line from its own features (`key`: its normalised, lower-case form)."""
+def _same(key: str) -> str:
+    return key
+
+
+def line_verdict(text: str, key: str | None, lex: Lexicon, despaced: Callable[[str], str] = _same) -> Verdict:
+    """Classify one line from its own features (`key`: its normalised, lower-case form;
+    `despaced`: the `spacing` step's removal of spaces between Han, given by the caller)."""
     if is_good(text):
         return _GOOD
     if is_prose(text):
@@ -201,9 +237,22 @@ def line_verdict(text: str, key: str | None, lex: Lexicon) -> Verdict:
     if key is None:
         return _SHORT
     bad = _chrome(key, lex)
+    if bad is None:
+        # The line as `punctuation` and `spacing` leave it is what a second run meets: chrome in
+        # either form is chrome (`Mark: 图.png` becomes `Mark：图.png`, a file name).
+        cleaned = despaced(as_punctuated(key))
+        bad = _chrome(cleaned, lex) if cleaned != key else None
     if bad is not None:
         return Verdict(BAD, bad[0], bad[1])
     return _SHORT
+
+
+def as_punctuated(key: str) -> str:
+    """A key as `punctuation` leaves its line: no space beside a colon of a line with Han (the
+    colon becomes `：`, and spaces beside full-width marks go)."""
+    if ":" in key and has_han(key, 1):
+        return _COLON_SPACES.sub(":", key)
+    return key
 
 
 def _chrome(key: str, lex: Lexicon) -> tuple[str, str] | None:
@@ -258,6 +307,9 @@ class LineView:
     judged: Sequence[bool]  # False: protected or in a table
     marked: Sequence[bool]  # a Markdown list, heading or quote marker
     heading: Sequence[bool]
+    # A key as the `spacing` step leaves it (spaces between Han removed): that step's own
+    # function, passed in by the boilerplate step, since steps share no code but the core's.
+    despaced: Callable[[str], str] = _same
 
 
 def classify(view: LineView, removed: Mapping[int, object], mode: str = DEFAULT_MODE) -> dict[int, str]:
@@ -266,7 +318,69 @@ def classify(view: LineView, removed: Mapping[int, object], mode: str = DEFAULT_
     Lines are judged lazily: from the top until the article starts, from the bottom until it
     ends, and in the middle only beside removed lines, so a long article costs little more
     than its head and tail.
+
+    A line that starts with a closing mark is judged with the line above it, as one line: that
+    is what `paragraphs` makes of them (`人类会造电梯。\n”关键在于` is one paragraph), and what a
+    second run meets. The two go or stay together.
     """
+    joined = _joined_lines(view, removed)
+    if not joined:
+        return _classify(view, removed, mode)
+    raw, keys, blank = list(view.raw), list(view.keys), list(view.blank)
+    for line, into in joined.items():
+        raw[into] = raw[into].rstrip() + raw[line].lstrip(_INDENT)
+        above, below = keys[into], keys[line]
+        keys[into] = None if above is None or below is None else above + below
+        blank[line] = True  # judged as part of the line it joins
+    decided = _classify(dataclasses.replace(view, raw=raw, keys=keys, blank=blank), removed, mode)
+    for line, into in joined.items():
+        if into in decided:
+            decided[line] = decided[into]
+    return decided
+
+
+# Marks that `paragraphs` joins to the line above (its `closing-quote` and `closing-mark` rules),
+# and the half-width marks `punctuation` may make full-width first; an ASCII bracket only on a
+# line with Han, as there.
+_JOINING = frozenset("”’」』）)]】》〉〕｝}»›，。、；：？！,;:?!")
+_ASCII_BRACKETS = frozenset(")]}")
+
+
+def _joined_lines(view: LineView, removed: Mapping[int, object]) -> dict[int, int]:
+    """Lines that start with a closing mark -> the line they join (the nearest non-blank line
+    above that the rules kept, when it and the line are plain paragraph lines)."""
+    joined: dict[int, int] = {}
+    previous = -1  # the nearest kept non-blank line above, or -1
+    for i, text in enumerate(view.raw):
+        if view.blank[i] or i in removed:
+            continue
+        opening = text.lstrip(_INDENT)[:1]
+        if (
+            opening in _JOINING
+            and previous >= 0
+            and _plain(view, i)
+            and _plain(view, previous)
+            and (opening not in _ASCII_BRACKETS or _HAN.search(text))
+        ):
+            joined[i] = joined.get(previous, previous)
+        previous = i
+    return joined
+
+
+def _plain(view: LineView, i: int) -> bool:
+    """A line of a paragraph, not structure: what `paragraphs` joins."""
+    if not view.judged[i] or view.marked[i] or view.heading[i]:
+        return False
+    text = view.raw[i].lstrip(_INDENT)
+    if text[:1] in _BULLETS:
+        return True  # a paragraph line when `paragraphs` joins; its `- ` comes with the join
+    return not (text.startswith((">", "|", "```", "~~~")) or _ATX_HEADING.match(text) or _LIST_MARK.match(text))
+
+
+_BULLETS = frozenset("·•●・")  # `paragraphs` makes them `- ` in the pass that joins lines
+
+
+def _classify(view: LineView, removed: Mapping[int, object], mode: str) -> dict[int, str]:
     lex = lexicon()
     order = [i for i in range(len(view.raw)) if not view.blank[i]]
     if not order:
@@ -303,8 +417,9 @@ def classify(view: LineView, removed: Mapping[int, object], mode: str = DEFAULT_
         if verdict_at(position, position < head_end).cls in (GOOD, ARTICLE):
             tail_start = position + 1
             break
-    # Headings and list items alone are no article: `paragraphs` makes them out of plain lines
-    # (a numbered title becomes `## 01、…`), so judging by them would make a second run differ.
+    # Headings and list items alone are no article: a document of titles and items has no
+    # sentence to tell chrome from, and is left alone like one without any line (a numbered
+    # title counts as a heading before `paragraphs` makes it one, so both runs agree).
     if goods and not any(verdict_at(p, p < head_end).cls == GOOD for p in range(len(order))):
         goods = []
     if not goods:
@@ -370,7 +485,7 @@ def _verdict(
     view: LineView, i: int, removed: Mapping[int, object], menu: set[int], lex: Lexicon,
     titles: dict[str, int], position: int, in_head: bool,
 ) -> Verdict:
-    text = view.raw[i]
+    text = view.raw[i].lstrip(_INDENT)  # as `paragraphs` leaves it
     if i in removed:
         return _RULE
     if i in menu:
@@ -378,12 +493,14 @@ def _verdict(
     if text[:1] in _STRUCTURE_OPENINGS or view.marked[i] or not view.judged[i] or view.heading[i]:
         if _is_article_structure(view, i, text):
             return _ARTICLE
+        if is_section_title(text):
+            return _ARTICLE  # a heading once `paragraphs` has run, or a numbered line of a list
         if _LIST_MARK.match(text):
             return _SHORT_KEPT  # a list item of the article
     key = view.keys[i]
     if key is not None:
         key = key.strip()
-    verdict = line_verdict(text, key, lex)
+    verdict = line_verdict(text, key, lex, view.despaced)
     # A later copy of a line of the head run goes; right below its original it says nothing
     # about the lines around it.
     if key is not None and verdict.cls != GOOD and not verdict.keep and len(key) >= 4:
@@ -459,13 +576,27 @@ def _side(cls: str) -> str:
 
 
 def _is_article_structure(view: LineView, i: int, text: str) -> bool:
-    """Lines the classifier never removes and that count as article for their neighbours."""
+    """Lines the classifier never removes and that count as article for their neighbours
+    (`text`: the line without its indent)."""
     if not view.judged[i] or view.heading[i]:
         return True
-    opening = text[:12].lstrip()
-    if opening.startswith((">", "|", "```", "~~~")) or _INDENTED.match(text):
-        return True
+    if text.startswith((">", "|", "```", "~~~")) or _ATX_HEADING.match(text):
+        return True  # an indented `## x` is a heading once `paragraphs` strips the indent
     return bool(view.marked[i]) and not _LIST_MARK.match(text)
+
+
+def is_section_title(text: str) -> bool:
+    """A numbered section title (`01、背景`), a heading or about to be one (`text` unindented)."""
+    number = _SECTION_NUMBER.match(text)
+    if number is None:
+        return False
+    rest = text[number.end() :].strip()
+    return (
+        bool(rest)
+        and len(_WORD_CHAR.findall(rest)) <= SECTION_TITLE_CHARS
+        and _NOT_A_TITLE.search(rest) is None
+        and _SECTION_NUMBER.match(rest) is None
+    )
 
 
 def _head_menu(view: LineView, order: list[int], removed: Mapping[int, object]) -> set[int]:
@@ -477,8 +608,8 @@ def _head_menu(view: LineView, order: list[int], removed: Mapping[int, object]) 
                 break
             continue
         text = view.raw[i]
-        body = _LIST_MARK.sub("", text, count=1).strip()
-        if not _LIST_MARK.match(text) or len(body) > MENU_CHARS or _SENTENCE_MARK.search(body) or _FUNCTION.search(body):
+        body = _MENU_MARK.sub("", text, count=1).strip()
+        if not _MENU_MARK.match(text) or len(body) > MENU_CHARS or _SENTENCE_MARK.search(body) or _FUNCTION.search(body):
             break
         if not view.judged[i]:
             break
