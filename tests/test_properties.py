@@ -162,6 +162,9 @@ def test_cleaning_twice_equals_cleaning_once_on_every_shared_page() -> None:
         "---",
         # A `<br>` after a quote marker (it crashed `boilerplate` with an empty line key).
         "01、一\n01、一\n>  <br>一。\n",
+        # UTF-8 of `充` with its last byte lost, read as Latin-1 (`E5 85`): the doubled
+        # ellipsis would complete it on a second run.
+        "å\x85",
     ],
 )
 def test_shapes_a_second_run_used_to_change(text: str) -> None:

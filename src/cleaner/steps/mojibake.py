@@ -26,6 +26,7 @@ so clean text pays almost nothing.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
 import unicodedata
@@ -36,7 +37,7 @@ from typing import NamedTuple
 
 from ..document import Document, Edit
 from ..opencc_backend import Converter, converter
-from ..protect import PLACEHOLDERS, mask
+from ..protect import PLACEHOLDERS, Span, mask
 
 STEP = "mojibake"
 
@@ -262,6 +263,7 @@ def _masked(doc: Document) -> str:
 
 
 _C1 = re.compile("[\x80-\x9f]")
+_C1_SHOWN = {0x80 + i: c for i, c in enumerate(_CP1252)}
 
 
 def _c1_edits(masked: str) -> list[Edit]:
@@ -376,14 +378,17 @@ def _latin_repairs(line: str) -> list[Repair]:
             else:
                 repairs += inside
             continue
+        rest = [(a, b)]
         if found is not None:
             repairs.append(found)
-            continue
+            # ftfy may read only part of a stretch that holds a cut character (`ä¸€ä¸€AI ä¸€ä¸`
+            # -> `一一AI ä¸€ä¸`); the rest is looked at as below, or a second run would repair it.
+            rest = [(a, found.start), (found.end, b)]
         # ftfy declines short runs and runs mixed with correct text; UTF-8 is strict enough that
         # a multi-byte sequence decoding to Chinese is evidence on its own.
         # (Not where every byte pairs into a Chinese character: GBK bytes that did not read as
         # Chinese enough to convert.)
-        for m in _LATIN_RUN.finditer(line, a, b) if not other_page else ():
+        for m in (m for ra, rb in rest for m in _LATIN_RUN.finditer(line, ra, rb)) if not other_page else ():
             data = _latin_bytes(m.group())
             if data is not None and not _reads_as_gbk(data):
                 repairs += _utf8_chinese_from_latin(data, m.start())
@@ -431,6 +436,11 @@ def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
         if isinstance(fixed, str) and fixed != run and _plausible_reading(line, run, fixed):
             break
     else:
+        return None
+    if fixed == run.translate(_C1_SHOWN):
+        # Only C1 controls shown as cp1252 (`ä¸\x80ä¸` -> `ä¸€ä¸`): no repair, and it would keep
+        # the strict UTF-8 reading below from the bytes (`一`), which a second run then finds.
+        # `_c1_edits` shows them, after the repairs.
         return None
     start, end, replacement = _trim(run, fixed)
     if any(ch in PLACEHOLDERS for ch in run[start:end]):
@@ -1219,6 +1229,61 @@ def _swap_stretches(line: str, source: str, target: str) -> Iterator[tuple[int, 
         yield start, len(line)
 
 
+# --- Latin mojibake left unrepaired, and the house style's marks ----------------------------------
+
+# A UTF-8 lead byte read as Latin-1/cp1252 (`å`, `ä`, `ð`), then continuation bytes read the same
+# way (`…` is 0x85, `—` 0x97), then an ellipsis of dots if any: UTF-8 whose bytes were cut off
+# (`å…`: `E5 85`, the third byte of `充` lost) or a character too rare to repair (`ä¸…`, `丅`).
+# The `punctuation` step doubles an ellipsis or a dash at its end (`…` -> `……`, `...` -> `……`),
+# which hands it one byte more: a second run would then read a character the first did not
+# (`å…` -> `å……` -> `充`).
+_CONTINUATION = "\x80-\xbf" + re.escape("".join(c for c in _CP1252 if c > "\xff"))
+_LEFTOVER = re.compile(f"[\xc2-\xf4][{_CONTINUATION}\xc2-\xf4]*(?:\\.{{3,}}|。{{3,}})?")
+_LEFTOVER_HINT = re.compile(f"[\xc2-\xf4](?=[{_CONTINUATION}\xc2-\xf4]*(?:[…—]|\\.\\.\\.|。。。))")
+# The marks the house style writes otherwise, and how.
+_HOUSE_MARKS = re.compile("…+|—+|\\.{3,}$|。{3,}$")
+_HOUSE_FORMS = {"…": "……", "—": "——", ".": "……", "。": "……"}
+_STRAIGHT_QUOTES = "\"'"
+
+
+def _leftover_marks(line: str) -> list[Leftover]:
+    """Unrepaired Latin mojibake that the house forms of its marks would make repairable.
+
+    Clean Latin text has the same characters (`café…`, `Non è… facile`): a stretch counts as
+    damage only where this step would repair it once its marks were written in the house style
+    (`å……` is `充`; `é……` is the rare `酅`, and `café…` stays text). The stretch is then left as
+    it is, reported, and protected, so that no later step completes it.
+    """
+    found = []
+    for m in _LEFTOVER.finditer(line):
+        text = m.group()
+        house = _HOUSE_MARKS.sub(lambda mark: _HOUSE_FORMS[mark.group()[0]], text)
+        if len(text) < 2 or house == text:
+            continue  # a lone `é` or `ð` is a letter; no mark, nothing the house style changes
+        a, b = m.span()
+        trial = line[:a] + house + line[b:]
+        if not any(r.start < a + len(house) and a < r.end for r in _latin_repairs(trial)):
+            continue
+        if b < len(line) and line[b] in _STRAIGHT_QUOTES and text[-1] not in ".。":
+            b += 1  # its curly form (`”` is 0x94) would be a continuation byte too
+        rule = "latin-cut" if _cut_short(text) else "latin-rare"
+        found.append(Leftover(a, b, rule, 1))
+    return found
+
+
+def _cut_short(text: str) -> bool:
+    """Whether the Latin-1/cp1252 bytes of `text`, up to its dots, end inside a UTF-8 character."""
+    data = _latin_bytes(text.rstrip(".。"))
+    if data is None:
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return decoder.getstate()[0] != b""
+
+
 _KIND_NAMES = {
     "latin": "UTF-8 read as a single-byte code page",
     "gbk-read-as-latin1": "GBK read as Latin-1/cp1252",
@@ -1226,6 +1291,8 @@ _KIND_NAMES = {
     "gbk-read-as-big5": "GBK read as Big5",
     "big5-read-as-gbk": "Big5 read as GBK",
     "gbk-misaligned": "GBK byte misalignment",
+    "latin-cut": "UTF-8 read as Latin-1/cp1252, cut short: the last bytes of a character are lost",
+    "latin-rare": "UTF-8 read as Latin-1/cp1252, a character too rare to repair with confidence",
 }
 
 
@@ -1269,6 +1336,32 @@ def mojibake(doc: Document, options: object = None) -> Document:
         doc = doc.edit(STEP, _annotation_edits(_masked(doc)), keep_spans=False).replace(spans=None).with_spans()
     if _C1.search(doc.body):
         doc = doc.edit(STEP, _c1_edits(doc.masked()))
-    for rule, number, message, text in warnings:
+    if _LEFTOVER_HINT.search(doc.body):
+        doc, cut = _protect_leftover_marks(doc)
+        warnings += cut
+    for rule, number, message, text in sorted(warnings, key=lambda w: w[1]):
         doc = doc.warn(STEP, rule, number, message, text)
     return doc
+
+
+def _protect_leftover_marks(doc: Document) -> tuple[Document, list[tuple[str, int, str, str]]]:
+    """Find unrepaired Latin mojibake ending in a mark the house style rewrites, in the text as
+    this step leaves it (C1 controls shown as cp1252), and protect it from the later steps.
+
+    Looked for last, so a second run, given that text, finds the same stretches.
+    """
+    doc = doc.with_spans()
+    masked = _masked(doc)
+    spans = []
+    warnings = []
+    for number, offset, line in _lines(masked):
+        if not _LEFTOVER_HINT.search(line):
+            continue
+        for left in _leftover_marks(line):
+            start, end = offset + left.start, offset + left.end
+            spans.append(Span(start, end, "inline-damage"))
+            message = f"{_KIND_NAMES[left.rule]}; left as it is, its marks unchanged"
+            warnings.append((left.rule, number, message, doc.body[start:end]))
+    if spans:
+        doc = doc.replace(spans=tuple(sorted([*doc.protected(), *spans])))
+    return doc, warnings
