@@ -430,6 +430,29 @@ def test_latin_text_with_an_ellipsis_is_no_leftover(text: str) -> None:
     assert not [s for s in out.protected() if s.kind == "inline-damage"]
 
 
+@pytest.mark.parametrize(
+    ("text", "once"),
+    [
+        # The mark inside an unrepaired stretch: `å…±` would become `å……±`, read `充` next time.
+        ("ä¸ƒä¸€å…±ä¸€ä…", "ä¸ƒä¸€å…±ä¸€ä…\n"),
+        # A closing quote's curly form is byte 0x94: `å…”` would be a whole character.
+        ('他说"å…"', '他说"å…"\n'),
+        # Dots after a lead byte: `på……` reads `p充`.
+        ("中文på...", "中文på...\n"),
+        # ftfy reads part of a stretch that ends in a cut character; the strict reading the rest.
+        ("ä¸€ä¸€AI ä¸€ä¸€ä¸€ä¸ word", "一一AI一一一ä¸ word\n"),
+        # A C1 control that ftfy only shows as cp1252 is a byte of `一` (and of `比`).
+        ("ä¸\x80ä¸ word", "一ä¸ word\n"),
+        ("café æ¯\x94ã\x80…", "café比々\n"),
+    ],
+)
+def test_shapes_of_latin_mojibake_a_second_run_used_to_change(text: str, once: str) -> None:
+    import cleaner
+
+    assert cleaner.clean(text) == once
+    assert cleaner.clean(once) == once
+
+
 _CUT_TAILS = ("", "…", "...", "—", "\"", "'", "。", "，好的", " word", "中文", "\n下一行")
 
 

@@ -17,6 +17,9 @@ be brought back is reported in a warning (line, text, kind) and never invented:
   that lost a byte is reported, not guessed.
 - `pinyin`: a reading inserted after a character                     `發(fā)展` -> `發展`
   (removed only when the text in brackets is a reading of the character before it)
+- `latin-cut`, `latin-rare`: UTF-8 read as cp1252 left unrepaired (cut short, `å…`, or too rare),
+  where the house style's `……` or `——` would complete it into a character a second run repairs:
+  reported and protected from the later steps, so cleaning twice equals cleaning once
 
 A repair is accepted only when its result reads as Chinese and reads better than the text it
 replaces, judged with a character frequency table (`data/mojibake/chars.tsv`, derived from
@@ -443,6 +446,12 @@ def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
         # `_c1_edits` shows them, after the repairs.
         return None
     start, end, replacement = _trim(run, fixed)
+    # C1 controls at the edges that ftfy only showed as cp1252 are no part of its repair: they
+    # may be bytes of a character the strict reading finds (`æ¯\x94ã\x80…` -> `æ¯”々`, `比` lost).
+    while start < end and replacement and run[start].translate(_C1_SHOWN) == replacement[0] != run[start]:
+        start, replacement = start + 1, replacement[1:]
+    while start < end and replacement and run[end - 1].translate(_C1_SHOWN) == replacement[-1] != run[end - 1]:
+        end, replacement = end - 1, replacement[:-1]
     if any(ch in PLACEHOLDERS for ch in run[start:end]):
         return None
     # A U+FFFD in the result, or right after it (`â€\ufffd` -> `\ufffd`), stands for a character
