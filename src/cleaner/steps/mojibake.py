@@ -414,6 +414,7 @@ def _gbk_from_latin(data: bytes, base: int) -> list[Repair]:
     return repairs
 
 
+_FIXED_WIDTH_SPACES = re.compile("[\u2000-\u200a\u202f\u205f]")
 # What may wrap a stretch of other-language text inside Chinese (not `‹›„‚`: cp1251 mojibake holds them).
 _WRAPPING = " \t\"'“”‘’«»()[]<>"
 
@@ -454,6 +455,9 @@ def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
         end, replacement = end - 1, replacement[:-1]
     if any(ch in PLACEHOLDERS for ch in run[start:end]):
         return None
+    # A fixed-width space ftfy brings back (`â€…` is U+2005) is a space, as `encoding` writes it
+    # (it runs before this step, so a second run would): cleaning twice equals cleaning once.
+    replacement = _FIXED_WIDTH_SPACES.sub(" ", replacement)
     # A U+FFFD in the result, or right after it (`â€\ufffd` -> `\ufffd`), stands for a character
     # whose bytes were lost: it is reported.
     lost = replacement.count("\ufffd") + (run[end : end + 1] == "\ufffd")
