@@ -46,3 +46,50 @@ def test_warnings_carry_input_lines() -> None:
     assert [(w["step"], w["rule"], w["line"]) for w in warnings if w["step"] == "encoding"] == [
         ("encoding", "undecodable", 3)
     ]
+
+
+# --- source offsets in linear time (issue 21) ---------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cleaner.document import Change  # noqa: E402
+
+
+def _one_at_a_time(changes: tuple[Change, ...]) -> list[int]:
+    """The definition: each change's offset carried back through every change before it."""
+    return [report._back(change.offset, changes[:index]) for index, change in enumerate(changes)]
+
+
+@st.composite
+def edited(draw: st.DrawFn) -> Document:
+    """A document after several `edit` calls: replacements, insertions, deletions, touching ones."""
+    doc = Document(body=draw(st.text(st.sampled_from("ab\n"), max_size=30)))
+    for _ in range(draw(st.integers(1, 6))):
+        edits, position = [], 0
+        while position <= len(doc.body) and draw(st.booleans()):
+            start = draw(st.integers(position, min(len(doc.body), position + 3)))
+            end = draw(st.integers(start, min(len(doc.body), start + 3)))
+            edits.append(Edit(start, end, draw(st.text(st.sampled_from("xy\n"), max_size=3)), "r"))
+            position = end
+        if draw(st.booleans()):  # a front matter change between two body steps
+            doc = doc.replace(changes=doc.changes + (Change("frontmatter", "f", 2, 1, "a", "b", -1),))
+        doc = doc.edit("s", edits)
+    return doc
+
+
+@given(edited())
+def test_source_offsets_by_runs_are_the_one_at_a_time_replay(doc: Document) -> None:
+    assert report.source_offsets(doc.changes) == _one_at_a_time(doc.changes)
+
+
+@given(st.text(st.sampled_from("ab\n"), max_size=20), st.integers(0, 25))
+def test_line_and_column_by_bisection(text: str, offset: int) -> None:
+    line, column = report._Lines(text).line_column(offset)
+    assert (line, column) == (report.line_of(text, offset), offset - text.rfind("\n", 0, offset))
+
+
+def test_many_one_line_fixes_are_placed_on_their_lines() -> None:
+    raw = "".join(f"第{n}行,好\n\n" for n in range(2000))
+    entry = report.input_report(cleaner.process(raw, only=["punctuation"]))
+    assert [c["line"] for c in entry["changes"]] == [2 * n + 1 for n in range(2000)]

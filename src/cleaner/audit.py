@@ -32,7 +32,7 @@ import importlib
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import regex
 
@@ -442,9 +442,8 @@ def _diff(before: str, after: str, context: int) -> str:
     """Input and output lines, numbered on both sides; changed stretches marked within the line."""
     old = before.splitlines()
     new = after.splitlines()
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     rows: list[str] = []
-    for group in matcher.get_grouped_opcodes(context):
+    for group in _grouped_opcodes(old, new, context):
         if rows:
             rows.append('<tr class="gap"><td></td><td></td><td class="sign"></td><td>⋯</td></tr>')
         for tag, i1, i2, j1, j2 in group:
@@ -464,6 +463,47 @@ def _diff(before: str, after: str, context: int) -> str:
         '<table class="diff-lines"><thead><tr><th>in</th><th>out</th><th></th><th>text</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+# `SequenceMatcher` without its junk heuristic reads, for each line of one side, every equal line
+# of the other: on text where a few lines repeat thousands of times (a scraped list, a table)
+# that is the product of the two counts, and more than cubic time overall. Past this much work
+# the diff is the common first and last lines and one replaced stretch between them.
+_DIFF_WORK_LIMIT = 2_000_000
+
+
+def _grouped_opcodes(old: list[str], new: list[str], context: int) -> Iterable[list[tuple[str, int, int, int, int]]]:
+    counts = Counter(new)
+    work = sum(counts[line] for line in old)
+    if work <= _DIFF_WORK_LIMIT:
+        return difflib.SequenceMatcher(None, old, new, autojunk=False).get_grouped_opcodes(context)
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    i2, j2 = len(old) - tail, len(new) - tail
+    opcodes: list[_Opcode] = [("equal", 0, head, 0, head)] if head else []
+    if head < i2 or head < j2:
+        opcodes.append(("replace" if head < i2 and head < j2 else "delete" if head < i2 else "insert", head, i2, head, j2))
+    if tail:
+        opcodes.append(("equal", i2, len(old), j2, len(new)))
+    return _Opcodes(opcodes).get_grouped_opcodes(context)
+
+
+_Opcode = tuple[Literal["replace", "delete", "insert", "equal"], int, int, int, int]
+
+
+class _Opcodes(difflib.SequenceMatcher[str]):
+    """Opcodes found another way, grouped with context as `SequenceMatcher` groups its own."""
+
+    def __init__(self, opcodes: list[_Opcode]) -> None:
+        super().__init__(None, [], [])
+        self.fixed = opcodes
+
+    def get_opcodes(self) -> list[_Opcode]:
+        return self.fixed
 
 
 def _diff_row(kind: str, old: int | None, new: int | None, text: str) -> str:

@@ -241,7 +241,11 @@ _INVISIBLE = regex.compile(
     r"|\u200d(?!\p{Extended_Pictographic})"
 )
 _FIXED_SPACES = regex.compile(r"[\u00a0\u2000-\u200a\u202f\u205f]")
-_IDEOGRAPHIC_SPACE = regex.compile(r"^[\u3000 \t]*\u3000[\u3000 \t]*|[ \t]*\u3000[\u3000 \t]*$|\u3000+", regex.M)
+# The middle alternative starts only where a run of spaces starts and takes its runs whole:
+# tried from inside a run it would read to the run's end from every space (quadratic time).
+_IDEOGRAPHIC_SPACE = regex.compile(
+    r"^[\u3000 \t]*\u3000[\u3000 \t]*|(?<![\u3000 \t])[ \t]*+\u3000[\u3000 \t]*+$|\u3000+", regex.M
+)
 # An entity, or one encoded again (`&amp;nbsp;`, `&amp;amp;quot;`): it is decoded until none is left.
 _ENTITY = regex.compile(r"&(?:amp;)*(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _KEEP_ENTITIES = {"&lt;", "&gt;", "&amp;", "&LT;", "&GT;", "&AMP;"}
@@ -390,20 +394,38 @@ def _nfc_edits(body: str, masked: str) -> list[Edit]:
 
 def _tag_edits(masked: str) -> list[Edit]:
     edits = []
+    # The line of the last tag, and where its text starts: a minified page is one line of
+    # megabytes with a tag every few characters, so nothing here reads the whole line per tag.
+    line_start, line_end, text_start, first_close = 0, -1, 0, -1
     for m in _STRAY_TAG.finditer(masked):
         start, end = m.start(), m.end()
         # Between two pieces of text on one line, a block tag or <br> was a line break.
         name = regex.match(r"</?\s*([A-Za-z:]+)", m.group()).group(1).lower()  # type: ignore[union-attr]
-        line_start = masked.rfind("\n", 0, start) + 1
-        line_end = masked.find("\n", end)
-        line_end = len(masked) if line_end == -1 else line_end
-        before_text = masked[line_start:start].strip()
-        after_text = masked[end:line_end].strip()
+        if start > line_end:
+            line_start = masked.rfind("\n", 0, start) + 1
+            line_end = masked.find("\n", end)
+            line_end = len(masked) if line_end == -1 else line_end
+            text_start = line_start
+            while text_start < start and masked[text_start].isspace():
+                text_start += 1
+            first_close = masked.find(">", text_start, line_end)  # a tag holds no `>` but its last
+        # The line's text before the tag and after it, stripped, as far as the rules read them.
+        before_end = start
+        while before_end > line_start and masked[before_end - 1].isspace():
+            before_end -= 1
+        after_start = end
+        while after_start < line_end and masked[after_start].isspace():
+            after_start += 1
+        after_first = masked[after_start : after_start + 1] if after_start < line_end else ""
         # A tag before a closing mark did not end the sentence: `以前<br>，这让` is one line.
-        breaks = name in ("p", "br", "div", "section", "article", "center") and after_text[:1] not in CLOSING_MARKS
+        breaks = name in ("p", "br", "div", "section", "article", "center") and after_first not in CLOSING_MARKS
         # Only a list, quote or heading marker before it: the tag opened that block's text.
-        stray_before = _STRAY_TAG.fullmatch(before_text) is not None or not before_text or _MARKERS_ONLY.fullmatch(before_text) is not None
-        stray_after = not after_text or _STRAY_TAG.match(after_text) is not None
+        stray_before = (
+            before_end == line_start
+            or (first_close == before_end - 1 and _STRAY_TAG.fullmatch(masked, text_start, before_end) is not None)
+            or _MARKERS_ONLY.fullmatch(masked, text_start, before_end) is not None
+        )
+        stray_after = after_start == line_end or _STRAY_TAG.match(masked, after_start, line_end) is not None
         replacement = "\n" if breaks and not stray_before and not stray_after else ""
         edits.append(Edit(start, end, replacement, "tag"))
     return edits
