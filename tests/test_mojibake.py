@@ -437,6 +437,7 @@ def test_latin_text_with_an_ellipsis_is_no_leftover(text: str) -> None:
         ("ä¸ƒä¸€å…±ä¸€ä…", "ä¸ƒä¸€å…±ä¸€ä…\n"),
         # A closing quote's curly form is byte 0x94: `å…”` would be a whole character.
         ('他说"å…"', '他说"å…"\n'),
+        ('他说"ä¸"', '他说"ä¸"\n'),  # `ä¸”` is `且`
         # Dots after a lead byte: `på……` reads `p充`.
         ("中文på...", "中文på...\n"),
         # ftfy reads part of a stretch that ends in a cut character; the strict reading the rest.

@@ -1251,12 +1251,13 @@ def _swap_stretches(line: str, source: str, target: str) -> Iterator[tuple[int, 
 # which hands it one byte more: a second run would then read a character the first did not
 # (`å…` -> `å……` -> `充`).
 _CONTINUATION = "\x80-\xbf" + re.escape("".join(c for c in _CP1252 if c > "\xff"))
-_LEFTOVER = re.compile(f"[\xc2-\xf4][{_CONTINUATION}\xc2-\xf4]*(?:\\.{{3,}}|。{{3,}})?")
-_LEFTOVER_HINT = re.compile(f"[\xc2-\xf4](?=[{_CONTINUATION}\xc2-\xf4]*(?:[…—]|\\.\\.\\.|。。。))")
-# The marks the house style writes otherwise, and how.
+_LEFTOVER = re.compile(f"[\xc2-\xf4][{_CONTINUATION}\xc2-\xf4]*(?:\\.{{3,}}|。{{3,}}|[\"'])?")
+_LEFTOVER_HINT = re.compile(f"[\xc2-\xf4](?=[{_CONTINUATION}\xc2-\xf4]*(?:[…—\"']|\\.\\.\\.|。。。))")
+# The marks the house style writes otherwise, and how: an ellipsis or a dash doubled, and a
+# straight quote curled (`“` is 0x93, `”` 0x94: continuation bytes too), either way round.
 _HOUSE_MARKS = re.compile("…+|—+|\\.{3,}$|。{3,}$")
 _HOUSE_FORMS = {"…": "……", "—": "——", ".": "……", "。": "……"}
-_STRAIGHT_QUOTES = "\"'"
+_CURLED = {'"': "“”", "'": "‘’"}
 
 
 def _leftover_marks(line: str) -> list[Leftover]:
@@ -1271,15 +1272,16 @@ def _leftover_marks(line: str) -> list[Leftover]:
     for m in _LEFTOVER.finditer(line):
         text = m.group()
         house = _HOUSE_MARKS.sub(lambda mark: _HOUSE_FORMS[mark.group()[0]], text)
-        if len(text) < 2 or house == text:
+        forms = [house[:-1] + q for q in _CURLED[house[-1]]] if house[-1] in _CURLED else [house]
+        if len(text.rstrip("\"'")) < 2 or forms == [text]:
             continue  # a lone `é` or `ð` is a letter; no mark, nothing the house style changes
         a, b = m.span()
-        trial = line[:a] + house + line[b:]
-        if not any(r.start < a + len(house) and a < r.end for r in _latin_repairs(trial)):
+        if not any(
+            any(r.start < a + len(form) and a < r.end for r in _latin_repairs(line[:a] + form + line[b:]))
+            for form in forms
+        ):
             continue
-        if b < len(line) and line[b] in _STRAIGHT_QUOTES and text[-1] not in ".。":
-            b += 1  # its curly form (`”` is 0x94) would be a continuation byte too
-        rule = "latin-cut" if _cut_short(text) else "latin-rare"
+        rule = "latin-cut" if _cut_short(text.rstrip("\"'")) else "latin-rare"
         found.append(Leftover(a, b, rule, 1))
     return found
 
