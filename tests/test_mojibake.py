@@ -445,6 +445,7 @@ def test_latin_text_with_an_ellipsis_is_no_leftover(text: str) -> None:
         # A C1 control that ftfy only shows as cp1252 is a byte of `一` (and of `比`).
         ("ä¸\x80ä¸ word", "一ä¸ word\n"),
         ("café æ¯\x94ã\x80…", "café比々\n"),
+        ("café æ\x88\x98å\x80\x91ä¸…", "café战們丅\n"),
         # A cut `—` (`E2 80`) and an ellipsis make U+2005, a space as `encoding` writes it.
         ("中文â€…", "中文\n"),
     ],

@@ -349,6 +349,11 @@ def _latin_repairs(line: str) -> list[Repair]:
         if data is not None:
             gbk += _gbk_from_latin(data, m.start())
     repairs: list[Repair] = []
+    # ftfy reads a stretch of Latin-1/cp1252 characters with its C1 controls shown as cp1252, as
+    # `_c1_edits` leaves them for a second run: its reading then does not depend on which run it
+    # is (`å\x80\x91` and `å€‘` are both `們`). In a stretch of another code page a C1 control is
+    # a byte of that page (`Р\x98` in cp1251) and stays as it is.
+    shown = line.translate(_C1_SHOWN)
     for seg in _SEGMENT.finditer(line):
         a, b = seg.span()
         inside = [r for r in gbk if r.start < b and a < r.end]
@@ -360,7 +365,8 @@ def _latin_repairs(line: str) -> list[Repair]:
         if seg.group().isascii():
             repairs += inside
             continue
-        found = _ftfy_repair(line, a, b)
+        read = line if other_page else shown
+        found = _ftfy_repair(read, a, b)
         # ftfy reads a stretch as one code page; quotes around it (`“РџСЂРёРІРµС‚”`) can make
         # that a different one from the text inside them, and repair a word of it. The reading
         # that repairs more of the stretch wins.
@@ -370,7 +376,7 @@ def _latin_repairs(line: str) -> list[Repair]:
         while inner_b > inner_a and line[inner_b - 1] in _WRAPPING:
             inner_b -= 1
         if (inner_a, inner_b) != (a, b) and inner_a < inner_b:
-            inner = _ftfy_repair(line, inner_a, inner_b)
+            inner = _ftfy_repair(read, inner_a, inner_b)
             if inner is not None and (found is None or inner.end - inner.start > found.end - found.start):
                 found = inner
         if inside:
@@ -441,18 +447,7 @@ def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
             break
     else:
         return None
-    if fixed == run.translate(_C1_SHOWN):
-        # Only C1 controls shown as cp1252 (`ä¸\x80ä¸` -> `ä¸€ä¸`): no repair, and it would keep
-        # the strict UTF-8 reading below from the bytes (`一`), which a second run then finds.
-        # `_c1_edits` shows them, after the repairs.
-        return None
     start, end, replacement = _trim(run, fixed)
-    # C1 controls at the edges that ftfy only showed as cp1252 are no part of its repair: they
-    # may be bytes of a character the strict reading finds (`æ¯\x94ã\x80…` -> `æ¯”々`, `比` lost).
-    while start < end and replacement and run[start].translate(_C1_SHOWN) == replacement[0] != run[start]:
-        start, replacement = start + 1, replacement[1:]
-    while start < end and replacement and run[end - 1].translate(_C1_SHOWN) == replacement[-1] != run[end - 1]:
-        end, replacement = end - 1, replacement[:-1]
     if any(ch in PLACEHOLDERS for ch in run[start:end]):
         return None
     # A fixed-width space ftfy brings back (`â€…` is U+2005) is a space, as `encoding` writes it
