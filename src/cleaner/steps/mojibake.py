@@ -367,6 +367,10 @@ def _latin_repairs(line: str) -> list[Repair]:
             continue
         read = line if other_page else shown
         found = _ftfy_repair(read, a, b)
+        if found is None and read is not shown and shown != line:
+            # What a second run sees, once `_c1_edits` showed the controls.
+            read = shown
+            found = _ftfy_repair(read, a, b)
         # ftfy reads a stretch as one code page; quotes around it (`“РџСЂРёРІРµС‚”`) can make
         # that a different one from the text inside them, and repair a word of it. The reading
         # that repairs more of the stretch wins.
