@@ -10,6 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from cleaner import Document
+from cleaner.protect import Span
 from cleaner.steps.encoding import encoding
 from cleaner.steps.mojibake import mojibake, tables
 from cleaner.text import HAN as HAN_CLASS
@@ -378,3 +379,93 @@ def test_a_line_damaged_end_to_end_is_repaired_all_or_not_at_all(clauses: list[s
         assert mojibake(out.replace(changes=())).changes == ()
         # No stretch that the conversion would still improve is left behind.
         assert "┬" not in out.body and "ぃ" not in out.body
+
+
+# --- Latin mojibake left unrepaired before a mark the house style rewrites ---------------------------
+
+
+def test_cut_latin_mojibake_is_reported_and_protected_not_completed() -> None:
+    """`E5 85` is `充` with its third byte lost: read as cp1252 it is `å` and U+0085. Doubling
+    the ellipsis (`å……`) would hand it a byte, and a second run would read `充`: it stays
+    as it is, reported, and protected from the `punctuation` step."""
+    import cleaner
+
+    out = run("å\x85")
+    assert out.body == "å…"
+    (warning,) = out.warnings
+    assert (warning.rule, warning.line, warning.text) == ("latin-cut", 1, "å…")
+    assert [s for s in out.protected() if s.kind == "inline-damage"] == [Span(0, 2, "inline-damage")]
+    once = cleaner.clean("å\x85")
+    assert once == "å…\n"
+    assert cleaner.clean(once) == once
+    # With the third byte there, it is the mojibake of `充`, and repaired.
+    assert cleaner.clean("前面å……") == "前面充\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["café… naïve", "Non è… facile", "Isso é… complicado", "Er sagte „nä…“", "Él dijo: ¿qué… ?", "Ça y est…"],
+)
+def test_latin_text_with_an_ellipsis_is_no_leftover(text: str) -> None:
+    """The same characters in clean Latin text: `é……` would be the rare `酅`, which this step
+    does not read, so nothing is reported or protected and the house style applies."""
+    out = run(text)
+    assert out.body == text and out.warnings == ()
+    assert not [s for s in out.protected() if s.kind == "inline-damage"]
+
+
+@pytest.mark.parametrize(
+    ("text", "once"),
+    [
+        # The mark inside an unrepaired stretch: `å…±` would become `å……±`, read `充` next time.
+        ("ä¸ƒä¸€å…±ä¸€ä…", "ä¸ƒä¸€å…±ä¸€ä…\n"),
+        # A closing quote's curly form is byte 0x94: `å…”` would be a whole character.
+        ('他说"å…"', '他说"å…"\n'),
+        ('他说"ä¸"', '他说"ä¸"\n'),  # `ä¸”` is `且`
+        # Dots after a lead byte: `på……` reads `p充`.
+        ("中文på...", "中文på...\n"),
+        # ftfy reads part of a stretch that ends in a cut character; the strict reading the rest.
+        ("ä¸€ä¸€AI ä¸€ä¸€ä¸€ä¸ word", "一一AI一一一ä¸ word\n"),
+        # A C1 control that ftfy only shows as cp1252 is a byte of `一` (and of `比`).
+        ("ä¸\x80ä¸ word", "一ä¸ word\n"),
+        ("café æ¯\x94ã\x80…", "café比々\n"),
+        ("café æ\x88\x98å\x80\x91ä¸…", "café战們丅\n"),
+        # A cut `—` (`E2 80`) and an ellipsis make U+2005, a space as `encoding` writes it.
+        ("中文â€…", "中文\n"),
+    ],
+)
+def test_shapes_of_latin_mojibake_a_second_run_used_to_change(text: str, once: str) -> None:
+    import cleaner
+
+    assert cleaner.clean(text) == once
+    assert cleaner.clean(once) == once
+
+
+_CUT_TAILS = ("", "…", "...", "—", "\"", "'", "。", "，好的", " word", "中文", "\n下一行")
+
+
+@given(
+    st.sampled_from(["", "中文", '他说"', "abc ", "\n"]),
+    chinese_sentence() | st.text(st.sampled_from(COMMON_HAN[:80] + "…—“”·，。"), min_size=1, max_size=8),
+    st.integers(0, 400),
+    st.sampled_from(_CUT_TAILS),
+    st.booleans(),
+)
+def test_latin_mojibake_cut_at_any_byte_cleans_to_a_fixed_point(
+    head: str, text: str, cut: int, tail: str, c1_controls: bool
+) -> None:
+    """UTF-8 read as cp1252 (or as Latin-1, C1 controls and all) and cut at any byte, before any
+    text: cleaning it twice gives what cleaning it once gives."""
+    import cleaner
+    from cleaner import CleanerError
+
+    from .strategies import read_as_cp1252
+
+    data = text.encode("utf-8")[: cut % (len(text.encode("utf-8")) + 1)]
+    damaged = head + (data.decode("latin-1") if c1_controls else read_as_cp1252(data)) + tail
+    assume(not damaged.lstrip("\n")[:1].isspace())  # a body opening with a space: not this family
+    try:
+        once = cleaner.clean(damaged)
+    except CleanerError:
+        return
+    assert cleaner.clean(once) == once

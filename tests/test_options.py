@@ -25,8 +25,7 @@ from cleaner.errors import RuleFileError
 from cleaner.pipeline import OPTIONS, STEP_CHOICE, STEP_NAMES, rule_ids
 from cleaner.steps import boilerplate, glossary, script
 
-from .cases import CASES, SAMPLES, read_cases
-from .test_paragraphs import read_cases as read_paragraph_cases
+from .cases import SAMPLES, all_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_DOC = ROOT / "docs" / "cli.md"
@@ -88,22 +87,10 @@ def test_docs_options_table_is_current() -> None:
 # --- every rule id can be turned off -------------------------------------------------------------
 
 
-def _strip_marks(text: str) -> str:
-    return regex.sub(r"(?m)^\[-[^\]]*\] ?", "", text)
-
-
 def _inputs() -> list[str]:
     """Texts on which the steps' rules fire: the case files, the samples, the rules' own examples."""
     texts = [p.read_text(encoding="utf-8") for p in SAMPLES.glob("*.*") if p.name != "README.md"]
-    for path in sorted(CASES.glob("*/*.*")):
-        if path.name == "README.md":
-            continue
-        if path.parent.name == "boilerplate":
-            texts.append(_strip_marks(path.read_text(encoding="utf-8")))
-        elif path.parent.name == "paragraphs":
-            texts.extend(case[1] for case in read_paragraph_cases(path, 3 if path.name == "structure.txt" else 1))
-        else:
-            texts.extend(case.input for case in read_cases(path))
+    texts.extend(case.input for case in all_cases())
     for rule in boilerplate.ruleset().all_rules:
         texts.extend(f"正文第一段。\n\n{line}\n\n正文第二段。\n" for line in rule.remove)
     for entry in glossary.builtin_entries():

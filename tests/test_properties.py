@@ -161,6 +161,12 @@ def test_cleaning_twice_equals_cleaning_once_on_every_shared_page() -> None:
         "> 关键词: 一一 一一\n> 阅读 272\n",
         "Mark: 图.png\n，一。\n",
         "01、一\n关键词: 一一 一一\n一一一一一一一一一一一一一一。\n”关键词: 一一 一一\n",
+        # UTF-8 of `充` with its last byte lost, read as Latin-1 (`E5 85`): the doubled
+        # ellipsis would complete it on a second run.
+        "å\x85",
+        # A C1 control in a stretch holding a character no Latin page shows: ftfy's reading must
+        # not depend on whether the control is still raw (first run) or shown as cp1252 (second).
+        "\U00040000Ñ\x910Î\x8f0",
     ],
 )
 def test_shapes_a_second_run_used_to_change(text: str) -> None:

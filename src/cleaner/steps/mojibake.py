@@ -17,6 +17,9 @@ be brought back is reported in a warning (line, text, kind) and never invented:
   that lost a byte is reported, not guessed.
 - `pinyin`: a reading inserted after a character                     `發(fā)展` -> `發展`
   (removed only when the text in brackets is a reading of the character before it)
+- `latin-cut`, `latin-rare`: UTF-8 read as cp1252 left unrepaired (cut short, `å…`, or too rare),
+  where the house style's `……` or `——` would complete it into a character a second run repairs:
+  reported and protected from the later steps, so cleaning twice equals cleaning once
 
 A repair is accepted only when its result reads as Chinese and reads better than the text it
 replaces, judged with a character frequency table (`data/mojibake/chars.tsv`, derived from
@@ -26,6 +29,7 @@ so clean text pays almost nothing.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
 import unicodedata
@@ -36,7 +40,7 @@ from typing import NamedTuple
 
 from ..document import REPAIR, Document, Edit
 from ..opencc_backend import Converter, converter
-from ..protect import PLACEHOLDERS, mask
+from ..protect import PLACEHOLDERS, Span, mask
 from ..text import CJK_WIDE, HAN, PINYIN_LETTERS, PINYIN_TONE_LETTERS, line_starts
 
 
@@ -277,6 +281,7 @@ def _masked(doc: Document) -> str:
 
 
 _C1 = re.compile("[\x80-\x9f]")
+_C1_SHOWN = {0x80 + i: c for i, c in enumerate(_CP1252)}
 
 
 def _c1_edits(masked: str) -> list[Edit]:
@@ -359,6 +364,11 @@ def _latin_repairs(line: str) -> list[Repair]:
         if data is not None:
             gbk += _gbk_from_latin(data, m.start())
     repairs: list[Repair] = []
+    # ftfy reads a stretch of Latin-1/cp1252 characters with its C1 controls shown as cp1252, as
+    # `_c1_edits` leaves them for a second run: its reading then does not depend on which run it
+    # is (`å\x80\x91` and `å€‘` are both `們`). In a stretch of another code page a C1 control is
+    # a byte of that page (`Р\x98` in cp1251) and stays as it is.
+    shown = line.translate(_C1_SHOWN)
     for seg in _SEGMENT.finditer(line):
         a, b = seg.span()
         inside = [r for r in gbk if r.start < b and a < r.end]
@@ -370,7 +380,12 @@ def _latin_repairs(line: str) -> list[Repair]:
         if seg.group().isascii():
             repairs += inside
             continue
-        found = _ftfy_repair(line, a, b)
+        read = line if other_page else shown
+        found = _ftfy_repair(read, a, b)
+        if found is None and read is not shown and shown != line:
+            # What a second run sees, once `_c1_edits` showed the controls.
+            read = shown
+            found = _ftfy_repair(read, a, b)
         # ftfy reads a stretch as one code page; quotes around it (`“РџСЂРёРІРµС‚”`) can make
         # that a different one from the text inside them, and repair a word of it. The reading
         # that repairs more of the stretch wins.
@@ -380,7 +395,7 @@ def _latin_repairs(line: str) -> list[Repair]:
         while inner_b > inner_a and line[inner_b - 1] in _WRAPPING:
             inner_b -= 1
         if (inner_a, inner_b) != (a, b) and inner_a < inner_b:
-            inner = _ftfy_repair(line, inner_a, inner_b)
+            inner = _ftfy_repair(read, inner_a, inner_b)
             if inner is not None and (found is None or inner.end - inner.start > found.end - found.start):
                 found = inner
         if inside:
@@ -391,14 +406,17 @@ def _latin_repairs(line: str) -> list[Repair]:
             else:
                 repairs += inside
             continue
+        rest = [(a, b)]
         if found is not None:
             repairs.append(found)
-            continue
+            # ftfy may read only part of a stretch that holds a cut character (`ä¸€ä¸€AI ä¸€ä¸`
+            # -> `一一AI ä¸€ä¸`); the rest is looked at as below, or a second run would repair it.
+            rest = [(a, found.start), (found.end, b)]
         # ftfy declines short runs and runs mixed with correct text; UTF-8 is strict enough that
         # a multi-byte sequence decoding to Chinese is evidence on its own.
         # (Not where every byte pairs into a Chinese character: GBK bytes that did not read as
         # Chinese enough to convert.)
-        for m in _LATIN_RUN.finditer(line, a, b) if not other_page else ():
+        for m in (m for ra, rb in rest for m in _LATIN_RUN.finditer(line, ra, rb)) if not other_page else ():
             data = _latin_bytes(m.group())
             if data is not None and not _reads_as_gbk(data):
                 repairs += _utf8_chinese_from_latin(data, m.start())
@@ -421,6 +439,7 @@ def _gbk_from_latin(data: bytes, base: int) -> list[Repair]:
     return repairs
 
 
+_FIXED_WIDTH_SPACES = re.compile("[\u2000-\u200a\u202f\u205f]")
 # What may wrap a stretch of other-language text inside Chinese (not `‹›„‚`: cp1251 mojibake holds them).
 _WRAPPING = " \t\"'“”‘’«»()[]<>"
 
@@ -450,6 +469,9 @@ def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
     start, end, replacement = _trim(run, fixed)
     if any(ch in PLACEHOLDERS for ch in run[start:end]):
         return None
+    # A fixed-width space ftfy brings back (`â€…` is U+2005) is a space, as `encoding` writes it
+    # (it runs before this step, so a second run would): cleaning twice equals cleaning once.
+    replacement = _FIXED_WIDTH_SPACES.sub(" ", replacement)
     # A U+FFFD in the result, or right after it (`â€\ufffd` -> `\ufffd`), stands for a character
     # whose bytes were lost: it is reported.
     lost = replacement.count("\ufffd") + (run[end : end + 1] == "\ufffd")
@@ -1228,6 +1250,63 @@ def _swap_stretches(line: str, source: str, target: str) -> Iterator[tuple[int, 
         yield start, len(line)
 
 
+# --- Latin mojibake left unrepaired, and the house style's marks ----------------------------------
+
+# A UTF-8 lead byte read as Latin-1/cp1252 (`å`, `ä`, `ð`), then continuation bytes read the same
+# way (`…` is 0x85, `—` 0x97), then an ellipsis of dots if any: UTF-8 whose bytes were cut off
+# (`å…`: `E5 85`, the third byte of `充` lost) or a character too rare to repair (`ä¸…`, `丅`).
+# The `punctuation` step doubles an ellipsis or a dash at its end (`…` -> `……`, `...` -> `……`),
+# which hands it one byte more: a second run would then read a character the first did not
+# (`å…` -> `å……` -> `充`).
+_CONTINUATION = "\x80-\xbf" + re.escape("".join(c for c in _CP1252 if c > "\xff"))
+_LEFTOVER = re.compile(f"[\xc2-\xf4][{_CONTINUATION}\xc2-\xf4]*(?:\\.{{3,}}|。{{3,}}|[\"'])?")
+_LEFTOVER_HINT = re.compile(f"[\xc2-\xf4](?=[{_CONTINUATION}\xc2-\xf4]*(?:[…—\"']|\\.\\.\\.|。。。))")
+# The marks the house style writes otherwise, and how: an ellipsis or a dash doubled, and a
+# straight quote curled (`“` is 0x93, `”` 0x94: continuation bytes too), either way round.
+_HOUSE_MARKS = re.compile("…+|—+|\\.{3,}$|。{3,}$")
+_HOUSE_FORMS = {"…": "……", "—": "——", ".": "……", "。": "……"}
+_CURLED = {'"': "“”", "'": "‘’"}
+
+
+def _leftover_marks(line: str) -> list[Leftover]:
+    """Unrepaired Latin mojibake that the house forms of its marks would make repairable.
+
+    Clean Latin text has the same characters (`café…`, `Non è… facile`): a stretch counts as
+    damage only where this step would repair it once its marks were written in the house style
+    (`å……` is `充`; `é……` is the rare `酅`, and `café…` stays text). The stretch is then left as
+    it is, reported, and protected, so that no later step completes it.
+    """
+    found = []
+    for m in _LEFTOVER.finditer(line):
+        text = m.group()
+        house = _HOUSE_MARKS.sub(lambda mark: _HOUSE_FORMS[mark.group()[0]], text)
+        forms = [house[:-1] + q for q in _CURLED[house[-1]]] if house[-1] in _CURLED else [house]
+        if len(text.rstrip("\"'")) < 2 or forms == [text]:
+            continue  # a lone `é` or `ð` is a letter; no mark, nothing the house style changes
+        a, b = m.span()
+        if not any(
+            any(r.start < a + len(form) and a < r.end for r in _latin_repairs(line[:a] + form + line[b:]))
+            for form in forms
+        ):
+            continue
+        rule = "latin-cut" if _cut_short(text.rstrip("\"'")) else "latin-rare"
+        found.append(Leftover(a, b, rule, 1))
+    return found
+
+
+def _cut_short(text: str) -> bool:
+    """Whether the Latin-1/cp1252 bytes of `text`, up to its dots, end inside a UTF-8 character."""
+    data = _latin_bytes(text.rstrip(".。"))
+    if data is None:
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return decoder.getstate()[0] != b""
+
+
 _KIND_NAMES = {
     "latin": "UTF-8 read as a single-byte code page",
     "gbk-read-as-latin1": "GBK read as Latin-1/cp1252",
@@ -1235,6 +1314,8 @@ _KIND_NAMES = {
     "gbk-read-as-big5": "GBK read as Big5",
     "big5-read-as-gbk": "Big5 read as GBK",
     "gbk-misaligned": "GBK byte misalignment",
+    "latin-cut": "UTF-8 read as Latin-1/cp1252, cut short: the last bytes of a character are lost",
+    "latin-rare": "UTF-8 read as Latin-1/cp1252, a character too rare to repair with confidence",
 }
 
 
@@ -1278,6 +1359,32 @@ def mojibake(doc: Document, options: object = None) -> Document:
         doc = doc.edit(STEP, _annotation_edits(_masked(doc)), keep_spans=False, kind=REPAIR).replace(spans=None).with_spans()
     if _C1.search(doc.body):
         doc = doc.edit(STEP, _c1_edits(doc.masked()), kind=REPAIR)
-    for rule, number, message, text in warnings:
+    if _LEFTOVER_HINT.search(doc.body):
+        doc, cut = _protect_leftover_marks(doc)
+        warnings += cut
+    for rule, number, message, text in sorted(warnings, key=lambda w: w[1]):
         doc = doc.warn(STEP, rule, number, message, text)
     return doc
+
+
+def _protect_leftover_marks(doc: Document) -> tuple[Document, list[tuple[str, int, str, str]]]:
+    """Find unrepaired Latin mojibake ending in a mark the house style rewrites, in the text as
+    this step leaves it (C1 controls shown as cp1252), and protect it from the later steps.
+
+    Looked for last, so a second run, given that text, finds the same stretches.
+    """
+    doc = doc.with_spans()
+    masked = _masked(doc)
+    spans = []
+    warnings = []
+    for number, offset, line in _lines(masked):
+        if not _LEFTOVER_HINT.search(line):
+            continue
+        for left in _leftover_marks(line):
+            start, end = offset + left.start, offset + left.end
+            spans.append(Span(start, end, "inline-damage"))
+            message = f"{_KIND_NAMES[left.rule]}; left as it is, its marks unchanged"
+            warnings.append((left.rule, number, message, doc.body[start:end]))
+    if spans:
+        doc = doc.replace(spans=tuple(sorted([*doc.protected(), *spans])))
+    return doc, warnings
