@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 from .document import Change, Document, Warning
 from .pipeline import Options, Pipeline
+
+if TYPE_CHECKING:
+    import frontmatter
+
+# What `process()` and `clean()` read: text, bytes (the encoding is detected), or a
+# python-frontmatter `Post` (its metadata and content, as `frontmatter.load` gives them).
+Input = Union[str, bytes, "frontmatter.Post"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +38,23 @@ class Result:
     def changed(self) -> bool:
         return self.markdown != self.original_text
 
+    @property
+    def post(self) -> frontmatter.Post:
+        """The result as a python-frontmatter `Post`: the cleaned metadata and body.
+
+        Its content is the body as `frontmatter.loads(result.markdown)` reads it (no final
+        newline), its handler the front matter's format (YAML, TOML or JSON), so
+        `frontmatter.dumps(result.post)` writes it in that format. The metadata is there even
+        when the options leave front matter out of `markdown`.
+        """
+        import frontmatter
+
+        from .frontmatter_io import post_handler
+
+        doc = self.document
+        content = render(doc, frontmatter=False).strip()
+        return frontmatter.Post(content, post_handler(doc.frontmatter_format), **dict(doc.meta))
+
 
 def render(doc: Document, *, frontmatter: bool = True) -> str:
     """The output text: front matter first when there is any, the body, one final newline."""
@@ -49,7 +73,7 @@ def render(doc: Document, *, frontmatter: bool = True) -> str:
 
 
 def process(
-    raw: str | bytes,
+    raw: Input,
     *,
     path: str = "<stdin>",
     pipeline: Pipeline | None = None,
@@ -58,18 +82,21 @@ def process(
 ) -> Result:
     """Clean one article and return the result with its change records and warnings.
 
-    `raw` is text or bytes (the encoding is detected). Options are those of `Options`, plus
-    `only`, `skip` and `preset` to choose steps. Raises `CleanerError` for bad input.
+    `raw` is text, bytes (the encoding is detected) or a python-frontmatter `Post`. Options are
+    those of `Options`, plus `only`, `skip` and `preset` to choose steps. Raises `CleanerError`
+    for bad input.
     `group`: the document's template group when its front matter does not name its site
     (see `cleaner.templates`).
     """
     if pipeline is None:
         options.setdefault("now", run_time())
         pipeline = Pipeline.default(**options)
+    if not isinstance(raw, (str, bytes)):
+        raw = post_text(raw)
     doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms)
     if group is not None:
         doc = doc.replace(group=group)
-    original_text = _original_text(raw, doc)
+    original_text = doc.original_text if doc.original_text is not None else ""
     result = pipeline(doc)
     markdown = render(result, frontmatter=pipeline.options.frontmatter)
     return Result(
@@ -81,12 +108,27 @@ def process(
     )
 
 
-def _original_text(raw: str | bytes, doc: Document) -> str:
-    if isinstance(raw, str):
-        return raw
-    from .steps.encoding import decode
+def post_text(post: frontmatter.Post) -> str:
+    """A python-frontmatter `Post` as the text of an article: its metadata as front matter in
+    the handler's format (YAML when it has none), a blank line, its content.
 
-    return decode(raw, path=doc.path)[0]
+    The text is read back by `Document.parse`, so a Post's metadata is checked exactly as front
+    matter in a file is (a value no format can hold raises `FrontMatterError`).
+    """
+    import yaml
+
+    from .errors import FrontMatterError
+    from .frontmatter_io import post_format, splice
+
+    fmt = post_format(getattr(post, "handler", None))
+    meta = dict(post.metadata)
+    try:
+        text = splice(None, meta, fmt=fmt) if meta else None
+    except (yaml.YAMLError, TypeError, ValueError) as error:
+        problem = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise FrontMatterError(f"the Post's metadata cannot be written as {fmt.upper()} front matter: {problem}") from None
+    shell = Document(body=str(post.content), frontmatter=text, frontmatter_format=fmt)
+    return render(shell)
 
 
 def run_time() -> str:
@@ -96,7 +138,7 @@ def run_time() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def clean(raw: str | bytes, **options: Any) -> str:
+def clean(raw: Input, **options: Any) -> str:
     """Clean one article: raw text or bytes in, Markdown out.
 
     >>> clean("他说:我们明天见,好吗?")  # doctest: +SKIP

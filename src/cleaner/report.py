@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .document import Change, Warning
+from .document import REMOVAL, Change, Warning, removed_chars
 
 if TYPE_CHECKING:
     from .api import Result
@@ -147,22 +147,21 @@ def _warning_json(warning: Warning, body_line: int) -> dict[str, Any]:
 def summary(
     changes: Iterable[Change], warnings: Iterable[Warning], original: str, options: Any = None
 ) -> dict[str, Any]:
-    from .steps.boilerplate import category_of
-
+    # Counted from the records alone: each says what it is (`kind`) and its category, as the
+    # step that made it set them, so this and the audit page (`audit.py`) agree by construction.
     changes = list(changes)
     by_step = Counter(c.step for c in changes)
     # A context decision's rule carries its features (`context-run [why]`); count by the id.
     by_rule = Counter(f"{c.step}/{c.rule.split(' [', 1)[0]}" for c in changes)
-    # Template removals (cleaner.templates) come from no rule file: their category is their own.
-    by_category = Counter(
-        "template" if c.rule == "template" else category_of(c.rule, options) for c in changes if c.step == "boilerplate"
-    )
-    removed = sum(len(c.before) for c in changes if c.step == "boilerplate" and not c.after)
+    by_kind = Counter(c.kind for c in changes)
+    by_category = Counter(c.category or c.step for c in changes if c.kind == REMOVAL)
+    removed = removed_chars(changes)
     return {
         "changes": len(changes),
         "warnings": sum(1 for _ in warnings),
         "by_step": dict(sorted(by_step.items())),
         "by_rule": dict(sorted(by_rule.items())),
+        "by_kind": dict(sorted(by_kind.items())),
         "removed_by_category": dict(sorted(by_category.items())),
         "removed_chars": removed,
         "removed_share": round(removed / len(original), 4) if original else 0.0,

@@ -38,7 +38,7 @@ from typing import Any
 
 import regex
 
-from ..document import Document, Edit, Warning
+from ..document import REWRITE, Document, Edit, Warning
 from ..protect import ATOM, BLOCK, MARKUP, Span
 
 STEP = "punctuation"
@@ -642,7 +642,7 @@ def punctuation(doc: Document, options: Any = None) -> Document:
         return doc  # nothing any rule could change: no parsing, no masking
     lines = doc.body.split("\n")  # warnings quote the line as the step found it
     doc = doc.with_spans()
-    doc = doc.edit(STEP, _fullwidth_edits(doc.masked()))
+    doc = doc.edit(STEP, _fullwidth_edits(doc.masked()), kind=REWRITE)
     masked = doc.masked()
     # Marks and quotes touch different characters, and neither rule reads what the other
     # writes (a quote pair's content is the same before and after), so they share one pass.
@@ -650,8 +650,8 @@ def punctuation(doc: Document, options: Any = None) -> Document:
     body = doc.body
     # `<!` (`&lt;!--` once `paragraphs` escaped an unclosed comment) opens HTML, not a sentence.
     marks = [e for e in _mark_edits(masked) if not (body[e.start] == "!" and body[: e.start].endswith(("<", "&lt;")))]
-    doc = doc.edit(STEP, marks + quote_edits)
-    doc = doc.edit(STEP, _space_edits(doc.masked(), doc.protected()))
+    doc = doc.edit(STEP, marks + quote_edits, kind=REWRITE)
+    doc = doc.edit(STEP, _space_edits(doc.masked(), doc.protected()), kind=REWRITE)
     if unbalanced:
         doc = doc.add_warnings(
             Warning(STEP, "unbalanced-quote", n, "straight quotes in this line do not pair up; left as they are", lines[n - 1].strip()[:80])
