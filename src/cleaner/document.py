@@ -323,8 +323,11 @@ class Document:
         spans = self.spans
         if spans is not None:
             spans = shift_spans(spans, ordered, step) if keep_spans else None
+        # One tuple of the records, not a list, a tuple and their concatenation at once.
+        made = tuple(changes)
+        del changes
         return self.replace(
-            body="".join(pieces), changes=self.changes + tuple(changes), spans=spans
+            body="".join(pieces), changes=self.changes + made if self.changes else made, spans=spans
         )
 
 

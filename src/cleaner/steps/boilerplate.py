@@ -1043,7 +1043,8 @@ def _mark_tables(masked: str, starts: Sequence[int], judged: list[bool]) -> None
 def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[dict[int, Rule], list[Edit]]:
     """Decide which lines go and by which rule; whitespace-only lines become empty edits."""
     n = len(lines.raw)
-    lookups: dict[int, tuple[str, str, bool]] = {}
+    # By line, a list not a dict: a dict entry and an int key per line cost more than the line.
+    lookups: list[tuple[str, str, bool] | None] = [None] * n
     both: dict[int, tuple[str, str, bool]] = {}
     recent: dict[bool, dict[str, tuple[tuple[str, str, bool], tuple[str, str, bool] | None]]] = {False: {}, True: {}}
     for i in range(n):
@@ -1087,7 +1088,9 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
             _claim(removed, _repeated_lines(lines, rule), rule)
         elif rule.test == "duplicate-paragraph":
             _claim(removed, _duplicate_paragraphs(lines, rule), rule)
-    for i, lookup in lookups.items():
+    for i, lookup in enumerate(lookups):
+        if lookup is None:
+            continue
         for scope in matcher.anywhere:
             found = _best_of(scope, lookup, both.get(i))
             if found is not None:
@@ -1100,7 +1103,7 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
     cache: dict[tuple[int, tuple[str, str, bool], tuple[str, str, bool] | None], Rule | None] = {}
 
     def positional(i: int, position: int, at_head: bool) -> Rule | None:
-        lookup = lookups.get(i)
+        lookup = lookups[i]
         if lookup is None:
             return None
         best: Rule | None = None
