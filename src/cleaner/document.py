@@ -325,13 +325,24 @@ class Document:
             pieces.append(e.replacement)
             out_len += len(e.replacement)
             cursor = e.end
+            if len(pieces) >= _PIECES_JOINED:
+                # A slice of the body per edit, all alive until the end, cost as much as the
+                # change records (an edit on every short line): join them as we go.
+                pieces[:] = ["".join(pieces)]
         pieces.append(body[cursor:])
         spans = self.spans
         if spans is not None:
             spans = shift_spans(spans, ordered, step) if keep_spans else None
+        # One tuple of the records, not a list, a tuple and their concatenation at once.
+        made = tuple(changes)
+        del changes
         return self.replace(
-            body="".join(pieces), changes=self.changes + tuple(changes), spans=spans
+            body="".join(pieces), changes=self.changes + made if self.changes else made, spans=spans
         )
+
+
+# Pieces of the new body kept apart in `Document.edit` before they are joined.
+_PIECES_JOINED = 8192
 
 
 def _rebuild(fields: dict[str, Any]) -> Document:

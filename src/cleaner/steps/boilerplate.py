@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from array import array
 import re
 import sys
 from bisect import bisect_right
@@ -928,15 +929,17 @@ class _Lines:
 
     raw: list[str]
     stripped: list[str]
-    starts: list[int]
-    content_start: list[int]  # offset of the text after a list/heading/quote marker
+    # Line numbers and offsets are machine integers (`array`): an int object per line in each
+    # list cost more than the line's text.
+    starts: Sequence[int]
+    content_start: Sequence[int]  # offset of the text after a list/heading/quote marker
     judged: list[bool]  # False: protected, in a table, or holding protected text
     blank: list[bool]
     heading: list[bool]
     marked: list[bool]  # has a list, heading or quote marker
     keys: list[str | None]
     truncated: list[bool]  # a paragraph or a long line: only long rules apply, key is its opening
-    plain: list[int]  # judged, not blank, no list/heading/quote marker: what structural tests see
+    plain: Sequence[int]  # judged, not blank, no list/heading/quote marker: what structural tests see
 
 
 def boilerplate(doc: Document, options: BoilerplateOptions | None = None) -> Document:
@@ -957,6 +960,7 @@ def boilerplate(doc: Document, options: BoilerplateOptions | None = None) -> Doc
     lines = _cut(body, doc.masked(), doc.protected(), matcher)
     removed, blank_edits = _judge(lines, enabled, matcher)
     decisions: dict[int, str] = {i: rule.id for i, rule in removed.items()}
+    view: LineView | None = None
     if mode != "off":
         view = LineView(lines.raw, lines.keys, lines.blank, lines.judged, lines.marked, lines.heading, without_han_spaces)
         for i, why in classify(view, removed, mode).items():
@@ -977,13 +981,23 @@ def boilerplate(doc: Document, options: BoilerplateOptions | None = None) -> Doc
             f" (more than {MAX_REMOVED_SHARE:.0%}); check the rules that fired"
         )
         warnings.append(Report(STEP, "removed-share", 0, message))
+    # The per-line tables are several times the body's size: let them go before the change
+    # records are made, so the two are not held together.
+    del lines, removed, decisions, view
     return doc.edit(STEP, edits).add_warnings(warnings)
+
+
+# Lines normalised together (see `_cut`): large enough that the converter's per-call cost is
+# spread, small enough that the batch's strings are a small share of a large document.
+_NORMALIZE_BATCH = 4096
+# Distinct line keys remembered while the lookups are built (see `_judge`).
+_RECENT_LOOKUPS = 4096
 
 
 def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _Lines:
     raw = body.split("\n")
     masked_lines = masked.split("\n") if MARKUP in masked else raw
-    starts = line_starts(body)
+    starts = array("q", line_starts(body))
     n = len(raw)
     judged = [True] * n
     for span in spans:
@@ -1013,9 +1027,9 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
             marker = None if skips[i] else _LATER_MARKER.match(line)
             if marker is not None and marker.end() > 0:
                 skips[i] = marker.end()
-    content_start = [start + skip for start, skip in zip(starts, skips)]
+    content_start: Sequence[int] = array("q", (start + skip for start, skip in zip(starts, skips)))
     texts: list[str] = []
-    where: list[int] = []
+    where = array("q")
     truncated = [False] * n
     short_limit = matcher.short_limit + 8
     opening = 2 * matcher.anchor_chars + 8 if matcher.anchor_chars else 0
@@ -1033,17 +1047,27 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
             texts.append(text)
             where.append(i)
     keys: list[str | None] = [None] * n
-    if texts:
-        normalized = normalize("\n".join(texts)).split("\n")
-        if len(normalized) != len(texts):  # a converter that changed the line count
-            normalized = [normalize(t) for t in texts]
-        for i, key in zip(where, normalized):
-            keys[i] = _trim(key)
-    plain = [i for i in range(n) if judged[i] and not blank[i] and not marked[i]]
+    # Normalised a batch of lines at a time, each distinct line once: the whole text at once
+    # held every line's key and every regex piece of it together (a 1 MB table: 16 MB), and a
+    # line repeated thousands of times (a table, scraped navigation) needs one key object.
+    for first in range(0, len(texts), _NORMALIZE_BATCH):
+        batch = texts[first : first + _NORMALIZE_BATCH]
+        distinct = list(dict.fromkeys(batch))
+        normalized = normalize("\n".join(distinct)).split("\n")
+        if len(normalized) != len(distinct):  # a converter that changed the line count
+            normalized = [normalize(t) for t in distinct]
+        # A line that normalisation leaves as it is (plain Simplified text) is its own key.
+        key_of = {}
+        for text, key in zip(distinct, normalized):
+            key = _trim(key)
+            key_of[text] = text if key == text else key
+        for i, text in zip(where[first : first + _NORMALIZE_BATCH], batch):
+            keys[i] = key_of[text]
+    plain = array("q", (i for i in range(n) if judged[i] and not blank[i] and not marked[i]))
     return _Lines(raw, stripped, starts, content_start, judged, blank, heading, marked, keys, truncated, plain)
 
 
-def _mark_tables(masked: str, starts: list[int], judged: list[bool]) -> None:
+def _mark_tables(masked: str, starts: Sequence[int], judged: list[bool]) -> None:
     lines = masked.split("\n")
     for m in _TABLE_DELIMITER.finditer(masked):
         row = bisect_right(starts, m.start()) - 1
@@ -1059,8 +1083,10 @@ def _mark_tables(masked: str, starts: list[int], judged: list[bool]) -> None:
 def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[dict[int, Rule], list[Edit]]:
     """Decide which lines go and by which rule; whitespace-only lines become empty edits."""
     n = len(lines.raw)
-    lookups: dict[int, tuple[str, str, bool]] = {}
+    # By line, a list not a dict: a dict entry and an int key per line cost more than the line.
+    lookups: list[tuple[str, str, bool] | None] = [None] * n
     both: dict[int, tuple[str, str, bool]] = {}
+    recent: dict[bool, dict[str, tuple[tuple[str, str, bool], tuple[str, str, bool] | None]]] = {False: {}, True: {}}
     for i in range(n):
         key = lines.keys[i]
         if key is None:
@@ -1073,12 +1099,24 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
             key = line_key(lines.raw[i][lines.content_start[i] - lines.starts[i] :])
         if not key:
             continue  # a marker with nothing after it (`> `): no rule matches nothing
-        lookups[i] = (key, key.replace(" ", ""), long_only)
-        # The `spacing` step removes spaces between Han after this step: a line must be judged
-        # as it is then too, or a second run would remove what the first kept.
-        despaced = without_han_spaces(key)
-        if despaced != key:
-            both[i] = (despaced, despaced.replace(" ", ""), long_only)
+        # A line repeated down the page (a table row, navigation) shares one lookup: a tuple
+        # and two strings per line were most of the step's memory. Bounded, so that distinct
+        # lines cost no more than before.
+        memo = recent[long_only]
+        shared = memo.get(key)
+        if shared is None:
+            if len(memo) >= _RECENT_LOOKUPS:
+                memo.clear()
+            # The `spacing` step removes spaces between Han after this step: a line must be
+            # judged as it is then too, or a second run would remove what the first kept.
+            despaced = without_han_spaces(key)
+            shared = memo[key] = (
+                (key, key.replace(" ", ""), long_only),
+                (despaced, despaced.replace(" ", ""), long_only) if despaced != key else None,
+            )
+        lookups[i] = shared[0]
+        if shared[1] is not None:
+            both[i] = shared[1]
 
     removed: dict[int, Rule] = {}
     blank_edits: list[Edit] = []
@@ -1090,26 +1128,32 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
             _claim(removed, _repeated_lines(lines, rule), rule)
         elif rule.test == "duplicate-paragraph":
             _claim(removed, _duplicate_paragraphs(lines, rule), rule)
-    for i, lookup in lookups.items():
+    for i, lookup in enumerate(lookups):
+        if lookup is None:
+            continue
         for scope in matcher.anywhere:
             found = _best_of(scope, lookup, both.get(i))
             if found is not None:
                 _claim(removed, [i], found)
 
     # Head, tail and trailing rules are tried only on the lines those passes reach.
-    cache: dict[tuple[int, int], Rule | None] = {}
+    # Keyed by what the answer depends on, not by line: when every line goes (a repeated table
+    # row), the head pass walks them all, and one entry per line and scope held 10 bytes per
+    # input byte.
+    cache: dict[tuple[int, tuple[str, str, bool], tuple[str, str, bool] | None], Rule | None] = {}
 
     def positional(i: int, position: int, at_head: bool) -> Rule | None:
-        lookup = lookups.get(i)
+        lookup = lookups[i]
         if lookup is None:
             return None
         best: Rule | None = None
         for index, scope in enumerate(matcher.positional):
             if not _applies(scope.scope, scope.lines, position, at_head):
                 continue
-            if (i, index) not in cache:
-                cache[i, index] = _best_of(scope, lookup, both.get(i))
-            rule = cache[i, index]
+            despaced = both.get(i)
+            if (index, lookup, despaced) not in cache:
+                cache[index, lookup, despaced] = _best_of(scope, lookup, despaced)
+            rule = cache[index, lookup, despaced]
             if rule is not None and (best is None or rule.order < best.order):
                 best = rule
         return best

@@ -260,6 +260,8 @@ def _paragraph_edits(body: str, masked: str) -> tuple[list[Edit], bool]:
 def _merge_same_offset(edits: list[Edit]) -> list[Edit]:
     # An insertion and an indent removal at one line start become one edit; two line breaks
     # found for one place are one.
+    if all(a.start < b.start for a, b in zip(edits, edits[1:])):
+        return edits  # nothing to merge (the usual case): no dict and copy per line break
     by_start: dict[int, Edit] = {}
     for e in edits:
         other = by_start.get(e.start)
