@@ -29,7 +29,9 @@ class Result:
 
     @property
     def changed(self) -> bool:
-        return self.markdown != self.original_text
+        if self.markdown != self.original_text:
+            return True
+        return any(c.step == "encoding" and c.rule == "utf8" for c in self.document.changes[:1])
 
 
 def render(doc: Document, *, frontmatter: bool = True) -> str:
@@ -53,19 +55,26 @@ def process(
     *,
     path: str = "<stdin>",
     pipeline: Pipeline | None = None,
+    encoding: str | None = None,
     **options: Any,
 ) -> Result:
     """Clean one article and return the result with its change records and warnings.
 
-    `raw` is text or bytes (the encoding is detected). Options are those of `Options`, plus
-    `only`, `skip` and `preset` to choose steps. Raises `CleanerError` for bad input.
+    `raw` is text or bytes (the encoding is detected, or given as `encoding`, e.g. `"gbk"`).
+    Options are those of `Options`, plus `only`, `skip` and `preset` to choose steps. Raises
+    `CleanerError` for bad input.
+
+    Output is UTF-8 without a BOM: bytes in another encoding (or with a BOM) are a change even
+    when the text is not, recorded first as `encoding/utf8` at line 1, column 1.
     """
     if pipeline is None:
         options.setdefault("now", run_time())
         pipeline = Pipeline.default(**options)
-    doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms)
-    original_text = _original_text(raw, doc)
+    doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms, encoding=encoding)
+    original_text = _original_text(raw, doc, encoding)
     result = pipeline(doc)
+    if isinstance(raw, bytes):
+        result = _with_reencoding(raw, result)
     markdown = render(result, frontmatter=pipeline.options.frontmatter)
     return Result(
         markdown=markdown,
@@ -76,12 +85,23 @@ def process(
     )
 
 
-def _original_text(raw: str | bytes, doc: Document) -> str:
+def _original_text(raw: str | bytes, doc: Document, encoding: str | None) -> str:
     if isinstance(raw, str):
         return raw
-    from .steps.encoding import decode
+    from .steps.encoding import decode_with_damage
 
-    return decode(raw, path=doc.path)[0]
+    return decode_with_damage(raw, path=doc.path, encoding=encoding)[0]
+
+
+def _with_reencoding(raw: bytes, doc: Document) -> Document:
+    """Record that the bytes are re-encoded as UTF-8 (no step edits text for it, so the record
+    holds the encodings, with offset -1 like a front matter change: no body text to replay)."""
+    from .steps.encoding import reencoding
+
+    was = reencoding(raw, doc.encoding)
+    if was is None:
+        return doc
+    return doc.replace(changes=(Change("encoding", "utf8", 1, 1, was, "UTF-8", -1), *doc.changes))
 
 
 def run_time() -> str:

@@ -7,12 +7,13 @@ import contextlib
 import dataclasses
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__, audit, batch, config, jsonl
+from . import __version__, audit, batch, config, discover, jsonl
 from .batch import FileJob, Journal, Progress, ReportWriter, Run, atomic_write
 from .output import shown
 from .api import run_time
@@ -53,7 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="with --in-place: rewrite even a file that boilerplate rules would cut by more than 30%%")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if any input would change")
     p.add_argument("--format", choices=("text", "json", "github"), default=None, help="findings format for --check")
-    p.add_argument("--diff", action="store_true", help="print a unified diff instead of the output")
+    p.add_argument("--annotation-level", choices=("notice", "warning", "error"), help="with --format github: the level of a finding (default warning)")
+    p.add_argument("--diff", action="store_true", help="print a unified diff instead of the output (with --check: and exit 1 on a change)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour findings and diffs (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces it)")
+    p.add_argument("--encoding", metavar="NAME", help="the inputs' encoding (gbk, big5, utf-8, ...): skips detection")
+    p.add_argument("--stdin-filename", metavar="PATH", help="the name of what stdin holds, for messages and --force-exclude")
     p.add_argument("--report", metavar="PATH", help="JSON report of every change and warning ('-': stderr)")
     p.add_argument("--explain-rules", action="store_true", help="list the boilerplate rules (built-in and --rules) and exit")
     p.add_argument("--audit", metavar="PATH.html", help="an HTML page of every removal, repair and warning, with diffs")
@@ -71,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extract-meta", action="store_true", help="fill front matter from a scrape's metadata lines")
     p.add_argument("--protect", action="append", metavar="TERM", dest="protected_terms", help="a term no step may change")
     p.add_argument("--glob", action="append", metavar="PATTERN", help=f"files to take from folders (default {' '.join(DEFAULT_GLOB)}; with --jsonl {' '.join(jsonl.DEFAULT_GLOB)})")
+    p.add_argument("--exclude", action="append", metavar="GLOB", help=f"gitignore-style pattern of files and folders a folder walk leaves out; replaces the default ({' '.join(discover.DEFAULT_EXCLUDE)})")
+    p.add_argument("--extend-exclude", action="append", metavar="GLOB", help="a pattern to leave out, besides the default ones")
+    p.add_argument("--force-exclude", action="store_true", help="leave out excluded and git-ignored files even when named on the command line (pre-commit names them)")
     p.add_argument("--config", metavar="PATH", help="options file (default: cleaner.toml or [tool.cleaner] in pyproject.toml)")
     scale = p.add_argument_group("many files and corpora (docs/scale.md)")
     scale.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: the CPU count)")
@@ -113,8 +121,20 @@ def _fail(message: str) -> None:
     sys.stderr.write(f"{_paint('cleaner:', '1;31', colour_on(sys.stderr))} {message}\n")
 
 
-def colour_on(stream: Any) -> bool:
-    """Colour is for a person at a terminal: never into a file or pipe, never with NO_COLOR set."""
+_colour_choice = "auto"  # --color, set once per run by _main
+
+
+def colour_on(stream: Any, choice: str | None = None) -> bool:
+    """Colour is for a person at a terminal: never into a file or pipe, never with NO_COLOR set.
+
+    `--color always|never` decides outright; then FORCE_COLOR (set, not empty or `0`) turns it on
+    (CI logs that show colour), NO_COLOR or TERM=dumb off, and otherwise a terminal on.
+    """
+    choice = choice or _colour_choice
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     isatty = getattr(stream, "isatty", None)
@@ -136,7 +156,9 @@ def _colour_diff(text: str) -> str:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    global _colour_choice
     args = build_parser().parse_args(argv)
+    _colour_choice = args.color
     options = _options(args)
     if args.explain_rules:
         from .steps.boilerplate import explain_rules
@@ -152,6 +174,7 @@ def _main(argv: Sequence[str] | None) -> int:
     # Every (input, output) pair is known and checked before anything is written.
     plan = _inputs(args, jsonl.DEFAULT_GLOB if args.jsonl else DEFAULT_GLOB)
     run = _start_run(args, pipeline, names, several, batch_run)
+    _set_totals(run.progress, plan, args.jsonl)
     check_report = ReportWriter(stream=sys.stdout.buffer) if args.check and args.format == "json" else None
     audits: list[audit.Audit] = []
     try:
@@ -223,6 +246,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _check_modes(args: argparse.Namespace) -> None:
     modes = [m for m in ("in_place", "check", "diff") if getattr(args, m)]
+    if modes == ["check", "diff"]:
+        modes = ["check"]  # show the diff and exit 1 on a change, as black and ruff do
     if len(modes) > 1:
         raise UsageError(f"choose one of --in-place, --check, --diff (got {', '.join('--' + m.replace('_', '-') for m in modes)})")
     names = args.inputs or ["-"]
@@ -234,6 +259,18 @@ def _check_modes(args: argparse.Namespace) -> None:
         raise UsageError("--force goes with --in-place (it lets a rewrite remove more than 30%)")
     if args.format and not args.check:
         raise UsageError("--format goes with --check")
+    if args.format and args.diff:
+        raise UsageError("--format does not go with --diff (the diff is the output)")
+    if args.annotation_level and args.format != "github":
+        raise UsageError("--annotation-level goes with --format github")
+    if args.stdin_filename is not None and names != ["-"]:
+        raise UsageError("--stdin-filename names standard input; give no other input")
+    if args.encoding is not None:
+        from .steps.encoding import check_encoding_name
+
+        check_encoding_name(args.encoding)
+        if args.jsonl:
+            raise UsageError("--encoding does not go with --jsonl (JSON Lines is UTF-8)")
     several = len(names) > 1 or any(n != "-" and Path(n).is_dir() for n in names)
     if several and not (args.output or args.in_place or args.check or args.diff):
         raise UsageError("several inputs need -o DIR, --in-place, --check or --diff")
@@ -290,6 +327,34 @@ def _start_run(
                 journal.close() if args.resume else journal.finish()
             raise
     return Run(report=report, journal=journal, progress=Progress(enabled=batch_run and interactive))
+
+
+def _set_totals(progress: Progress, plan: list[Pair], records: bool) -> None:
+    """What the progress line counts towards: the input files' bytes (and, for files, their number)."""
+    if not progress.enabled:
+        return
+    total = 0
+    for source, _ in plan:
+        try:
+            info = os.stat(source) if source is not None else os.fstat(sys.stdin.fileno())
+        except (OSError, ValueError):
+            return
+        if not stat.S_ISREG(info.st_mode):
+            return  # a pipe: no total
+        if records and source is not None and _gzipped(source):
+            return  # its size is not the size of its records
+        total += info.st_size
+    progress.total_bytes = total or None
+    if not records:
+        progress.total_documents = len(plan)
+
+
+def _gzipped(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(2) == jsonl.GZIP_MAGIC
+    except OSError:
+        return False
 
 
 def _journal_path(args: argparse.Namespace, names: list[str], several: bool) -> Path | None:
@@ -350,6 +415,7 @@ def _inputs(args: argparse.Namespace, default_glob: tuple[str, ...]) -> list[Pai
     An output folder inside an input folder is not walked. An input named twice is cleaned once.
     """
     names = args.inputs or ["-"]
+    ignores = _ignores(args)
     out = Path(args.output) if args.output else None
     out_abs = os.path.abspath(out) if out is not None else None
     several = len(names) > 1 or any(n != "-" and Path(n).is_dir() for n in names)
@@ -368,13 +434,15 @@ def _inputs(args: argparse.Namespace, default_glob: tuple[str, ...]) -> list[Pai
         if path.is_dir():
             if out_abs is not None and os.path.abspath(path) == out_abs:
                 raise UsageError(f"-o {shown(out or '')} is the input folder; use --in-place to rewrite the inputs")
-            for file in _walk(path, tuple(args.glob or default_glob), skip=out_abs):
+            for file in discover.walk(path, tuple(args.glob or default_glob), ignores, skip=out_abs, bookkeeping=_bookkeeping):
                 if out is None:
                     pairs.append((file, None))
                 elif base is not None:
                     pairs.append((file, out / os.path.relpath(os.path.abspath(file), base)))
                 else:
                     pairs.append((file, out / file.relative_to(path)))
+        elif args.force_exclude and ignores.named_file_left_out(path):
+            continue  # pre-commit names every staged file; the excludes still hold
         elif out is not None and base is not None:
             pairs.append((path, out / os.path.relpath(os.path.abspath(path), base)))
         elif several:
@@ -425,17 +493,14 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return info.st_dev, info.st_ino
 
 
-def _walk(root: Path, patterns: tuple[str, ...], skip: str | None = None) -> Iterator[Path]:
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(
-            d for d in dirs if not d.startswith(".") and os.path.abspath(os.path.join(folder, d)) != skip
-        )  # the output folder inside an input folder is not input: it would nest again each run
-        for name in sorted(files):
-            if name == batch.JOURNAL_NAME or name.endswith(batch.PARTIAL_SUFFIX):
-                continue  # our own bookkeeping from an interrupted run
-            file = Path(folder) / name
-            if any(file.match(p) for p in patterns):
-                yield file
+def _ignores(args: argparse.Namespace) -> discover.Ignores:
+    exclude = list(args.exclude) if args.exclude else list(discover.DEFAULT_EXCLUDE)
+    return discover.Ignores([*exclude, *(args.extend_exclude or [])])
+
+
+def _bookkeeping(name: str) -> bool:
+    """Our own files from an interrupted run: never input."""
+    return name == batch.JOURNAL_NAME or name.endswith(batch.PARTIAL_SUFFIX)
 
 
 def _run_files(
@@ -447,15 +512,17 @@ def _run_files(
     check_report: ReportWriter | None,
     audits: list[audit.Audit],
 ) -> list[str]:
-    mode = "in-place" if args.in_place else "check" if args.check else "diff" if args.diff else "write"
+    mode = "in-place" if args.in_place else "diff" if args.diff else "check" if args.check else "write"
     wants_entry = bool(args.report) or args.check
+    common = {"entry": wants_entry, "audit": bool(args.audit), "encoding": args.encoding}
 
     def jobs() -> Iterator[FileJob]:
         for source, target in plan:
             if source is None:
-                yield FileJob(None, str(target) if target else None, mode, wants_entry, raw=sys.stdin.buffer.read(), audit=bool(args.audit))
+                raw = sys.stdin.buffer.read()
+                yield FileJob(None, str(target) if target else None, mode, raw=raw, name=args.stdin_filename, **common)
             elif str(source) not in run.done:
-                yield FileJob(str(source), str(target) if target else None, mode, wants_entry, audit=bool(args.audit), force=args.force)
+                yield FileJob(str(source), str(target) if target else None, mode, force=args.force, **common)
 
     changed: list[str] = []
     for outcome in batch.ordered(pool, batch.clean_file, jobs(), stop):
@@ -468,12 +535,14 @@ def _run_files(
             data = outcome.output
             if args.diff and colour_on(sys.stdout):
                 data = _colour_diff(data.decode("utf-8")).encode("utf-8")
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
+            with run.progress.above():
+                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.flush()
         if check_report is not None:
             check_report.add(outcome.entry or {"path": outcome.path, "error": outcome.error, "changes": [], "warnings": []})
-        elif args.check and outcome.changed and outcome.entry is not None:
-            _print_findings(args.format or "text", outcome.entry)
+        elif args.check and not args.diff and outcome.changed and outcome.entry is not None:
+            with run.progress.above():
+                _print_findings(args.format or "text", outcome.entry, args.annotation_level or "warning")
     if stop():
         raise batch.Interrupted(resumable=run.journal is not None)
     return changed
@@ -499,8 +568,17 @@ def _run_jsonl(args: argparse.Namespace, plan: list[Pair], pool: batch.Executor,
     return changed
 
 
-def _print_findings(fmt: str, entry: dict[str, Any]) -> None:
+# GitHub shows at most a few annotations per step; more than this per file are summed up in one.
+GITHUB_ANNOTATIONS_PER_FILE = 10
+
+
+def _print_findings(fmt: str, entry: dict[str, Any], level: str = "warning") -> None:
     out = sys.stdout
+    if fmt == "github":
+        for line in _github_annotations(entry, level):
+            out.write(line + "\n")
+        out.flush()
+        return
     on = fmt == "text" and colour_on(out)
     for item in entry["changes"]:
         out.write(_finding(fmt, entry["path"], item, colour=on) + "\n")
@@ -509,6 +587,37 @@ def _print_findings(fmt: str, entry: dict[str, Any]) -> None:
     if not entry["changes"]:
         out.write(_finding(fmt, entry["path"], {"line": 1, "column": 1, "step": "render", "rule": "layout", "before": "", "after": ""}, colour=on) + "\n")
     out.flush()
+
+
+def _github_annotations(entry: dict[str, Any], level: str) -> list[str]:
+    """One annotation per line with findings (all of its changes and warnings in one message),
+    at most GITHUB_ANNOTATIONS_PER_FILE per file, then one that counts the rest."""
+    path = entry["path"]
+    by_line: dict[int, list[tuple[bool, dict[str, Any]]]] = {}
+    for item in entry["changes"]:
+        by_line.setdefault(item.get("line") or 1, []).append((False, item))
+    for item in entry["warnings"]:
+        by_line.setdefault(item.get("line") or 1, []).append((True, item))
+    if not by_line:  # the layout alone changes (a final newline)
+        by_line[1] = [(False, {"line": 1, "column": 1, "step": "render", "rule": "layout", "before": "", "after": ""})]
+    lines = sorted(by_line)
+    annotations = []
+    for number in lines[:GITHUB_ANNOTATIONS_PER_FILE]:
+        found = by_line[number]
+        only_warnings = all(warning for warning, _ in found)
+        rules = sorted({f"{item['step']}/{item['rule']}" for _, item in found})
+        messages = [_message(item, warning) for warning, item in found]
+        message = messages[0] if len(messages) == 1 else f"{len(messages)} findings:\n" + "\n".join(messages)
+        column = min(item.get("column") or 1 for _, item in found)
+        properties = f"file={_github_property(path)},line={number},col={column},title={_github_property(', '.join(rules))}"
+        annotations.append(f"::{'warning' if only_warnings else level} {properties}::{_github_data(message)}")
+    rest = lines[GITHUB_ANNOTATIONS_PER_FILE:]
+    if rest:
+        more = sum(len(by_line[n]) for n in rest)
+        properties = f"file={_github_property(path)},line={rest[0]},title=cleaner"
+        note = f"{more} more findings on {len(rest)} more lines of this file; run cleaner --check {path} to see them all"
+        annotations.append(f"::{level} {properties}::{_github_data(note)}")
+    return annotations
 
 
 def _check_summary(args: argparse.Namespace, run: Run, changed: list[str]) -> None:
@@ -523,14 +632,7 @@ def _check_summary(args: argparse.Namespace, run: Run, changed: list[str]) -> No
 
 def _finding(fmt: str, path: str, item: dict[str, Any], warning: bool = False, colour: bool = False) -> str:
     rule = f"{item['step']}/{item['rule']}"
-    if warning:
-        message = f"{item['message']}: {item.get('text', '')}".rstrip(": ")
-    elif not item["after"]:
-        message = f"remove {_short(item['before'])}"
-    elif not item["before"]:
-        message = f"insert {_short(item['after'])}"
-    else:
-        message = f"{_short(item['before'])} -> {_short(item['after'])}"
+    message = _message(item, warning)
     line, column = item.get("line") or 1, item.get("column") or 1  # line 0: the whole document
     if fmt == "github":
         level = "warning" if warning else "notice"
@@ -538,6 +640,30 @@ def _finding(fmt: str, path: str, item: dict[str, Any], warning: bool = False, c
         return f"::{level} {properties}::{_github_data(message)}"
     where = _paint(f"{path}:{line}:{column}:", "1", colour)
     return f"{where} {_paint(rule, '33' if warning else '36', colour)} {message}"
+
+
+def _message(item: dict[str, Any], warning: bool) -> str:
+    if warning:
+        return f"{item['message']}: {_visible(item.get('text', ''))}".rstrip(": ")
+    if item["step"] == "encoding" and item["rule"] == "utf8":
+        return f"re-encode {item['before']} as {item['after']}"
+    if not item["after"]:
+        return f"remove {_short(item['before'])}"
+    if not item["before"]:
+        return f"insert {_short(item['after'])}"
+    return f"{_short(item['before'])} -> {_short(item['after'])}"
+
+
+def _visible(text: str) -> str:
+    """Invisible characters as their code points (`U+200B`), as the audit page shows them."""
+    import unicodedata
+
+    def show(c: str) -> str:
+        hidden = unicodedata.category(c) in ("Cf", "Cc", "Zl", "Zp", "Mn") and c not in "\n\t"
+        hidden = hidden or (unicodedata.category(c) == "Zs" and c != " ")
+        return f"<U+{ord(c):04X}>" if hidden else c
+
+    return "".join(map(show, text)) if not text.isascii() or any(c < " " and c not in "\n\t" for c in text) else text
 
 
 def _github_data(text: str) -> str:
@@ -552,7 +678,7 @@ def _github_property(text: str) -> str:
 
 def _short(text: str, limit: int = 60) -> str:
     shown = text if len(text) <= limit else text[: limit - 1] + "…"
-    return json.dumps(shown, ensure_ascii=False)
+    return json.dumps(_visible(shown), ensure_ascii=False)
 
 
 # Re-exported: `Options` for type checkers reading the CLI module, `atomic_write` for its users.
