@@ -236,20 +236,67 @@ def ordered(
     """`func(pipeline, payload)` for each payload, in order, with at most `executor.window` in flight.
 
     Payloads are taken from the iterable only as room frees up, so a generator reading a corpus
-    is never more than a window ahead. Once `stop()` is true no new payload is taken, and the
-    results of those in flight are still yielded (so they can be recorded as finished).
+    is never more than a window ahead. Once `stop()` is true no new payload is taken (see
+    `Ordered`, which also tells whether every payload was done).
     """
-    pending: deque[Pending] = deque()
-    source = iter(payloads)
-    while not stop():
-        payload = next(source, _END)
-        if payload is _END:
-            break
-        pending.append(executor.submit(func, payload))
-        while len(pending) >= executor.window:
+    return iter(Ordered(executor, func, payloads, stop))
+
+
+class Ordered(Iterable[R]):
+    """`ordered()` as an object: after iterating, `complete` says whether every payload's result
+    was yielded, so a run stopped by Ctrl-C just after its last task is a finished run.
+
+    Once `stop()` is true no new payload is taken; tasks not yet started are cancelled (with every
+    task after the first cancelled one, since results go out in order), and the results of those
+    already running are still yielded, so they can be recorded as finished.
+    """
+
+    def __init__(
+        self,
+        executor: Executor,
+        func: Callable[[Pipeline, P], R],
+        payloads: Iterable[P],
+        stop: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.executor = executor
+        self.func: Callable[[Pipeline, Any], R] = func
+        self.payloads: Iterable[Any] = payloads
+        self.stop = stop
+        self.complete = False
+
+    def __iter__(self) -> Iterator[R]:
+        pending: deque[Pending] = deque()
+        source = iter(self.payloads)
+        exhausted = cancelled = False
+        while not self.stop():
+            payload = next(source, _END)
+            if payload is _END:
+                exhausted = True
+                break
+            pending.append(self.executor.submit(self.func, payload))
+            while len(pending) >= self.executor.window and not self.stop():
+                yield pending.popleft().result()
+        if self.stop():
+            cancelled = _cancel_unstarted(pending)
+        while pending:
             yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
+        if not exhausted and not cancelled:
+            exhausted = next(source, _END) is _END  # stopped just as the last payload was taken
+        self.complete = exhausted and not cancelled
+
+
+def _cancel_unstarted(pending: deque[Pending]) -> bool:
+    """Cancel the tasks that have not started, and every one after them; whether any were."""
+    tasks = list(pending)
+    for index, task in enumerate(tasks):
+        cancel = getattr(task, "cancel", None)
+        if cancel is not None and cancel():
+            for later in tasks[index + 1 :]:
+                getattr(later, "cancel", lambda: False)()
+            while len(pending) > index:
+                pending.pop()  # results that could not be written in order: left for --resume
+            return True
+    return False
 
 
 _END: Any = object()
@@ -266,8 +313,9 @@ class StopFlag:
 
 
 @contextlib.contextmanager
-def interruptible() -> Iterator[StopFlag]:
-    """The first Ctrl-C asks the run to stop cleanly; a second one stops it at once.
+def interruptible(acknowledge: Callable[[], None] = lambda: None) -> Iterator[StopFlag]:
+    """The first Ctrl-C asks the run to stop cleanly (and calls `acknowledge`, which says so at
+    once); a second one stops it at once.
 
     SIGTERM (a service manager, `timeout`, a CI runner) stops at once, even inside one long
     document: what was committed stays for `--resume`, nothing half-written takes a final name.
@@ -281,6 +329,8 @@ def interruptible() -> Iterator[StopFlag]:
         if flag.requested:
             raise KeyboardInterrupt
         flag.requested = True
+        with contextlib.suppress(OSError, ValueError):
+            acknowledge()
 
     def terminate(signum: int, frame: Any) -> None:
         flag.requested = True

@@ -107,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return batch.Terminated.exit_status
         _fail(f"interrupted{resume}")
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader of our output left before the run began its work
+        _silence_stdout()
         return 0
     except OSError as error:  # standard output or error gone bad under us (files go through CleanerError)
         _fail(f"cannot write to standard output: {error.strerror or error}")
@@ -171,19 +172,36 @@ def _main(argv: Sequence[str] | None) -> int:
     several = len(names) > 1 or any(n != "-" and Path(n).is_dir() for n in names)
     batch_run = several or args.jsonl  # a run that gets a progress bar, a journal and workers
     _check_stdout(args)
+    if args.stdin_filename and args.force_exclude and _ignores(args).named_file_left_out(Path(args.stdin_filename)):
+        return _pass_through(args)
     # Every (input, output) pair is known and checked before anything is written.
     plan = _inputs(args, jsonl.DEFAULT_GLOB if args.jsonl else DEFAULT_GLOB)
     run = _start_run(args, pipeline, names, several, batch_run)
     _set_totals(run.progress, plan, args.jsonl)
+    run.progress.update(run.stats, 0, 0.0)  # on the terminal from the start, not after the first result
     check_report = ReportWriter(stream=sys.stdout.buffer) if args.check and args.format == "json" else None
     audits: list[audit.Audit] = []
+    changed: list[str] = []
+    reader_gone = False
+
+    def acknowledge() -> None:  # the first Ctrl-C: said at once, while the work in flight ends
+        with run.progress.above():
+            sys.stderr.write("cleaner: stopping after the work in flight (Ctrl-C again to stop at once)\n")
+            sys.stderr.flush()
+
     try:
         workers = (args.jobs or batch.cpu_count()) if batch_run else 1
-        with _executor(args, pipeline, workers) as pool, batch.interruptible() as stop:
+        with _executor(args, pipeline, workers) as pool, batch.interruptible(acknowledge) as stop:
             if args.jsonl:
-                changed = _run_jsonl(args, plan, pool, run, stop)
+                _run_jsonl(args, plan, pool, run, stop, changed)
             else:
-                changed = _run_files(args, plan, pool, run, stop, check_report, audits)
+                _run_files(args, plan, pool, run, stop, check_report, audits, changed)
+    except BrokenPipeError:
+        # The reader of standard output left (`| head -1`): the workers were stopped on the way
+        # out of the executor; what was earned so far decides the exit status.
+        run.abandon()
+        _silence_stdout()
+        reader_gone = True
     except KeyboardInterrupt as interrupt:
         run.abandon()  # temporary files and the journal stay, for --resume
         if isinstance(interrupt, batch.Terminated):
@@ -195,6 +213,10 @@ def _main(argv: Sequence[str] | None) -> int:
     except BaseException:
         run.abandon()
         raise
+    if reader_gone:
+        for line in run.error_lines():
+            _fail(line)
+        return 2 if run.stats.failed else 1 if (args.check and changed) or run.held else 0
     run.finish()
     if check_report is not None:
         check_report.close()
@@ -212,6 +234,27 @@ def _main(argv: Sequence[str] | None) -> int:
     if run.stats.failed:
         return 2
     return 1 if run.held or (args.check and changed) else 0
+
+
+def _silence_stdout() -> None:
+    """Standard output's reader is gone: later writes (the interpreter's final flush) go nowhere."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _pass_through(args: argparse.Namespace) -> int:
+    """`--stdin-filename` names an excluded file and `--force-exclude` is given: leave it as it is."""
+    raw = sys.stdin.buffer.read()
+    if args.check or args.diff:
+        return 0
+    if args.output:
+        atomic_write(Path(args.output), raw)
+    else:
+        sys.stdout.buffer.write(raw)
+        sys.stdout.buffer.flush()
+    return 0
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -511,7 +554,8 @@ def _run_files(
     stop: batch.StopFlag,
     check_report: ReportWriter | None,
     audits: list[audit.Audit],
-) -> list[str]:
+    changed: list[str],
+) -> None:
     mode = "in-place" if args.in_place else "diff" if args.diff else "check" if args.check else "write"
     wants_entry = bool(args.report) or args.check
     common = {"entry": wants_entry, "audit": bool(args.audit), "encoding": args.encoding}
@@ -524,8 +568,8 @@ def _run_files(
             elif str(source) not in run.done:
                 yield FileJob(str(source), str(target) if target else None, mode, force=args.force, **common)
 
-    changed: list[str] = []
-    for outcome in batch.ordered(pool, batch.clean_file, jobs(), stop):
+    outcomes = batch.Ordered(pool, batch.clean_file, jobs(), stop)
+    for outcome in outcomes:
         run.add_file(outcome)
         if outcome.changed:
             changed.append(shown(outcome.path))
@@ -543,12 +587,13 @@ def _run_files(
         elif args.check and not args.diff and outcome.changed and outcome.entry is not None:
             with run.progress.above():
                 _print_findings(args.format or "text", outcome.entry, args.annotation_level or "warning")
-    if stop():
+    if not outcomes.complete:  # stopped (Ctrl-C) before every file was done
         raise batch.Interrupted(resumable=run.journal is not None)
-    return changed
 
 
-def _run_jsonl(args: argparse.Namespace, plan: list[Pair], pool: batch.Executor, run: Run, stop: batch.StopFlag) -> list[str]:
+def _run_jsonl(
+    args: argparse.Namespace, plan: list[Pair], pool: batch.Executor, run: Run, stop: batch.StopFlag, changed: list[str]
+) -> None:
     settings = jsonl.RecordSettings(
         field=args.field or "text",
         changes_field=args.changes_field,
@@ -557,15 +602,15 @@ def _run_jsonl(args: argparse.Namespace, plan: list[Pair], pool: batch.Executor,
         check=args.check,
         hold_removals=args.in_place and not args.force,
     )
-    changed: list[str] = []
     for source, target in plan:
+        if stop():
+            raise batch.Interrupted(resumable=run.journal is not None)
         before = dataclasses.replace(run.stats)
         jsonl.run_file(source, source if args.in_place else target, pool, run, settings, stop=stop)
         if run.stats.changed > before.changed:
             name = shown(source) if source else "<stdin>"
             records = run.stats.documents - before.documents
             changed.append(f"{name} ({run.stats.changed - before.changed} of {records} records)")
-    return changed
 
 
 # GitHub shows at most a few annotations per step; more than this per file are summed up in one.
@@ -654,16 +699,23 @@ def _message(item: dict[str, Any], warning: bool) -> str:
     return f"{_short(item['before'])} -> {_short(item['after'])}"
 
 
-def _visible(text: str) -> str:
-    """Invisible characters as their code points (`U+200B`), as the audit page shows them."""
+def _visible(text: str, *, controls: bool = True) -> str:
+    """Invisible characters as their code points (`U+200B`), as the audit page shows them.
+
+    `controls=False` leaves C0 controls to `json.dumps`, which already writes them as escapes.
+    """
     import unicodedata
 
     def show(c: str) -> str:
-        hidden = unicodedata.category(c) in ("Cf", "Cc", "Zl", "Zp", "Mn") and c not in "\n\t"
-        hidden = hidden or (unicodedata.category(c) == "Zs" and c != " ")
+        if c in "\n\t" or (c < " " and not controls):
+            return c
+        category = unicodedata.category(c)
+        hidden = category in ("Cf", "Cc", "Zl", "Zp", "Mn") or (category == "Zs" and c != " ")
         return f"<U+{ord(c):04X}>" if hidden else c
 
-    return "".join(map(show, text)) if not text.isascii() or any(c < " " and c not in "\n\t" for c in text) else text
+    if text.isascii() and not (controls and any(c < " " or c == "\x7f" for c in text)):
+        return text
+    return "".join(map(show, text))
 
 
 def _github_data(text: str) -> str:
@@ -678,7 +730,7 @@ def _github_property(text: str) -> str:
 
 def _short(text: str, limit: int = 60) -> str:
     shown = text if len(text) <= limit else text[: limit - 1] + "…"
-    return json.dumps(_visible(shown), ensure_ascii=False)
+    return json.dumps(_visible(shown, controls=False), ensure_ascii=False)
 
 
 # Re-exported: `Options` for type checkers reading the CLI module, `atomic_write` for its users.
