@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import json
 import os
-import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__, audit, batch, config, discover, jsonl
-from .batch import FileJob, Journal, Progress, ReportWriter, Run, atomic_write
-from .output import shown
+from . import __version__, batch, config, discover, jsonl, runs
+from .batch import ReportWriter, Run, atomic_write
 from .api import run_time
 from .errors import CleanerError, UsageError
 from .pipeline import PRESETS, STEP_NAMES, Options, Pipeline, load_step
 
-DEFAULT_GLOB = ("*.md", "*.markdown", "*.txt", "*.text")
+DEFAULT_GLOB = runs.DEFAULT_GLOB
 
 
 class _Parser(argparse.ArgumentParser):
@@ -168,72 +165,101 @@ def _main(argv: Sequence[str] | None) -> int:
         return 0
     _check_modes(args)
     pipeline = Pipeline.default(**options)
-    names = args.inputs or ["-"]
-    several = len(names) > 1 or any(n != "-" and Path(n).is_dir() for n in names)
-    batch_run = several or args.jsonl  # a run that gets a progress bar, a journal and workers
     _check_stdout(args)
-    if args.stdin_filename and args.force_exclude and _ignores(args).named_file_left_out(Path(args.stdin_filename)):
+    if args.stdin_filename and args.force_exclude and runs._ignores(settings_of(args)).named_file_left_out(Path(args.stdin_filename)):
         return _pass_through(args)
-    # Every (input, output) pair is known and checked before anything is written.
-    plan = _inputs(args, jsonl.DEFAULT_GLOB if args.jsonl else DEFAULT_GLOB)
-    run = _start_run(args, pipeline, names, several, batch_run)
-    _set_totals(run.progress, plan, args.jsonl)
-    run.progress.update(run.stats, 0, 0.0)  # on the terminal from the start, not after the first result
+    settings = settings_of(args)
     check_report = ReportWriter(stream=sys.stdout.buffer) if args.check and args.format == "json" else None
-    audits: list[audit.Audit] = []
-    changed: list[str] = []
-    reader_gone = False
 
-    def acknowledge() -> None:  # the first Ctrl-C: said at once, while the work in flight ends
+    def on_file(outcome: batch.FileOutcome) -> None:
+        if outcome.output:
+            data = outcome.output
+            if args.diff and colour_on(sys.stdout):
+                data = _colour_diff(data.decode("utf-8")).encode("utf-8")
+            with progress.above():
+                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.flush()
+        if check_report is not None:
+            check_report.add(outcome.entry or {"path": outcome.path, "error": outcome.error, "changes": [], "warnings": []})
+        elif args.check and not args.diff and outcome.changed and outcome.entry is not None:
+            with progress.above():
+                _print_findings(args.format or "text", outcome.entry, args.annotation_level or "warning")
+
+    progress = batch.Progress()
+
+    def before(run: Run) -> None:
+        nonlocal progress
+        progress = run.progress
+
+    def acknowledge(run: Run) -> None:  # the first Ctrl-C: said at once, while the work in flight ends
         with run.progress.above():
             sys.stderr.write("cleaner: stopping after the work in flight (Ctrl-C again to stop at once)\n")
             sys.stderr.flush()
 
-    try:
-        workers = (args.jobs or batch.cpu_count()) if batch_run else 1
-        with _executor(args, pipeline, workers) as pool, batch.interruptible(acknowledge) as stop:
-            if args.jsonl:
-                _run_jsonl(args, plan, pool, run, stop, changed)
-            else:
-                _run_files(args, plan, pool, run, stop, check_report, audits, changed)
-    except BrokenPipeError:
-        # The reader of standard output left (`| head -1`): the workers were stopped on the way
-        # out of the executor; what was earned so far decides the exit status.
-        run.abandon()
+    done = runs.execute(settings, pipeline, on_file=on_file, before=before, acknowledge=acknowledge)
+    if done.reader_gone:
         _silence_stdout()
-        reader_gone = True
-    except KeyboardInterrupt as interrupt:
-        run.abandon()  # temporary files and the journal stay, for --resume
-        if isinstance(interrupt, batch.Terminated):
-            interrupt.resumable = run.journal is not None
-        raise
-    except CleanerError:
-        run.discard()  # a write failed (a full disk): no partial file stays
-        raise
-    except BaseException:
-        run.abandon()
-        raise
-    if reader_gone:
-        for line in run.error_lines():
+        for line in done.errors:
             _fail(line)
-        return 2 if run.stats.failed else 1 if (args.check and changed) or run.held else 0
-    run.finish()
+        return done.exit_status
     if check_report is not None:
         check_report.close()
-    for line in run.error_lines():
+    for line in done.errors:
         _fail(line)
     if args.check:
-        _check_summary(args, run, changed)
-    if not args.quiet and (args.verbose or (batch_run and sys.stderr.isatty())):
-        sys.stderr.write(f"cleaner: {run.summary()}\n")
-    if args.audit:
-        title = f"cleaner audit: {' '.join(names)}"
-        atomic_write(Path(args.audit), audit.page(audits, title=title, steps=pipeline.names).encode("utf-8"))
-    for line in run.held:  # what --in-place did not rewrite: it would lose too much (see --force)
+        _check_summary(args, done)
+    if not args.quiet and (args.verbose or (settings.progress and sys.stderr.isatty())):
+        sys.stderr.write(f"cleaner: {done.summary_line}\n")
+    for line in done.held:  # what --in-place did not rewrite: it would lose too much (see --force)
         _fail(line)
-    if run.stats.failed:
-        return 2
-    return 1 if run.held or (args.check and changed) else 0
+    return done.exit_status
+
+
+def settings_of(args: argparse.Namespace) -> runs.RunSettings:
+    """The run-level flags of the command line, as the API takes them."""
+    names = args.inputs or ["-"]
+    batch_run = len(names) > 1 or any(n != "-" and Path(n).is_dir() for n in names) or args.jsonl
+
+    def listed(value: list[str] | None) -> tuple[str, ...] | None:
+        return tuple(value) if value else None
+
+    return runs.RunSettings(
+        inputs=tuple(args.inputs),
+        output=args.output,
+        in_place=args.in_place,
+        check=args.check,
+        diff=args.diff,
+        force=args.force,
+        jobs=args.jobs,
+        jsonl=args.jsonl,
+        field=args.field,
+        changes_field=args.changes_field,
+        on_bad_record=args.on_bad_record,
+        resume=args.resume,
+        dask=args.dask,
+        report=args.report,
+        audit=args.audit,
+        glob=listed(args.glob),
+        exclude=listed(args.exclude),
+        extend_exclude=listed(args.extend_exclude),
+        force_exclude=args.force_exclude,
+        encoding=args.encoding,
+        stdin_filename=args.stdin_filename,
+        progress=batch_run and not args.quiet,
+    )
+
+
+# For callers (and tests) that still hold a Namespace: the run helpers live in `cleaner.runs`.
+Pair = runs.Pair
+_checked = runs._checked
+
+
+def _inputs(args: argparse.Namespace, default_glob: tuple[str, ...]) -> list[Pair]:
+    return runs._inputs(settings_of(args), default_glob)
+
+
+def _journal_path(args: argparse.Namespace, names: list[str], several: bool) -> Path | None:
+    return runs._journal_path(settings_of(args), names, several)
 
 
 def _silence_stdout() -> None:
@@ -338,103 +364,6 @@ def _check_modes(args: argparse.Namespace) -> None:
             raise UsageError(f"--{flag.replace('_', '-')} goes with --jsonl")
 
 
-def _start_run(
-    args: argparse.Namespace, pipeline: Pipeline, names: list[str], several: bool, batch_run: bool
-) -> Run:
-    interactive = sys.stderr.isatty() and not args.quiet and args.report != "-"
-    journal = None
-    path = _journal_path(args, names, several) if batch_run else None
-    if path is not None:
-        run_id = batch.fingerprint(
-            inputs=[n if n == "-" else str(Path(n).resolve()) for n in names],
-            output=str(Path(args.output).resolve()) if args.output else None,
-            in_place=args.in_place,
-            jsonl=[args.jsonl, args.field, args.changes_field, args.on_bad_record],
-            glob=args.glob,
-            report=str(Path(args.report).resolve()) if args.report and args.report != "-" else args.report,
-            version=__version__,
-            steps=pipeline.names,
-            # The time of the run differs between a run and its resumption; nothing else may.
-            options=repr(dataclasses.replace(pipeline.options, now=None)),
-        )
-        journal = Journal(path, run_id, resume=args.resume)
-    report = None
-    if args.report == "-":
-        report = ReportWriter(stream=sys.stderr.buffer)
-    elif args.report:
-        position = journal.state.report if journal and args.resume else None
-        try:
-            report = ReportWriter(Path(args.report), resume=position)
-        except CleanerError:
-            if journal is not None:  # a journal this run just made goes; one to resume from stays
-                journal.close() if args.resume else journal.finish()
-            raise
-    return Run(report=report, journal=journal, progress=Progress(enabled=batch_run and interactive))
-
-
-def _set_totals(progress: Progress, plan: list[Pair], records: bool) -> None:
-    """What the progress line counts towards: the input files' bytes (and, for files, their number)."""
-    if not progress.enabled:
-        return
-    total = 0
-    for source, _ in plan:
-        try:
-            info = os.stat(source) if source is not None else os.fstat(sys.stdin.fileno())
-        except (OSError, ValueError):
-            return
-        if not stat.S_ISREG(info.st_mode):
-            return  # a pipe: no total
-        if records and source is not None and _gzipped(source):
-            return  # its size is not the size of its records
-        total += info.st_size
-    progress.total_bytes = total or None
-    if not records:
-        progress.total_documents = len(plan)
-
-
-def _gzipped(path: Path) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(2) == jsonl.GZIP_MAGIC
-    except OSError:
-        return False
-
-
-def _journal_path(args: argparse.Namespace, names: list[str], several: bool) -> Path | None:
-    """Beside the output: in the output folder, next to the output file, or in the input folder."""
-    if args.in_place:
-        first = Path(names[0])
-        return (first if first.is_dir() else first.parent) / batch.JOURNAL_NAME
-    if not args.output:
-        return None  # stdout, --check, --diff: nothing is written that a later run could go on from
-    out = Path(args.output)
-    if several or out.is_dir():
-        return out / batch.JOURNAL_NAME
-    if out.exists() and not out.is_file():
-        return None  # /dev/null, a FIFO: written through, nothing to resume (and no journal in /dev)
-    return out.parent / f".{out.name}{batch.JOURNAL_NAME}"
-
-
-@contextlib.contextmanager
-def _executor(args: argparse.Namespace, pipeline: Pipeline, workers: int) -> Iterator[batch.Executor]:
-    if not args.dask:
-        with batch.executor(pipeline, workers) as pool:
-            yield pool
-        return
-    with contextlib.ExitStack() as stack:
-        try:
-            from . import dask as on_dask
-
-            pool = stack.enter_context(on_dask.executor(args.dask, pipeline, workers))
-        except ImportError as error:
-            raise UsageError(f"--dask: {error}") from None
-        except OSError as error:
-            raise UsageError(f"--dask {args.dask}: cannot reach the scheduler: {error}") from None
-        except (ValueError, TypeError) as error:  # `foo://host`: distributed knows no such scheme
-            raise UsageError(f"--dask {args.dask}: not a scheduler address ({error}); use tcp://HOST:PORT or local") from None
-        yield pool
-
-
 def _check_stdout(args: argparse.Namespace) -> None:
     """A run started with standard output closed (`>&-`) fails before it writes, if it needs it."""
     if sys.stdout is not None:
@@ -443,174 +372,6 @@ def _check_stdout(args: argparse.Namespace) -> None:
         sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - nothing is printed to it
         return
     raise UsageError("standard output is closed; give -o PATH or --in-place to write files")
-
-
-Pair = tuple[Path | None, Path | None]
-
-
-def _inputs(args: argparse.Namespace, default_glob: tuple[str, ...]) -> list[Pair]:
-    """(source, target) pairs; None as source is stdin, None as target is stdout.
-
-    With `-o DIR` one folder's tree is mirrored under DIR; several inputs are mirrored relative
-    to their common parent (`a/posts b/posts -o out` gives `out/a/posts/…`, `out/b/posts/…`), so
-    no target lies outside DIR. Refused before anything is written (exit 2): two inputs that
-    would write one output, and an output that is an input (only `--in-place` rewrites inputs).
-    An output folder inside an input folder is not walked. An input named twice is cleaned once.
-    """
-    names = args.inputs or ["-"]
-    ignores = _ignores(args)
-    out = Path(args.output) if args.output else None
-    out_abs = os.path.abspath(out) if out is not None else None
-    several = len(names) > 1 or any(n != "-" and Path(n).is_dir() for n in names)
-    files = [Path(n) for n in names if n != "-"]
-    one_folder = len(names) == 1 and bool(files) and files[0].is_dir()  # its tree goes straight under DIR
-    mirrored = out is not None and not one_folder and bool(files) and (len(names) > 1 or out.is_dir())
-    base = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in files]) if mirrored else None
-    pairs: list[Pair] = []
-    for name in names:
-        if name == "-":
-            if several and out is not None:
-                raise UsageError("standard input has no file name to write under -o DIR; clean it in a run of its own")
-            pairs.append((None, out))
-            continue
-        path = Path(name)
-        if path.is_dir():
-            if out_abs is not None and os.path.abspath(path) == out_abs:
-                raise UsageError(f"-o {shown(out or '')} is the input folder; use --in-place to rewrite the inputs")
-            for file in discover.walk(path, tuple(args.glob or default_glob), ignores, skip=out_abs, bookkeeping=_bookkeeping):
-                if out is None:
-                    pairs.append((file, None))
-                elif base is not None:
-                    pairs.append((file, out / os.path.relpath(os.path.abspath(file), base)))
-                else:
-                    pairs.append((file, out / file.relative_to(path)))
-        elif args.force_exclude and ignores.named_file_left_out(path):
-            continue  # pre-commit names every staged file; the excludes still hold
-        elif out is not None and base is not None:
-            pairs.append((path, out / os.path.relpath(os.path.abspath(path), base)))
-        elif several:
-            pairs.append((path, None))
-        else:
-            pairs.append((path, out))
-    return _checked(pairs, out_abs if (one_folder or mirrored) else None)
-
-
-def _checked(pairs: list[Pair], tree: str | None) -> list[Pair]:
-    """`tree`: the output folder every target must lie in, when the output is a folder."""
-    sources = {os.path.abspath(s) for s, _ in pairs if s is not None}
-    identities = {_identity(s) for s, _ in pairs if s is not None} - {None}
-    seen_sources: set[str] = set()
-    writers: dict[str, Path | None] = {}
-    kept: list[Pair] = []
-    for source, target in pairs:
-        if source is not None:
-            key = os.path.abspath(source)
-            if key in seen_sources:
-                continue  # named twice, or named and inside a folder also named
-            seen_sources.add(key)
-        if target is not None:
-            where = os.path.abspath(target)
-            if tree is not None and source is not None and not where.startswith(tree.rstrip(os.sep) + os.sep):
-                raise UsageError(f"{shown(source)} would be written outside -o {shown(tree)} (to {shown(where)})")
-            if where in sources or (_identity(target) in identities):
-                raise UsageError(
-                    f"-o {shown(target)} is an input; cleaner never overwrites its input except with --in-place"
-                )
-            if where in writers:
-                first = writers[where]
-                raise UsageError(
-                    f"{shown(first or '<stdin>')} and {shown(source or '<stdin>')} would both be written to "
-                    f"{shown(target)}; give them separate -o runs"
-                )
-            writers[where] = source
-        kept.append((source, target))
-    return kept
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    """Device and inode: a hard link or a symlink to an input is that input."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
-
-
-def _ignores(args: argparse.Namespace) -> discover.Ignores:
-    exclude = list(args.exclude) if args.exclude else list(discover.DEFAULT_EXCLUDE)
-    return discover.Ignores([*exclude, *(args.extend_exclude or [])])
-
-
-def _bookkeeping(name: str) -> bool:
-    """Our own files from an interrupted run: never input."""
-    return name == batch.JOURNAL_NAME or name.endswith(batch.PARTIAL_SUFFIX)
-
-
-def _run_files(
-    args: argparse.Namespace,
-    plan: list[Pair],
-    pool: batch.Executor,
-    run: Run,
-    stop: batch.StopFlag,
-    check_report: ReportWriter | None,
-    audits: list[audit.Audit],
-    changed: list[str],
-) -> None:
-    mode = "in-place" if args.in_place else "diff" if args.diff else "check" if args.check else "write"
-    wants_entry = bool(args.report) or args.check
-    common = {"entry": wants_entry, "audit": bool(args.audit), "encoding": args.encoding}
-
-    def jobs() -> Iterator[FileJob]:
-        for source, target in plan:
-            if source is None:
-                raw = sys.stdin.buffer.read()
-                yield FileJob(None, str(target) if target else None, mode, raw=raw, name=args.stdin_filename, **common)
-            elif str(source) not in run.done:
-                yield FileJob(str(source), str(target) if target else None, mode, force=args.force, **common)
-
-    outcomes = batch.Ordered(pool, batch.clean_file, jobs(), stop)
-    for outcome in outcomes:
-        run.add_file(outcome)
-        if outcome.changed:
-            changed.append(shown(outcome.path))
-        if outcome.audit is not None:
-            audits.append(outcome.audit)
-        if outcome.output:
-            data = outcome.output
-            if args.diff and colour_on(sys.stdout):
-                data = _colour_diff(data.decode("utf-8")).encode("utf-8")
-            with run.progress.above():
-                sys.stdout.buffer.write(data)
-                sys.stdout.buffer.flush()
-        if check_report is not None:
-            check_report.add(outcome.entry or {"path": outcome.path, "error": outcome.error, "changes": [], "warnings": []})
-        elif args.check and not args.diff and outcome.changed and outcome.entry is not None:
-            with run.progress.above():
-                _print_findings(args.format or "text", outcome.entry, args.annotation_level or "warning")
-    if not outcomes.complete:  # stopped (Ctrl-C) before every file was done
-        raise batch.Interrupted(resumable=run.journal is not None)
-
-
-def _run_jsonl(
-    args: argparse.Namespace, plan: list[Pair], pool: batch.Executor, run: Run, stop: batch.StopFlag, changed: list[str]
-) -> None:
-    settings = jsonl.RecordSettings(
-        field=args.field or "text",
-        changes_field=args.changes_field,
-        on_bad_record=args.on_bad_record or "pass",
-        entries=bool(args.report),
-        check=args.check,
-        hold_removals=args.in_place and not args.force,
-    )
-    for source, target in plan:
-        if stop():
-            raise batch.Interrupted(resumable=run.journal is not None)
-        before = dataclasses.replace(run.stats)
-        jsonl.run_file(source, source if args.in_place else target, pool, run, settings, stop=stop)
-        if run.stats.changed > before.changed:
-            name = shown(source) if source else "<stdin>"
-            records = run.stats.documents - before.documents
-            changed.append(f"{name} ({run.stats.changed - before.changed} of {records} records)")
 
 
 # GitHub shows at most a few annotations per step; more than this per file are summed up in one.
@@ -665,9 +426,10 @@ def _github_annotations(entry: dict[str, Any], level: str) -> list[str]:
     return annotations
 
 
-def _check_summary(args: argparse.Namespace, run: Run, changed: list[str]) -> None:
+def _check_summary(args: argparse.Namespace, done: runs.RunSummary) -> None:
+    changed = done.changed
     what = "JSON Lines input(s)" if args.jsonl else "file(s)"
-    total = run.stats.documents - run.stats.failed
+    total = done.stats.documents - done.stats.failed
     if changed:
         of = "" if args.jsonl else f" of {total}"
         sys.stderr.write(f"{len(changed)}{of} {what} would change: {', '.join(changed)}\n")
