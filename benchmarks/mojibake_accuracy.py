@@ -192,6 +192,7 @@ def exact_rates(pool: list[str], rng: random.Random, mixed: bool) -> None:
 
 def misalignment(pool: list[str], rng: random.Random, script: str, mixed: bool) -> None:
     damaged_total = restored = invented = lost_reported = lines = 0
+    similarity = 0.0
     for clean in pool:
         if script == "hant":
             clean = _trad(clean)
@@ -208,6 +209,7 @@ def misalignment(pool: list[str], rng: random.Random, script: str, mixed: bool) 
         lines += 1
         before = _matched(clean, broken)
         after = _matched(clean, out.body)
+        similarity += difflib.SequenceMatcher(None, clean, out.body, autojunk=False).ratio()
         damaged_total += len(clean) - before
         restored += max(0, after - before)
         for change in out.changes:
@@ -218,7 +220,8 @@ def misalignment(pool: list[str], rng: random.Random, script: str, mixed: bool) 
     share = restored / damaged_total if damaged_total else 0.0
     print(
         f"  3 gbk-misaligned ({script})     {restored:5d}/{damaged_total:<5d} damaged characters restored"
-        f"  {share:6.1%}   invented {invented}   lines {lines}, with a loss warning {lost_reported}"
+        f"  {share:6.1%}   mean similarity {similarity / max(1, lines):.3f}"
+        f"   invented {invented}   lines {lines}, with a loss warning {lost_reported}"
     )
 
 

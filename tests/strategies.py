@@ -71,6 +71,98 @@ def article(draw: st.DrawFn) -> str:
     return sep.join(lines)
 
 
+# --- documents shaped like real articles (issue 20: idempotence must see them) -----------------
+
+SECTION_NUMBERS = ("01、", "02、", "1、", "一、", "二、", "十二、", "（一）", "(二)", "第一章", "第3节", "第二部分")
+SPEAKERS = ("Dwarkesh Patel", "Mark", "Sam Altman", "主持人", "田渊栋", "Q", "A", "问", "答")
+# Scraped HTML left in text: entities (once or twice encoded), tags, and tags missing a bracket.
+HTML_REMNANTS = (
+    "&nbsp;", "&amp;nbsp;", "&amp;amp;quot;", "&quot;", "&#20013;", "&lt;", "&amp;", "&gt;",
+    "<br>", "<br/>", "</p>", "<p>", "<span class=\"x\">", "</span>",
+)
+LINE_END_REMNANTS = ("/p>", "</p", "br/>", "?/p>", "p>", "<br")
+CLOSING_MARKS = "，。、；：？！）》”」"
+NOTATION = ("O(n log n)", "O(M log M)", "f(x)", "O(N^2)", "(FAIR)", "(open weights)", "(2023)")
+SPACES = (" ", "  ", "\u00a0", "\u3000", "\u2002", "\t")
+
+
+@st.composite
+def mixed_sentence(draw: st.DrawFn) -> str:
+    """A sentence mixing Han and Latin, with spaces of several widths, HTML remnants and notation
+    in it."""
+    parts = []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.integers(0, 11))
+        if kind <= 4:
+            parts.append(draw(han_run))
+        elif kind == 5:
+            parts.append(draw(latin_word))
+        elif kind == 6:
+            parts.append(draw(st.sampled_from(SPACES)))
+        elif kind == 7:
+            parts.append(draw(st.sampled_from(HTML_REMNANTS)))
+        elif kind == 8:
+            parts.append(draw(st.sampled_from(NOTATION)))
+        elif kind == 9:
+            parts.append(draw(st.sampled_from(MARKS + ",:;?!()\"'")))
+        elif kind == 10:
+            parts.append(draw(number))
+        else:
+            parts.append(draw(url))
+    return "".join(parts) + draw(st.sampled_from(["。", "！", "？", "", "……", "."]))
+
+
+@st.composite
+def article_line(draw: st.DrawFn) -> str:
+    """One block of a scraped article: a paragraph, a section title, a list item, a quote, a
+    speaker's turn, code, a line broken before a closing mark, or a tag remnant."""
+    kind = draw(st.integers(0, 13))
+    sentence = draw(st.one_of(chinese_sentence(), mixed_sentence()))
+    if kind == 0:
+        return draw(st.sampled_from(SECTION_NUMBERS)) + draw(st.sampled_from(["", " ", "\u3000"])) + draw(
+            st.one_of(han_run, st.builds(lambda a, b: a + "：" + b, han_run, han_run), st.builds(lambda a: "“" + a + "”", han_run))
+        )
+    if kind == 1:
+        marker = draw(st.sampled_from(["- ", "* ", "1. ", "2) ", "· ", "•", "● ", "・"]))
+        return "\n".join(marker + draw(chinese_sentence()) for _ in range(draw(st.integers(1, 3))))
+    if kind == 2:
+        return draw(st.sampled_from(["> ", ">", "> > "])) + sentence
+    if kind == 3:
+        speaker = draw(st.sampled_from(SPEAKERS))
+        return speaker + draw(st.sampled_from([": ", ":", "：", " : ", "：  "])) + sentence
+    if kind == 4:
+        body = draw(st.sampled_from(["x = f(a, b);", "int val();\n}", "print('你好, 世界')", "a  b\tc"]))
+        return "```" + draw(st.sampled_from(["", "python"])) + "\n" + body + "\n```"
+    if kind == 5:
+        return "    " + draw(st.sampled_from(["}", "int val();", "return x;"]))
+    if kind == 6:
+        return draw(st.sampled_from(CLOSING_MARKS)) + sentence
+    if kind == 7:
+        return sentence + draw(st.sampled_from(LINE_END_REMNANTS))
+    if kind == 8:
+        return draw(st.sampled_from(["<p>", "", "<div>"])) + sentence + draw(st.sampled_from(["<br>", "<br/>", "</p>", ""])) + draw(
+            st.sampled_from(CLOSING_MARKS + "，")
+        ) + draw(chinese_sentence())
+    if kind == 9:
+        # Words separated by spaces on purpose, and words that only look so.
+        words = draw(st.lists(st.text(han_char, min_size=2, max_size=4), min_size=2, max_size=5))
+        return draw(st.sampled_from(["", "主演：", "关键词: ", "2024-01-01 "])) + " ".join(words)
+    if kind == 10:
+        return "## " + draw(han_run)
+    if kind == 11:
+        return draw(st.sampled_from(["\u3000\u3000", "  ", "\t"])) + sentence
+    return sentence
+
+
+@st.composite
+def real_article(draw: st.DrawFn) -> str:
+    """A document shaped like a scraped article: blocks of every kind `article_line` makes, one
+    per line or separated by blank lines, with a title line sometimes."""
+    blocks = draw(st.lists(article_line(), min_size=1, max_size=10))
+    separators = draw(st.lists(st.sampled_from(["\n", "\n\n", "\n \n", "\r\n"]), min_size=len(blocks), max_size=len(blocks)))
+    return "".join(block + sep for block, sep in zip(blocks, separators))
+
+
 # Annotated because hypothesis's strategy decorators hide the parameter's Literal type from mypy,
 # which would otherwise infer tuple[str].
 _SURROGATES: tuple[Literal["Cs"]] = ("Cs",)

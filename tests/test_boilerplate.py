@@ -206,7 +206,8 @@ def test_case_files(path: Path) -> None:
     assert set(removed) == set(mine) | others
     for number, rule_id in mine.items():
         if rule_id:
-            assert removed[number][0] == rule_id, f"line {number}: {removed[number]}"
+            # A context decision's rule carries its features: `context-run [why]`.
+            assert removed[number][0].split(" [")[0] == rule_id, f"line {number}: {removed[number]}"
     if path.name.startswith("noop-"):
         assert after.body == body and not after.changes
 
@@ -365,8 +366,9 @@ keep = ["本站网址很好记。"]
 """
 
 
-def _options(*texts: str, disable: tuple[str, ...] = ()) -> Options:
-    return Options(rules=tuple(DataFile(f"rules{i}.toml", t) for i, t in enumerate(texts)), disable_rules=disable)
+def _options(*texts: str, disable: tuple[str, ...] = (), mode: str = "balanced") -> Options:
+    rules = tuple(DataFile(f"rules{i}.toml", t) for i, t in enumerate(texts))
+    return Options(rules=rules, disable_rules=disable, boilerplate_mode=mode)
 
 
 def test_a_user_rule_file_adds_rules_that_also_catch_traditional_lines() -> None:
@@ -379,8 +381,14 @@ def test_a_user_rule_file_adds_rules_that_also_catch_traditional_lines() -> None
 
 def test_rules_are_switched_off_by_id_or_by_category() -> None:
     text = "打开网易新闻 查看精彩图片\n点击查看大图\n" + FILLER[0] + "\n"
-    by_id = _step(text, _options(disable=("open-app-promo",)))[1]
+    # The rules alone (classifier off): the switched-off rule's line stays.
+    by_id = _step(text, _options(disable=("open-app-promo",), mode="off"))[1]
     assert [c.rule for c in by_id.changes] == ["image-placeholder"]
+    # The default classifier keeps a first line (it may be the title); the aggressive one
+    # takes it, between the page's edge and removed chrome, and says so.
+    assert _step(text, _options(disable=("open-app-promo",)))[1].body == by_id.body
+    by_context = _step(text, _options(disable=("open-app-promo",), mode="aggressive"))[1]
+    assert [c.rule.split(" [")[0] for c in by_context.changes] == ["context-run", "image-placeholder"]
     by_category = _step(text, _options(disable=("app-promo",)))[1]
     assert by_category.body == text
     assert "off" in explain_rules(_options(disable=("app-promo",)))

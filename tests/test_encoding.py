@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import codecs
+import html
+from collections import Counter
 
 import pytest
+import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,7 +16,7 @@ from cleaner.steps.encoding import decode, encoding
 
 from .conftest import FIXTURES
 from .helpers import assert_idempotent, assert_replays
-from .strategies import any_text, article
+from .strategies import any_text, article, real_article
 
 SIMPLIFIED = (FIXTURES / "samples" / "app-promo-lines.txt").read_text(encoding="utf-8")
 
@@ -112,6 +115,20 @@ def test_any_bytes_decode_or_raise_encoding_error(data: bytes) -> None:
         ("<p>正文。", "正文。", "tag"),
         ("第一段。<br>第二段。", "第一段。\n第二段。", "tag"),
         ('<span style="color:red">红字</span>', "红字", "tag"),
+        # Issue 20: an entity encoded twice is decoded until none is left.
+        ("这个方案可行&amp;nbsp;，而且便宜", "这个方案可行 ，而且便宜", "entity"),
+        ("他说&amp;amp;quot;好&amp;amp;quot;", '他说"好"', "entity"),
+        ("小于号写作&amp;lt;", "小于号写作&lt;", "entity"),
+        # A tag before a closing mark did not end the line.
+        ("<p>能力已经远超以前<br>，这让我们看到机会。<br/>", "能力已经远超以前，这让我们看到机会。", "tag"),
+        # Tag remnants at a line end, with a bracket lost.
+        ("有哪些职业？。?/p>", "有哪些职业？。?", "tag-remnant"),
+        ("第二段文字。br/>", "第二段文字。", "tag-remnant"),
+        ("第三段</p\n第四段。", "第三段\n第四段。", "tag-remnant"),
+        ("正文结束了p>", "正文结束了", "tag-remnant"),
+        # After a quote or list marker a tag opens the block's text: no line break.
+        (">  <br>引文。", ">  引文。", "tag"),
+        ("- <p>第一项", "- 第一项", "tag"),
     ],
 )
 def test_rules(raw: str, clean: str, rule: str) -> None:
@@ -131,6 +148,9 @@ def test_rules(raw: str, clean: str, rule: str) -> None:
         "<!-- cleaner: off -->\n中\u200b文</p>\n<!-- cleaner: on -->",
         "普通的中文句子，没有任何问题。",
         "<table><tr><td>表格</td></tr></table>",
+        "C++ map<int, p>",  # after ASCII a bracket is code, not a lost tag
+        "a->p>",
+        "`正文</p`",
     ],
 )
 def test_leaves_alone(text: str) -> None:
@@ -197,3 +217,36 @@ def test_nbsp_and_soft_hyphen_inside_latin_mojibake_are_left_for_the_mojibake_st
 
 def test_nbsp_in_french_text_is_still_a_space() -> None:
     assert run("Un café\u00a0! Très\u00a0bien").body == "Un café ! Très bien"
+
+
+# --- issue 20: entities and tag remnants ----------------------------------------------------------
+
+ENTITY = regex.compile(r"&(?:amp;)*(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+@given(real_article())
+def test_on_scraped_articles_no_entity_is_left_but_the_markdown_ones(text: str) -> None:
+    """Decoding goes on until none is left: what remains is `&lt;`, `&gt;`, `&amp;`, an unknown
+    name, or protected text."""
+    doc = encoding(Document(body=text))
+    masked = doc.masked()
+    for m in ENTITY.finditer(masked):
+        assert m.group() in ("&lt;", "&gt;", "&amp;") or html.unescape(m.group()) == m.group(), m.group()
+    assert_replays(Document(body=text), doc)
+    assert_idempotent(encoding, doc)
+
+
+@given(real_article())
+def test_letters_go_only_with_a_tag_or_entity_record(text: str) -> None:
+    keep = regex.compile(r"[\p{Han}A-Za-z0-9]")
+    doc = encoding(Document(body=text))
+    removed = Counter(keep.findall("".join(c.before for c in doc.changes if c.rule in ("tag", "tag-remnant", "entity"))))
+    added = Counter(keep.findall("".join(c.after for c in doc.changes)))
+    assert Counter(keep.findall(text)) - removed + added == Counter(keep.findall(doc.body))
+
+
+@given(real_article())
+def test_no_line_ends_with_a_tag_remnant_after_chinese(text: str) -> None:
+    doc = encoding(Document(body=text))
+    for line in doc.masked().split("\n"):
+        assert regex.search(r"[^\x00-\x7f](?:/?p>|br/>|</p|<br)[ \t]*$", line) is None, line

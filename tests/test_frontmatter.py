@@ -185,9 +185,16 @@ def test_values_yaml_readers_disagree_on_are_settled(yaml_text: str, expected: s
 
 
 def test_untouched_front_matter_is_written_back_byte_for_byte() -> None:
-    yaml_text = "# a comment\ntitle:   标题\ntags: [ai, law]   # inline\ndraft: false\n\nsummary: >\n  两行\n  摘要\n"
+    # (The folded scalar is English: folding Chinese lines puts a space between two Han
+    # characters, which `spacing` removes, issue 20; that case is the next test.)
+    yaml_text = "# a comment\ntitle:   标题\ntags: [ai, law]   # inline\ndraft: false\n\nsummary: >\n  two\n  lines\n"
     doc = run(f"---\n{yaml_text}---\n正文")
     assert emitted(doc) == yaml_text and not doc.changes
+
+
+def test_a_folded_chinese_summary_loses_the_space_folding_put_between_han() -> None:
+    doc = run("---\ntitle: 标题\nsummary: >\n  两行\n  摘要\n---\n正文")
+    assert doc.meta["summary"].strip() == "两行摘要"
 
 
 def test_a_changed_field_is_rewritten_alone() -> None:

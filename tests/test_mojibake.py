@@ -288,3 +288,109 @@ def test_misalignment_restores_most_damaged_characters(vanish: bool) -> None:
         restored += max(0, matched(out) - before)
     assert damaged > 0
     assert restored / damaged >= (0.5 if vanish else 0.6)
+
+
+# --- issue 20: other code pages, naughty strings, lines damaged end to end ------------------------
+
+# Correctly encoded words of many scripts, our own: what a mixed-language line is made of.
+# (`×` stands between digits: glued to `¡` after Hebrew, `×¡` is exactly what `ס` read as
+# cp1252 looks like, and a repair there is right.)
+WORDS_OF_MANY_SCRIPTS = (
+    "café", "Straße", "Maßª", "Œuvre", "Œé", "ßª", "Üßª", "ąñ", "Æsir", "smørbrød", "Ærø", "1ª", "5º",
+    "Čeština", "Zażółć", "Tiếng", "Việt", "naïve", "façade", "Ñandú", "¿Qué?", "¡Olé!", "§ 2", "©", "½",
+    "Ελληνικά", "Αθήνα", "Привет", "Москва", "ћирилица", "עברית", "ספר", "العربية", "हिन्दी", "தமிழ்",
+    "ひらがな", "カタカナ", "한국어", "中文", "數據", "丂㐀𠀀", "Ｂ", "鷗", "3×4", "—", "…", "«mot»", "„Wort“",
+)
+
+
+@st.composite
+def mixed_script_line(draw: st.DrawFn) -> str:
+    words = draw(st.lists(st.sampled_from(WORDS_OF_MANY_SCRIPTS), min_size=1, max_size=8))
+    joints = draw(st.lists(st.sampled_from(["", " ", "，", ", ", "、", "-"]), min_size=len(words), max_size=len(words)))
+    return "".join(word + joint for word, joint in zip(words, joints)).strip()
+
+
+@given(mixed_script_line())
+def test_mixed_script_text_is_never_changed(text: str) -> None:
+    """Correctly encoded text of any mix of scripts is left as it is (`ßª` is no NKo `ߪ`)."""
+    out = mojibake(Document(body=text))
+    assert out.body == text
+    assert out.changes == ()
+
+
+@given(mixed_script_line(), st.sampled_from(["cp1252", "cp1251", "cp1250", "mac_roman", "cp437"]))
+def test_other_code_pages_idempotent_and_replayable(text: str, page: str) -> None:
+    """Whatever a code-page reading of such a line becomes, a second run changes nothing."""
+    try:
+        broken = text.encode("utf-8").decode(page)
+    except UnicodeDecodeError:
+        broken = text
+    before, after = run_step(mojibake, broken)
+    assert_replays(before, after)
+    assert_idempotent(mojibake, after)
+
+
+@pytest.mark.parametrize(
+    ("clean", "page"),
+    [
+        ("Η καλή Αθήνα και η θάλασσα", "cp1252"),
+        ("Привет из Москвы", "cp1251"),
+        ("Zażółć gęślą jaźń", "cp1250"),
+        ("Zürich und Genève", "mac_roman"),
+        ("Ústí nad Labem, Tiếng Việt", "cp437"),
+    ],
+)
+def test_utf8_read_through_other_code_pages_is_repaired(clean: str, page: str) -> None:
+    broken = clean.encode("utf-8").decode(page)
+    assert mojibake(Document(body=broken)).body == clean
+
+
+def test_naughty_string_survives_the_whole_pipeline_twice() -> None:
+    """`ßª` and `Œé` are German, Spanish and French letters, not mojibake of NKo and Greek."""
+    import cleaner
+
+    once = cleaner.clean("東京ポあB鸟ŒéＣ茶Üßªęñ丂㐀𠀁")
+    assert "ßª" in once and "Œé" in once
+    assert cleaner.clean(once) == once
+
+
+def _big5_read_as_gbk(text: str) -> str:
+    return text.encode("big5").decode("gb18030")
+
+
+def test_line_read_through_the_wrong_code_page_is_repaired_whole() -> None:
+    """Every stretch of a Big5 review read as GBK comes back, not only the ones holding a rare
+    character (`┬丁` is `房間`, and holds none)."""
+    clean = "總之,房間隔音太差,浴室太小,早餐很普通,不推薦。"
+    out = mojibake(Document(body=_big5_read_as_gbk(clean)))
+    assert out.body == clean
+    assert out.warnings == ()
+
+
+def test_line_with_an_unreadable_stretch_is_left_whole_and_reported() -> None:
+    """If one stretch of the damage cannot be read, none is converted, and the damage is
+    reported once for the line."""
+    broken = _big5_read_as_gbk("總之,房間隔音太差,浴室太小,早餐很普通,不推薦") + ",ヴヵヶ"
+    out = mojibake(Document(body=broken))
+    assert out.body == broken
+    (warning,) = [w for w in out.warnings if w.rule == "big5-read-as-gbk"]
+    assert warning.line == 1
+    assert warning.text in broken and warning.text.startswith("羆ぇ") and warning.text.endswith("ヴヵヶ")
+
+
+@given(st.lists(_han_sentence().map(lambda s: s.rstrip("。")), min_size=2, max_size=4))
+def test_a_line_damaged_end_to_end_is_repaired_all_or_not_at_all(clauses: list[str]) -> None:
+    import opencc
+
+    clean = opencc.OpenCC("s2t").convert(",".join(clauses)) + "。"
+    try:
+        broken = _big5_read_as_gbk(clean)
+    except UnicodeError:
+        assume(False)
+        return
+    out = mojibake(Document(body=broken))
+    swapped = [c for c in out.changes if c.rule == "big5-read-as-gbk"]
+    if swapped:
+        assert mojibake(out.replace(changes=())).changes == ()
+        # No stretch that the conversion would still improve is left behind.
+        assert "┬" not in out.body and "ぃ" not in out.body

@@ -186,3 +186,33 @@ def test_paragraphs_properties(text: str) -> None:
 def test_no_crash_on_any_text(text: str) -> None:
     before, after = run_step(step, text)
     assert_replays(before, after)
+
+
+# --- issue 20: the step reaches its fixed point in one run ----------------------------------------
+
+
+@st.composite
+def titled_article(draw: st.DrawFn) -> str:
+    """Section titles, list items and lines broken before a closing mark, one per line: the
+    shapes where one round's breaks expose structure for the next."""
+    lines = []
+    for _ in range(draw(st.integers(1, 10))):
+        kind = draw(st.integers(0, 5))
+        if kind == 0:
+            lines.append(draw(st.sampled_from(["01、", "二、", "（三）", "第四章"])) + draw(han_run))
+        elif kind == 1:
+            lines.append(draw(st.sampled_from(["- ", "* ", "1. ", "· "])) + draw(chinese_sentence()))
+        elif kind == 2:
+            lines.append(draw(st.sampled_from("，。、；：？！）》”")) + draw(chinese_sentence()))
+        elif kind == 3:
+            lines.append("> " + draw(chinese_sentence()))
+        else:
+            lines.append(draw(chinese_sentence()))
+    return draw(st.sampled_from(["\n", "\n\n"])).join(lines)
+
+
+@given(titled_article())
+def test_one_run_is_a_fixed_point(text: str) -> None:
+    before, after = run_step(step, text)
+    assert_replays(before, after)
+    assert_idempotent(step, after)

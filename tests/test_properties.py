@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
+import pytest
 import regex
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cleaner
 from cleaner import CleanerError, Document, Pipeline
 from cleaner.document import unapply
 
-from .strategies import any_text, article
+from .conftest import FIXTURES
+from .strategies import any_text, article, real_article
 
 HAN = regex.compile(r"\p{Han}")
 PIPELINE = Pipeline.default()
@@ -75,3 +78,92 @@ def test_the_change_records_replay_back_to_the_input(text: str) -> None:
         return
     out = PIPELINE(doc)
     assert unapply(out.body, out.changes) == doc.body
+
+
+# --- issue 20: cleaning twice equals cleaning once, on text shaped like real articles ----------
+
+PIPELINES = {mode: Pipeline.default(spacing=mode) for mode in ("remove", "add", "keep")}
+
+
+def _assert_fixed_point(text: str | bytes, mode: str = "remove", where: str = "") -> None:
+    pipeline = PIPELINES[mode]
+    try:
+        once = cleaner.clean(text, pipeline=pipeline)
+    except CleanerError:
+        return
+    twice = cleaner.clean(once, pipeline=pipeline)
+    assert twice == once, f"{where} ({mode}): a second run changed the output"
+
+
+@settings(max_examples=200)
+@given(real_article(), st.sampled_from(sorted(PIPELINES)))
+def test_cleaning_twice_equals_cleaning_once_on_article_shaped_text(text: str, mode: str) -> None:
+    """Section titles, lists, quotes, speaker labels, code, entities and tag remnants, mixed
+    Han and Latin with spaces of every width: the shapes issue 20 found a second run changing."""
+    _assert_fixed_point(text, mode)
+
+
+def _fixture_texts() -> list[tuple[str, str]]:
+    """Every fixture a user could clean: the samples, the goldens, each case's input and
+    expected text (case tables), and the boilerplate case documents (markers dropped)."""
+    from .cases import read_cases
+    from .test_paragraphs import read_cases as read_paragraph_cases
+
+    texts = [(p.name, p.read_text(encoding="utf-8")) for p in sorted((FIXTURES / "samples").glob("*.*")) if p.name != "README.md"]
+    texts += [(p.name, p.read_text(encoding="utf-8")) for p in sorted((FIXTURES / "golden").glob("*.md"))]
+    for path in sorted((FIXTURES / "cases").glob("*/*.txt")):
+        where = f"{path.parent.name}/{path.name}"
+        if path.parent.name == "boilerplate":
+            texts.append((where, regex.sub(r"(?m)^\[[-~][\w-]*\] ", "", path.read_text(encoding="utf-8"))))
+        elif path.parent.name == "paragraphs":
+            for case in read_paragraph_cases(path, 3 if path.name == "structure.txt" else 1):
+                texts += [(f"{where}: {case[0]}", part) for part in case[1:3]]
+        else:
+            for c in read_cases(path):
+                texts += [(f"{where}: {c.title}", t) for t in (c.input, c.expected) if t is not None]
+    return texts
+
+
+def test_cleaning_twice_equals_cleaning_once_on_every_fixture() -> None:
+    for where, text in _fixture_texts():
+        for mode in PIPELINES:
+            _assert_fixed_point(text, mode, where)
+
+
+PAGES = Path(__file__).resolve().parents[2] / "shared" / "pages" / "docs"
+
+
+@pytest.mark.skipif(not PAGES.is_dir(), reason="../shared/pages is not beside this checkout")
+def test_cleaning_twice_equals_cleaning_once_on_every_shared_page() -> None:
+    """The real pages are read at test time, never copied into the repository."""
+    pages = sorted(PAGES.glob("*.txt"))
+    assert pages
+    for page in pages:
+        for mode in PIPELINES:
+            _assert_fixed_point(page.read_bytes(), mode, page.name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Issue 20's article: numbered section titles under a list item's lazy continuation.
+        "本期嘉宾是一位研究员。\n- 采访：小林\n01、背景：一次调整之后\n那一年我们换了方向。\n02、为什么说服别人最难\n因为每个人都有经验。\n",
+        # A copy of a paragraph that differs only in what later steps rewrite (mark widths,
+        # quotes, spaces) is a copy on the first run, not only on the second.
+        "开头。\n\n主持人: 好的,欢迎你来到\"我们的\"节目，今天聊聊模型。\n\n中间。\n\n主持人：好的，欢迎你来到“我们的”节目，今天聊聊模型。\n",
+        "开头。\n\nAAAAAAAA一一一AI一一一？很长的一句话\n\nAAAAAAAA 一一一 AI 一一一？很长的一句话\n",
+        # A line that is a dateline once its Han words are joined.
+        "2024-01-01 发自 北京\n正文第一段，内容很长很长。\n",
+        # A tag remnant after a mark whose width `punctuation` changes.
+        "一段话(FAIR)/p>\n",
+        # A label after a bullet, and a time after a list marker.
+        "· Mark:Google ?哦\n· AI10:30一。\n",
+        # A body that is a thematic break.
+        "---",
+        # A `<br>` after a quote marker (it crashed `boilerplate` with an empty line key).
+        "01、一\n01、一\n>  <br>一。\n",
+    ],
+)
+def test_shapes_a_second_run_used_to_change(text: str) -> None:
+    for mode in PIPELINES:
+        _assert_fixed_point(text, mode, text[:20])

@@ -64,9 +64,13 @@ def test_samples_keep_no_half_width_mark_in_chinese_context() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # A speaker label keeps its half-width colon and gets one space, like the clean post's glosses.
-        ("Dwarkesh Patel: 关于这个问题,我想", "Dwarkesh Patel: 关于这个问题，我想"),
-        ("Mark Zuckerberg:Google ?哦。", "Mark Zuckerberg: Google？哦。"),
+        # A Latin speaker label before a Chinese sentence takes that sentence's colon (issue 20).
+        ("Dwarkesh Patel: 关于这个问题,我想", "Dwarkesh Patel：关于这个问题，我想"),
+        ("Mark Zuckerberg:Google ?哦。", "Mark Zuckerberg：Google？哦。"),
+        ("Dwarkesh Patel: Mark,欢迎你来。", "Dwarkesh Patel：Mark，欢迎你来。"),
+        ("- **Sam Altman**: 我们会开源。", "- **Sam Altman**：我们会开源。"),
+        # A gloss keeps its half-width colon and one space, as the clean post writes it.
+        ("智能体（Agent:能够感知环境的系统）", "智能体（Agent: 能够感知环境的系统）"),
         # A Chinese speaker label is a Chinese colon.
         ("澎湃科技: 你是研究科学家", "澎湃科技：你是研究科学家"),
         # The same words in an English line are English.
@@ -157,3 +161,62 @@ def block_structure(text: str) -> list[tuple[str, str, int, str]]:
 def test_markdown_block_structure_unchanged(text: str) -> None:
     before, after = run_step(punctuation, text)
     assert block_structure(after.body) == block_structure(before.body)
+
+
+# --- issue 20: mixed lines -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Parentheses holding only variables, functions, digits and operators are notation.
+        ("模型仅需O(M log M)个样本就能学会", "模型仅需O(M log M)个样本就能学会"),
+        ("这个算法是O(N^2)的,太慢了", "这个算法是O(N^2)的，太慢了"),
+        ("注意力Attention(Q, K, V)的计算", "注意力Attention(Q, K, V)的计算"),
+        # A word, an acronym or a year inside makes a parenthetical.
+        ("他在MetaAIResearch(FAIR)工作", "他在MetaAIResearch（FAIR）工作"),
+        ("这款产品GPT-4(2023)发布", "这款产品GPT-4（2023）发布"),
+        ("母公司Meta(Facebook)宣布", "母公司Meta（Facebook）宣布"),
+    ],
+)
+def test_notation_parentheses(text: str, expected: str) -> None:
+    assert run(text).body == expected
+
+
+def test_an_entity_encoded_twice_is_never_rewritten() -> None:
+    # Issue 20: the `;` of `&amp;nbsp;` became `；`. Decoding is the `encoding` step's; this step
+    # must leave every part of an entity alone.
+    text = "这个方案还是可行的&amp;nbsp;,而且&amp;amp;quot;很好"
+    doc = punctuation(Document(body=text))
+    assert "&amp;nbsp;" in doc.body and "&amp;amp;quot;" in doc.body
+
+
+def test_an_escaped_html_opener_is_not_a_sentence() -> None:
+    # `paragraphs` escapes an unclosed `<!--` as `&lt;!--`; a second run must not see `!` as a mark.
+    assert punctuation(Document(body="&lt;!-- 广告位开始")).body == "&lt;!-- 广告位开始"
+
+
+LATIN_NAMES = st.sampled_from(["Dwarkesh Patel", "Mark", "Sam Altman", "Lex", "Yann LeCun", "**Mark Zuckerberg**"])
+VARIABLES = st.sampled_from(["M", "N", "K", "V", "x", "n", "log M", "N^2", "n log n", "2N", "M+N", "Q, K, V"])
+ENTITIES = st.sampled_from(["&nbsp;", "&amp;nbsp;", "&amp;amp;quot;", "&quot;", "&#20013;", "&amp;", "&lt;", "&#x4e2d;"])
+
+
+@given(LATIN_NAMES, st.sampled_from([":", ": ", ":  "]), chinese_sentence())
+def test_a_latin_speaker_before_chinese_gets_a_chinese_colon(name: str, colon: str, sentence: str) -> None:
+    doc = run(name + colon + "我们" + sentence)
+    assert doc.body.startswith(name + "：我们")
+
+
+@given(chinese_sentence(), st.sampled_from(["O", "f", "Attention", "g"]), st.lists(VARIABLES, min_size=1, max_size=3), chinese_sentence())
+def test_notation_keeps_half_width_parentheses(before: str, function: str, terms: list[str], after: str) -> None:
+    notation = f"{function}({' * '.join(terms)})"
+    doc = run(before.rstrip("。！？") + notation + after)
+    assert notation in doc.body
+
+
+@given(st.lists(st.one_of(chinese_sentence(), ENTITIES), min_size=1, max_size=6))
+def test_entities_are_never_rewritten(parts: list[str]) -> None:
+    text = "".join(parts)
+    entity = regex.compile(r"&(?:amp;)*(?:#[0-9]+|#x[0-9a-f]+|[a-z]+);")
+    doc = punctuation(Document(body=text))
+    assert Counter(entity.findall(doc.body)) == Counter(entity.findall(text))

@@ -13,7 +13,7 @@ from cleaner.steps.punctuation import FULLWIDTH_MARKS, punctuation
 from cleaner.steps.spacing import spacing
 
 from .helpers import assert_idempotent, assert_replays, run_step
-from .strategies import any_text, article, chinese_sentence
+from .strategies import any_text, article, chinese_sentence, real_article
 from .cases import CASES, SAMPLES, Case, _ids, assert_fixes, assert_fragments_verbatim, assert_leaves_alone, read_cases
 from .test_punctuation import block_structure
 
@@ -51,9 +51,34 @@ def test_sample_fragments_are_verbatim() -> None:
 
 
 @pytest.mark.parametrize("case", REMOVE + ADD, ids=_ids(REMOVE + ADD))
-def test_keep_changes_nothing(case: Case) -> None:
+def test_keep_changes_nothing_but_spaces_between_han(case: Case) -> None:
     before, after = run_step(step("keep"), case.input)
-    assert after is before
+    if HAN_SPACE_HAN.search(before.body) is None:
+        assert after is before
+    else:
+        assert {c.rule for c in after.changes} <= {"han-space"}
+        assert_replays(before, after)
+
+
+HAN_SPACE_HAN = regex.compile(r"\p{Han}[ \t\u00a0\u3000]+\p{Han}")
+
+
+@pytest.mark.parametrize("mode", ["remove", "add", "keep"])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我们在 研究 这个问题。", "我们在研究这个问题。"),
+        ("如果团队不\u3000能按时交付", "如果团队不能按时交付"),
+        ("做一\u00a0个平台", "做一个平台"),
+        ("主演：张三 李四 王五", "主演：张三 李四 王五"),
+        ("`代码 里 的 空格`和 文字", "`代码 里 的 空格`和文字"),
+    ],
+)
+def test_a_space_between_han_goes_in_every_mode(mode: str, text: str, expected: str) -> None:
+    """Issue 20: a space between two Han characters is not Chinese typography, whatever the
+    mode; a list of names keeps its spaces, and protected text keeps everything."""
+    doc = spacing(Document(body=text), Options(spacing=mode))
+    assert doc.body == expected
 
 
 def test_remove_is_the_default() -> None:
@@ -95,7 +120,7 @@ def test_only_spaces_change(text: str, mode: str) -> None:
     assert HAN_OR_ALNUM.findall(after.body) == HAN_OR_ALNUM.findall(before.body)
 
 
-@given(TEXTS, st.sampled_from(["remove", "add"]))
+@given(st.one_of(TEXTS, real_article()), st.sampled_from(["remove", "add", "keep"]))
 def test_idempotent_and_replayable(text: str, mode: str) -> None:
     before, after = run_step(step(mode), text)
     assert_replays(before, after)
@@ -126,3 +151,17 @@ def test_add_never_puts_a_space_next_to_a_full_width_mark(text: str) -> None:
         assert change.after == " "
         left, right = after.body[change.offset - 1], after.body[change.offset + 1]
         assert left not in FULLWIDTH_MARKS and right not in FULLWIDTH_MARKS
+
+
+@given(st.one_of(TEXTS, real_article()), st.sampled_from(["remove", "add", "keep"]))
+def test_no_space_left_between_han_outside_lists_and_protected_text(text: str, mode: str) -> None:
+    """The family of issue 20's `不 能`: after the step, two Han characters with a space between
+    them are only in a list of words or in protected text."""
+    from cleaner.steps.spacing import _list_ranges
+
+    _, after = run_step(step(mode), text)
+    masked = after.with_spans().masked()
+    for line in masked.split("\n"):
+        kept = _list_ranges(line)
+        for m in regex.finditer(r"(?<=\p{Han})[ \t\u00a0\u3000]+(?=\p{Han})", line):
+            assert any(a <= m.start() < b for a, b in kept), line

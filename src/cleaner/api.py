@@ -56,13 +56,15 @@ def process(
     path: str = "<stdin>",
     pipeline: Pipeline | None = None,
     encoding: str | None = None,
+    group: str | None = None,
     **options: Any,
 ) -> Result:
     """Clean one article and return the result with its change records and warnings.
 
     `raw` is text or bytes (the encoding is detected, or given as `encoding`, e.g. `"gbk"`).
     Options are those of `Options`, plus `only`, `skip` and `preset` to choose steps. Raises
-    `CleanerError` for bad input.
+    `CleanerError` for bad input. `group`: the document's template group when its front matter
+    does not name its site (see `cleaner.templates`).
 
     Output is UTF-8 without a BOM: bytes in another encoding (or with a BOM) are a change even
     when the text is not, recorded first as `encoding/utf8` at line 1, column 1.
@@ -71,6 +73,8 @@ def process(
         options.setdefault("now", run_time())
         pipeline = Pipeline.default(**options)
     doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms, encoding=encoding)
+    if group is not None:
+        doc = doc.replace(group=group)
     original_text = _original_text(raw, doc, encoding)
     result = pipeline(doc)
     if isinstance(raw, bytes):

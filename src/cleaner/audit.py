@@ -65,6 +65,8 @@ class Entry:
     column: int
     before: str
     after: str
+    group: str = ""  # a template removal's site (cleaner.templates)
+    note: str = ""  # shown beside the rule: how many of the site's documents hold the line
 
     @property
     def label(self) -> str:
@@ -125,6 +127,8 @@ def category_lookup(options: Options | None = None) -> Callable[[str], object] |
 
 def category_of(change: Change, lookup: Callable[[str], object] | None) -> str:
     """A removal's category: the rule's category from the boilerplate step, else the step name."""
+    if change.step == "boilerplate" and change.rule == "template":
+        return "template"  # learned from the site's pages, not a rule file (cleaner.templates)
     if lookup is not None and change.step == "boilerplate":
         try:
             found = lookup(change.rule)
@@ -159,6 +163,8 @@ def _collect(result: Result, lookup: Callable[[str], object] | None, context: in
             column=int(placed["column"]),
             before=change.before,
             after=change.after,
+            group=str(dict(change.detail).get("group", "")) if change.detail else "",
+            note=_detail_note(change),
         )
         (removals if removal else repairs).append(item)
     # Read in the order of the file; `sorted` is stable, so steps keep their order on one place.
@@ -327,6 +333,7 @@ def _summary(audits: Sequence[Audit]) -> str:
     return (
         '<section id="summary"><h2>Summary</h2>'
         f"{totals}"
+        f"{_template_sites(audits)}"
         '<div class="grid">'
         f"<div><h3>Removals by category</h3>{by_category}</div>"
         f"<div><h3>Repairs by kind</h3>{by_kind}</div>"
@@ -334,6 +341,38 @@ def _summary(audits: Sequence[Audit]) -> str:
         "</div>"
         f"<h3>Documents</h3>{documents}</section>"
     )
+
+
+def _detail_note(change: Change) -> str:
+    detail = dict(change.detail)
+    if "group" not in detail:
+        return ""
+    seen = f", in {detail['documents']} of {detail['of']} documents" if "documents" in detail and "of" in detail else ""
+    return f"site {detail['group']}{seen}"
+
+
+def _template_sites(audits: Sequence[Audit]) -> str:
+    """Template removals (cleaner.templates) by site: removals, lines, documents; empty if none."""
+    removals: Counter[str] = Counter()
+    lines: Counter[str] = Counter()
+    documents: defaultdict[str, set[int]] = defaultdict(set)
+    for index, a in enumerate(audits):
+        for e in a.removals:
+            if e.category == "template":
+                removals[e.group] += 1
+                lines[e.group] += _line_count(e.before)
+                documents[e.group].add(index)
+    if not removals:
+        return ""
+    table = _table(
+        "template-sites",
+        ["site", "removals", "lines", "documents"],
+        [
+            [_filter_link(site), _num(n), _num(lines[site]), _num(len(documents[site]))]
+            for site, n in sorted(removals.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+    )
+    return f"<h3>Template removals by site</h3>{table}"
 
 
 def _document(index: int, a: Audit) -> str:
@@ -349,7 +388,7 @@ def _document(index: int, a: Audit) -> str:
             [
                 _cell(_line_range(e), sort=e.line, cls="num"),
                 _cell(_e(e.category)),
-                _cell(_e(e.label)),
+                _cell(_e(e.label) + (f'<br><small class="note">{_e(e.note)}</small>' if e.note else "")),
                 _cell(_visible(e.before.removesuffix("\n"), newlines=False), cls="text"),
             ]
             for e in a.removals

@@ -410,7 +410,8 @@ def clean_file(pipeline: Pipeline, job: FileJob) -> FileOutcome:
     except CleanerError as error:
         return FileOutcome(path, Stats.failure(0), str(error))
     try:
-        result = process(raw, path=name, pipeline=pipeline, encoding=job.encoding)
+        group = _template_group(pipeline, job.source)
+        result = process(raw, path=name, pipeline=pipeline, encoding=job.encoding, group=group)
         held = _held_back(job, result)
         output = None if held else _emit(job, result)
     except CleanerError as error:
@@ -451,6 +452,15 @@ def too_much_removed(where: str, result: Result) -> str | None:
         f"{where}: not rewritten: boilerplate rules would remove {share:.0%} of the text "
         f"(more than {MAX_REMOVED_SHARE:.0%}); check the rules that fire (--check), or use --force"
     )
+
+
+def _template_group(pipeline: Pipeline, source: str | None) -> str | None:
+    """A file's template group when its front matter names none: its folder (cleaner.templates)."""
+    if pipeline.options.templates is None:
+        return None
+    from .templates import folder_hint
+
+    return folder_hint(source)
 
 
 def internal_error(path: str, error: BaseException) -> str:

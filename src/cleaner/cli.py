@@ -7,12 +7,14 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__, batch, config, discover, jsonl, runs
+from . import templates as site_templates
 from .batch import ReportWriter, Run, atomic_write
+from .output import shown
 from .api import run_time
 from .errors import CleanerError, UsageError
 from .pipeline import PRESETS, STEP_NAMES, Options, Pipeline, load_step
@@ -66,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spacing", choices=("remove", "add", "keep"), help="spaces between Han and Latin (default remove)")
     p.add_argument("--glossary", action="append", metavar="PATH", help="glossary file (repeatable)")
     p.add_argument("--rules", action="append", metavar="PATH", help="boilerplate rule file (repeatable)")
+    p.add_argument(
+        "--boilerplate",
+        choices=("conservative", "balanced", "aggressive", "off"),
+        dest="boilerplate_mode",
+        help="how far boilerplate removal goes beyond the rules (default balanced; docs/rules.md)",
+    )
     p.add_argument("--disable-rule", action="append", metavar="ID", dest="disable_rules", help="turn a built-in rule or category off")
     p.add_argument("--schema", metavar="PATH", help="JSON Schema for the front matter")
     p.add_argument("--meta", action="append", metavar="KEY=VALUE", help="set a front matter field (repeatable)")
@@ -85,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--on-bad-record", choices=jsonl.BAD_RECORD_CHOICES, help="with --jsonl: pass bad records through (default) or skip them")
     scale.add_argument("--resume", action="store_true", help="continue an interrupted run with -o or --in-place")
     scale.add_argument("--dask", metavar="ADDRESS|local", help="with --jsonl: run on this Dask scheduler, or a local cluster of -j workers")
+    learned = p.add_argument_group("site templates (docs/scale.md#templates)")
+    learned.add_argument("--learn-templates", action=argparse.BooleanOptionalAction, default=None, help="first read every input and learn each site's repeated lines, then remove them (default: on with --preset corpus over folders and JSON Lines)")
+    learned.add_argument("--save-templates", metavar="FILE", help="write the learned templates as JSON (alone, without -o: learn and save only)")
+    learned.add_argument("--templates", metavar="FILE", help="remove the lines of templates saved earlier, without learning")
+    learned.add_argument("--group-by", metavar="FIELD", help="the front matter (or JSON Lines) field naming a document's site (default: source, then url; else its folder)")
+    learned.add_argument("--template-min-documents", type=int, metavar="N", help=f"a template line occurs in at least N documents of its site (default {site_templates.DEFAULT_MIN_DOCUMENTS})")
+    learned.add_argument("--template-min-share", type=float, metavar="SHARE", help=f"… and in at least this share of them (default {site_templates.DEFAULT_MIN_SHARE})")
     scale.add_argument("-v", "--verbose", action="store_true", help="print the summary line after every run")
     scale.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary line (errors are still printed)")
     p.add_argument("--version", action="version", version=f"cleaner {__version__}")
@@ -169,6 +184,16 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.stdin_filename and args.force_exclude and runs._ignores(settings_of(args)).named_file_left_out(Path(args.stdin_filename)):
         return _pass_through(args)
     settings = settings_of(args)
+    if _wants_learning(args, options, pipeline, settings.names, settings.several or args.jsonl):
+        # Every (input, output) pair is known and checked before anything is read (execute plans again).
+        plan = runs._inputs(settings, jsonl.DEFAULT_GLOB if args.jsonl else DEFAULT_GLOB)
+        workers = (args.jobs or batch.cpu_count()) if settings.several or args.jsonl else 1
+        template = _learn_templates(args, pipeline, workers, plan)
+        if args.save_templates:
+            template.write(args.save_templates)
+        if _learn_only(args):
+            return 0
+        pipeline = Pipeline.default(**{**options, "templates": template})
     check_report = ReportWriter(stream=sys.stdout.buffer) if args.check and args.format == "json" else None
 
     def on_file(outcome: batch.FileOutcome) -> None:
@@ -286,7 +311,7 @@ def _pass_through(args: argparse.Namespace) -> int:
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     found = Path(args.config) if args.config else config.discover(Path.cwd())
     values: dict[str, Any] = config.load(found) if found else {}
-    for name in ("to", "spacing", "schema", "preset"):
+    for name in ("to", "spacing", "schema", "preset", "boilerplate_mode"):
         if getattr(args, name):
             values[name] = getattr(args, name)
     for name in ("glossary", "rules", "disable_rules", "protected_terms"):
@@ -307,6 +332,10 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         values["frontmatter"] = False
     if args.extract_meta:
         values["extract_meta"] = True
+    if args.templates:
+        values["templates"] = args.templates
+    if args.group_by:
+        values["group_by"] = args.group_by
     # The time of the run, read once here: steps never read the clock (`frontmatter` uses it to
     # refuse dates in the future and to give `05月01日` its year).
     values["now"] = run_time()
@@ -341,7 +370,8 @@ def _check_modes(args: argparse.Namespace) -> None:
         if args.jsonl:
             raise UsageError("--encoding does not go with --jsonl (JSON Lines is UTF-8)")
     several = len(names) > 1 or any(n != "-" and Path(n).is_dir() for n in names)
-    if several and not (args.output or args.in_place or args.check or args.diff):
+    _check_template_modes(args, names)
+    if several and not (args.output or args.in_place or args.check or args.diff or _learn_only(args)):
         raise UsageError("several inputs need -o DIR, --in-place, --check or --diff")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"-j takes a number of workers, 1 or more, not {args.jobs}")
@@ -362,6 +392,73 @@ def _check_modes(args: argparse.Namespace) -> None:
     for flag in ("field", "changes_field", "on_bad_record", "dask"):
         if getattr(args, flag) is not None:
             raise UsageError(f"--{flag.replace('_', '-')} goes with --jsonl")
+
+
+# --- site templates (two passes; see cleaner.templates) ----------------------------------------
+
+
+def _learn_only(args: argparse.Namespace) -> bool:
+    return bool(args.save_templates) and not (args.output or args.in_place or args.check or args.diff)
+
+
+def _check_template_modes(args: argparse.Namespace, names: list[str]) -> None:
+    if args.templates and (args.learn_templates or args.save_templates):
+        raise UsageError("--templates applies templates saved earlier; it does not go with --learn-templates or --save-templates")
+    if args.save_templates and args.learn_templates is False:
+        raise UsageError("--save-templates saves what --learn-templates learns; it does not go with --no-learn-templates")
+    if (args.learn_templates or args.save_templates) and "-" in names:
+        raise UsageError("--learn-templates reads the inputs twice: give files or folders, not stdin")
+    if args.template_min_documents is not None and args.template_min_documents < 2:
+        raise UsageError(f"--template-min-documents takes a number of documents, 2 or more, not {args.template_min_documents}")
+    if args.template_min_share is not None and not 0 <= args.template_min_share <= 1:
+        raise UsageError(f"--template-min-share takes a share from 0 to 1, not {args.template_min_share}")
+
+
+def _wants_learning(
+    args: argparse.Namespace, options: dict[str, Any], pipeline: Pipeline, names: list[str], batch_run: bool
+) -> bool:
+    """--learn-templates (or --save-templates) asks for it; `--preset corpus` over a corpus has it on."""
+    asked = args.learn_templates or bool(args.save_templates)
+    if asked and "boilerplate" not in pipeline.names:
+        raise UsageError("--learn-templates removes lines in the boilerplate step, which this run leaves out")
+    if asked:
+        return True
+    default_on = options.get("preset") == "corpus" and batch_run and "-" not in names
+    return args.learn_templates is None and default_on and not args.templates and "boilerplate" in pipeline.names
+
+
+def _learn_templates(
+    args: argparse.Namespace, pipeline: Pipeline, workers: int, plan: list[Pair]
+) -> site_templates.Template:
+    """The first pass: count every input's lines (map on the workers, reduce here, in input order)."""
+    learner = site_templates.Learner(
+        min_documents=args.template_min_documents or site_templates.DEFAULT_MIN_DOCUMENTS,
+        min_share=site_templates.DEFAULT_MIN_SHARE if args.template_min_share is None else args.template_min_share,
+    )
+    group_by = pipeline.options.group_by
+    field = args.field or "text"
+
+    def chunk_payloads() -> Iterator[tuple[bytes, str, str | None, str | None]]:
+        for source, _ in plan:
+            assert source is not None
+            name = shown(str(source))  # as the second pass names the chunks (a record's folder)
+            with open(source, "rb") as raw:
+                for chunk in jsonl.chunks(jsonl.open_input(raw), name, jsonl.RecordSettings(field=field)):
+                    yield chunk.data, field, group_by, name
+
+    def file_payloads() -> Iterator[tuple[tuple[str, ...], str | None]]:
+        paths = (str(source) for source, _ in plan if source is not None)
+        for paths_batch in site_templates.batches(paths):
+            yield paths_batch, group_by
+
+    with runs._executor(settings_of(args), pipeline, workers) as pool:
+        if args.jsonl:
+            for counts in batch.ordered(pool, site_templates.count_chunk, chunk_payloads()):
+                learner.add(counts)
+        else:
+            for counts in batch.ordered(pool, site_templates.count_files, file_payloads()):
+                learner.add(counts)
+    return learner.template()
 
 
 def _check_stdout(args: argparse.Namespace) -> None:

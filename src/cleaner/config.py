@@ -2,7 +2,7 @@
 
 Keys are the long command-line option names, with `-` or `_`: `to`, `spacing`, `glossary`,
 `rules`, `schema`, `meta` (a table), `only`, `skip`, `preset`, `no-frontmatter`, `extract-meta`,
-`disable-rules`, `protected-terms`, `heading-level`. Paths are relative to the file they are in.
+`disable-rules`, `protected-terms`, `heading-level`, `boilerplate-mode`. Paths are relative to the file they are in.
 """
 
 from __future__ import annotations
@@ -33,8 +33,11 @@ KEYS = {
     "disable_rules": list,
     "protected_terms": list,
     "heading_level": int,
+    "boilerplate_mode": str,
+    "templates": str,
+    "group_by": str,
 }
-_PATH_KEYS = ("glossary", "rules", "schema")
+_PATH_KEYS = ("glossary", "rules", "schema", "templates")
 
 
 def discover(start: Path) -> Path | None:

@@ -32,7 +32,7 @@ from .batch import Stats
 from .jsonl import RecordSettings, clean_record, clean_stream
 from .pipeline import Pipeline
 
-__all__ = ["DaskExecutor", "clean_jsonl", "clean_records", "clean_texts", "executor"]
+__all__ = ["DaskExecutor", "clean_jsonl", "clean_records", "clean_texts", "executor", "learn_templates"]
 
 
 def _pipeline(pipeline: Pipeline | None, options: dict[str, Any]) -> Pipeline:
@@ -134,6 +134,56 @@ def clean_jsonl(
         total.add(Stats.from_json(stats))
         errors.extend(shard_errors)
     return total, errors
+
+
+def _count_shard(source: Any, field: str, group_by: str | None) -> list[Any]:
+    """The first pass of `learn_templates` over one file: one `Counts` per chunk, in order."""
+    from .jsonl import chunks, open_input
+    from .templates import count_records
+
+    protocols = source.fs.protocol if isinstance(source.fs.protocol, tuple) else (source.fs.protocol,)
+    name = source.path if "file" in protocols else source.full_name
+    with source as raw:
+        return [
+            count_records(chunk.data, field=field, group_by=group_by, source=name)
+            for chunk in chunks(open_input(raw), name, RecordSettings(field=field))
+        ]
+
+
+def learn_templates(
+    inputs: str | Sequence[str],
+    field: str = "text",
+    *,
+    group_by: str | None = None,
+    min_documents: int | None = None,
+    min_share: float | None = None,
+    storage_options: dict[str, Any] | None = None,
+    window: int = 8,
+) -> Any:
+    """Learn site templates from JSON Lines files (the first pass), for `clean_jsonl(templates=...)`.
+
+    Each file is counted on a worker; the counts come back `window` files at a time and are folded
+    here in input order, so the template equals the command line's (`--learn-templates`) and the
+    client holds at most `window` files' counts. Returns a `cleaner.templates.Template`.
+    """
+    from dask.base import compute
+    from dask.delayed import delayed
+
+    from . import templates
+
+    sources = fsspec.open_files(inputs, mode="rb", **(storage_options or {}))
+    if not sources:
+        raise FileNotFoundError(f"no input files match {inputs!r}")
+    learner = templates.Learner(
+        min_documents=templates.DEFAULT_MIN_DOCUMENTS if min_documents is None else min_documents,
+        min_share=templates.DEFAULT_MIN_SHARE if min_share is None else min_share,
+    )
+    tasks = [delayed(_count_shard)(source, field, group_by) for source in sources]
+    for start in range(0, len(tasks), max(1, window)):
+        for shard in compute(*tasks[start : start + window]):
+            for counts in shard:
+                learner.add(counts)
+    return learner.template()
 
 
 class DaskExecutor:

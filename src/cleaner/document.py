@@ -23,6 +23,10 @@ class Edit(NamedTuple):
     end: int
     replacement: str
     rule: str
+    # What the report shows beside the rule, as (name, value) pairs: a template removal's
+    # group and document count. Empty for most edits (and absent from an edit a step builds
+    # as a bare 4-tuple with `tuple.__new__`, which `edit` allows for).
+    detail: tuple[tuple[str, Any], ...] = ()
 
 
 class Change(NamedTuple):
@@ -42,9 +46,10 @@ class Change(NamedTuple):
     before: str
     after: str
     offset: int
+    detail: tuple[tuple[str, Any], ...] = ()  # from `Edit.detail`
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        entry = {
             "step": self.step,
             "rule": self.rule,
             "line": self.line,
@@ -52,6 +57,9 @@ class Change(NamedTuple):
             "before": self.before,
             "after": self.after,
         }
+        if self.detail:
+            entry["detail"] = dict(self.detail)
+        return entry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +110,9 @@ class Document:
     protected_terms: tuple[str, ...] = ()
     # The front matter's format: "yaml" (`---`), "toml" (`+++`) or "json" (`{ … }`).
     frontmatter_format: str = "yaml"
+    # The template group its caller assigned (a JSON Lines field, the file's folder); the
+    # front matter's own `source`/`url` comes first (see `templates.group_of`).
+    group: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.meta, MappingProxyType):
@@ -215,7 +226,7 @@ class Document:
                 line_start = body.rfind("\n", counted, e.start) + 1
             counted = e.start
             changes.append(
-                Change(step, e.rule, line, e.start - line_start + 1, body[e.start : e.end], e.replacement, out_len)
+                Change(step, e.rule, line, e.start - line_start + 1, body[e.start : e.end], e.replacement, out_len, e[4] if len(e) > 4 else ())
             )
             pieces.append(e.replacement)
             out_len += len(e.replacement)

@@ -83,7 +83,7 @@ def clean_record(pipeline: Pipeline, record: Any, settings: RecordSettings, wher
         kind = "null" if text is None else type(text).__name__
         return RecordOutcome(record, Stats.failure(size), f"{where}: field {settings.field!r} is {kind}, not text")
     try:
-        result = process(text, path=where, pipeline=pipeline)
+        result = process(text, path=where, pipeline=pipeline, group=_template_group(pipeline, record, where))
     except CleanerError as error:
         return RecordOutcome(record, Stats.failure(size), str(error))
     except Exception as error:  # a bug in a step fails this record, not the corpus
@@ -105,6 +105,15 @@ def clean_record(pipeline: Pipeline, record: Any, settings: RecordSettings, wher
 
 
 _MISSING: Any = object()
+
+
+def _template_group(pipeline: Pipeline, record: dict[str, Any], where: str) -> str | None:
+    """A record's template group: its `group_by` (or `source`, `url`) field, else its file's folder."""
+    if pipeline.options.templates is None:
+        return None
+    from .templates import record_hint
+
+    return record_hint(record, pipeline.options.group_by, where.rpartition(":")[0] or None)
 
 
 def dumps(record: Any) -> bytes:

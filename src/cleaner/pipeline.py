@@ -13,10 +13,13 @@ import functools
 import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from .document import Document
 from .errors import RuleFileError, UsageError
+
+if TYPE_CHECKING:
+    from .templates import Template
 
 # The public step names, in their default order, and where each one lives.
 REGISTRY: dict[str, str] = {
@@ -35,11 +38,14 @@ STEP_NAMES: tuple[str, ...] = tuple(REGISTRY)
 # Named option sets. `corpus` repairs and removes without rewriting style (for training data).
 PRESETS: dict[str, dict[str, Any]] = {
     "house": {"steps": STEP_NAMES},
-    "corpus": {"steps": ("encoding", "mojibake", "boilerplate", "paragraphs")},
+    # Training data wants less chrome more than every short line: the corpus preset takes the
+    # aggressive boilerplate setting unless the options say otherwise (docs/rules.md).
+    "corpus": {"steps": ("encoding", "mojibake", "boilerplate", "paragraphs"), "boilerplate_mode": "aggressive"},
 }
 
 TARGETS = ("hans", "hant", "tw", "hk", "keep")
 SPACINGS = ("remove", "add", "keep")
+BOILERPLATE_MODES = ("conservative", "balanced", "aggressive", "off")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,17 +89,28 @@ class Options:
     extract_meta: bool = False
     protected_terms: tuple[str, ...] = ()
     heading_level: int = 2
+    # How far the boilerplate step's context classifier goes: conservative, balanced, aggressive
+    # (docs/rules.md gives each one's measured trade-off), or off (the rules alone).
+    boilerplate_mode: str = "balanced"
     # The time of the run (ISO 8601), given once per run so steps stay pure: `frontmatter`
     # rejects dates after it and takes the year from it for `05月01日`. None: no such checks.
     now: str | None = None
     # The steps the pipeline runs, so `frontmatter` applies to strings only the text steps chosen.
     steps: tuple[str, ...] | None = None
+    # A site template learned from many documents (`cleaner.templates`): its lines are removed
+    # by the `boilerplate` step. `group_by`: the front matter field naming a document's group.
+    templates: Template | None = None
+    group_by: str | None = None
 
     def __post_init__(self) -> None:
         if self.to not in TARGETS:
             raise UsageError(f"--to must be one of {', '.join(TARGETS)}, not {self.to!r}")
         if self.spacing not in SPACINGS:
             raise UsageError(f"--spacing must be one of {', '.join(SPACINGS)}, not {self.spacing!r}")
+        if self.boilerplate_mode not in BOILERPLATE_MODES:
+            raise UsageError(
+                f"--boilerplate must be one of {', '.join(BOILERPLATE_MODES)}, not {self.boilerplate_mode!r}"
+            )
         if not 1 <= self.heading_level <= 6:
             raise UsageError(f"heading_level must be 1 to 6, not {self.heading_level}")
 
@@ -117,6 +134,11 @@ class Options:
         if "meta" in values:
             meta = values["meta"] or {}
             values["meta"] = tuple(meta.items()) if isinstance(meta, Mapping) else tuple(meta)
+        if values.get("templates") is not None:
+            from .templates import Template
+
+            if not isinstance(values["templates"], Template):
+                values["templates"] = Template.read(values["templates"])
         for name in ("disable_rules", "protected_terms", "steps"):
             if name in values:
                 values[name] = tuple(_as_list(values[name]))
@@ -146,6 +168,15 @@ def load_step(name: str) -> Callable[..., Document]:
         raise UsageError(f"unknown step {name!r} (steps: {', '.join(STEP_NAMES)})") from None
     module_name, _, attribute = target.partition(":")
     return getattr(importlib.import_module(module_name), attribute)  # type: ignore[no-any-return]
+
+
+def _bound_step(name: str, options: Options) -> Callable[..., Document]:
+    """The function a pipeline runs for a step: with a template, `boilerplate` also removes its lines."""
+    if name == "boilerplate" and options.templates is not None:
+        from .templates import boilerplate_with_templates
+
+        return boilerplate_with_templates
+    return load_step(name)
 
 
 def validate(options: Options, steps: Iterable[str] = STEP_NAMES) -> None:
@@ -191,6 +222,8 @@ class Pipeline:
         """The built-in steps in their order, bound to `Options.make(**options)`."""
         if preset not in PRESETS:
             raise UsageError(f"unknown preset {preset!r} (presets: {', '.join(PRESETS)})")
+        if "_options" not in options and "boilerplate_mode" in PRESETS[preset]:
+            options.setdefault("boilerplate_mode", PRESETS[preset]["boilerplate_mode"])
         opts = options.pop("_options", None) or Options.make(**options)
         for name in [*(only or ()), *skip]:
             if name not in REGISTRY:
@@ -198,7 +231,7 @@ class Pipeline:
         chosen = [n for n in STEP_NAMES if n in (only or PRESETS[preset]["steps"]) and n not in skip]
         opts = dataclasses.replace(opts, steps=tuple(chosen))
         validate(opts, chosen)
-        return cls([(n, functools.partial(load_step(n), options=opts)) for n in chosen], opts)
+        return cls([(n, functools.partial(_bound_step(n, opts), options=opts)) for n in chosen], opts)
 
     @property
     def names(self) -> tuple[str, ...]:

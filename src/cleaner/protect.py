@@ -122,7 +122,8 @@ _INLINE = regex.compile(
     # Han after a name is text (`\\server\share\a.txt里`).
   | (?P<winpath>(?<![A-Za-z0-9])[A-Za-z]:\\(?:WINNAME(?:\\WINNAME)*\\?)?|\\\\[A-Za-z0-9._$-]+(?:\\WINNAME)+\\?)
   | (?P<escape>\\[!-/:-@\[-`{-~])
-  | (?P<entity>&(?:\#[0-9]{1,7}|\#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)
+    # An entity encoded twice (`&amp;nbsp;`) is one span: no step may take its `;` for a mark.
+  | (?P<entity>&(?:amp;){0,8}(?:\#[0-9]{1,7}|\#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)
   | (?P<envvar>%[A-Za-z_][A-Za-z0-9_]*%|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Z_][A-Z0-9_]*(?![A-Za-z0-9_]))
     # Names are bounded (a file system allows 255 bytes): an unbounded run would make a long
     # dotted token (`x.x.x.…`, base64) cost time in the square of its length.

@@ -78,8 +78,12 @@ def summary(
 
     changes = list(changes)
     by_step = Counter(c.step for c in changes)
-    by_rule = Counter(f"{c.step}/{c.rule}" for c in changes)
-    by_category = Counter(category_of(c.rule, options) for c in changes if c.step == "boilerplate")
+    # A context decision's rule carries its features (`context-run [why]`); count by the id.
+    by_rule = Counter(f"{c.step}/{c.rule.split(' [', 1)[0]}" for c in changes)
+    # Template removals (cleaner.templates) come from no rule file: their category is their own.
+    by_category = Counter(
+        "template" if c.rule == "template" else category_of(c.rule, options) for c in changes if c.step == "boilerplate"
+    )
     removed = sum(len(c.before) for c in changes if c.step == "boilerplate" and not c.after)
     return {
         "changes": len(changes),

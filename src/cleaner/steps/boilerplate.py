@@ -30,6 +30,14 @@ How a line is judged:
   near-duplicate paragraph is reported as a warning and left in place.
 - A document that loses more than `MAX_REMOVED_SHARE` (30 %) of its characters gets a warning
   naming it, so a rule that guts documents shows up in a corpus run.
+- Head and tail scopes end at the article's first (last) paragraph: a date under the opening
+  paragraph of a notice is its signature, not the page's dateline.
+
+After the rules, a second stage judges what they left by context (`boilerplate_context.py`):
+chrome above and below the article that no rule names (widget rows, counters, metadata fields,
+menus, later copies of the title) and the short lines between such lines. Its removals are
+change records too, with rule `context-KIND [features]`; `Options.boilerplate_mode` sets how far
+it goes (conservative, balanced, aggressive, off).
 """
 
 from __future__ import annotations
@@ -50,6 +58,9 @@ from ..document import Document, Edit
 from ..document import Warning as Report  # the record type; not the builtin Warning
 from ..errors import RuleFileError, UsageError
 from ..protect import MARKUP, Span
+from .boilerplate_context import CATEGORY as CONTEXT_CATEGORY
+from .boilerplate_context import DEFAULT_MODE, LineView, classify, is_prose
+from .spacing import without_han_spaces
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -83,6 +94,7 @@ BUILTIN_FILES = (
     "recommendation.toml",
     "ad-row.toml",
     "navigation.toml",
+    "page-chrome.toml",
     "structure.toml",
 )
 BUILTIN_PREFIX = "built-in:"
@@ -534,7 +546,12 @@ def explain_rules(options: Options | None = None) -> str:
 
 
 def category_of(rule_id: str, options: Options | None = None) -> str:
-    """The category of a rule id, for the report's per-category summary ('other' if unknown)."""
+    """The category of a rule id, for the report's per-category summary ('other' if unknown).
+
+    A decision of the context classifier (`context-run [why]`) is in category `context`.
+    """
+    if rule_id.startswith("context-"):
+        return CONTEXT_CATEGORY
     for rule in ruleset(*_option_args(options)).all_rules:
         if rule.id == rule_id:
             return rule.category
@@ -786,6 +803,16 @@ def _first(candidates: Iterable[tuple[Rule, Pattern]], key: str, nospace: str, l
     return []
 
 
+def _best_of(scope: _ScopeMatcher, lookup: tuple[str, str, bool], despaced: tuple[str, str, bool] | None) -> Rule | None:
+    found = scope.best(*lookup)
+    if despaced is None:
+        return found
+    other = scope.best(*despaced)
+    if found is None or (other is not None and other.order < found.order):
+        return other
+    return found
+
+
 def _order(rule: Rule) -> int:
     return rule.order
 
@@ -884,6 +911,7 @@ def boilerplate(doc: Document, options: Options | None = None) -> Document:
     """
     rules_ = ruleset(*_option_args(options))
     enabled = rules_.rules
+    mode = options.boilerplate_mode if options is not None else DEFAULT_MODE
     if not doc.body or not enabled:
         return doc
     doc = doc.with_spans()
@@ -891,12 +919,17 @@ def boilerplate(doc: Document, options: Options | None = None) -> Document:
     matcher = rules_.matcher
     lines = _cut(body, doc.masked(), doc.protected(), matcher)
     removed, blank_edits = _judge(lines, enabled, matcher)
+    decisions: dict[int, str] = {i: rule.id for i, rule in removed.items()}
+    if mode != "off":
+        view = LineView(lines.raw, lines.keys, lines.blank, lines.judged, lines.marked, lines.heading)
+        for i, why in classify(view, removed, mode).items():
+            decisions.setdefault(i, why)
     edits = list(blank_edits)
-    for i, rule in removed.items():
+    for i, rule_name in decisions.items():
         end = lines.starts[i] + len(lines.raw[i])
         if end < len(body):
             end += 1  # the line's newline goes with it
-        edits.append(Edit(lines.starts[i], end, "", rule.id))
+        edits.append(Edit(lines.starts[i], end, "", rule_name))
     warnings = _near_duplicates(lines, removed, enabled)
     lost = sum(e.end - e.start for e in edits)
     if lost / len(body) > MAX_REMOVED_SHARE:
@@ -984,6 +1017,7 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
     """Decide which lines go and by which rule; whitespace-only lines become empty edits."""
     n = len(lines.raw)
     lookups: dict[int, tuple[str, str, bool]] = {}
+    both: dict[int, tuple[str, str, bool]] = {}
     for i in range(n):
         key = lines.keys[i]
         if key is None:
@@ -994,7 +1028,14 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
             if not key.replace(" ", "").startswith(matcher.long_anchors):
                 continue
             key = line_key(lines.raw[i][lines.content_start[i] - lines.starts[i] :])
+        if not key:
+            continue  # a marker with nothing after it (`> `): no rule matches nothing
         lookups[i] = (key, key.replace(" ", ""), long_only)
+        # The `spacing` step removes spaces between Han after this step: a line must be judged
+        # as it is then too, or a second run would remove what the first kept.
+        despaced = without_han_spaces(key)
+        if despaced != key:
+            both[i] = (despaced, despaced.replace(" ", ""), long_only)
 
     removed: dict[int, Rule] = {}
     blank_edits: list[Edit] = []
@@ -1008,7 +1049,7 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
             _claim(removed, _duplicate_paragraphs(lines, rule), rule)
     for i, lookup in lookups.items():
         for scope in matcher.anywhere:
-            found = scope.best(*lookup)
+            found = _best_of(scope, lookup, both.get(i))
             if found is not None:
                 _claim(removed, [i], found)
 
@@ -1024,7 +1065,7 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
             if not _applies(scope.scope, scope.lines, position, at_head):
                 continue
             if (i, index) not in cache:
-                cache[i, index] = scope.best(*lookup)
+                cache[i, index] = _best_of(scope, lookup, both.get(i))
             rule = cache[i, index]
             if rule is not None and (best is None or rule.order < best.order):
                 best = rule
@@ -1077,6 +1118,10 @@ def _positional(
             _claim(removed, [i], rule)
         if i not in removed:
             kept += 1
+            # The head (tail) ends at the article's first (last) paragraph: a date below the
+            # first paragraph is the signature of a notice, not the page's dateline.
+            if lines.judged[i] and is_prose(lines.raw[i]):
+                break
 
 
 def _applies(scope: str, lines: int, position: int, at_head: bool) -> bool:
@@ -1110,15 +1155,41 @@ def _repeated_lines(lines: _Lines, rule: Rule) -> list[int]:
     return [i for group in found.values() if len(group) >= min_count for i in group]
 
 
+_UNCOUNTED = " \t.…。-—―"
+_DUPLICATE_FORMS = {"“": '"', "”": '"', "‘": "'", "’": "'", "•": "·", "・": "·", "‧": "·", "∙": "·", "･": "·"}
+_DUPLICATE_FOLD = re.compile(r"[ \t]+|[“”‘’•・‧∙･]|(?<=\.\.\.)(?:\.\.\.)+|(?:—|―|-{2,})+")
+
+
+def _duplicate_form(m: re.Match[str]) -> str:
+    found = m.group()
+    if found[0] in "—―-":
+        return "-"  # `--`, `—`, `——`: one dash
+    return _DUPLICATE_FORMS.get(found, "")
+
+
 def _duplicate_paragraphs(lines: _Lines, rule: Rule) -> list[int]:
     min_chars = int(rule.param("min_chars"))
     first: set[str] = set()
     copies = []
     stripped = lines.stripped
-    for i in lines.plain:
+    # Copies are compared as the later steps will leave them, or a second run would find copies
+    # the first did not: spaces do not count (`spacing`), marks of either width and quotes of
+    # either kind are one (`punctuation`), nor does the script (`script`; `normalize` folds both).
+    candidates = [i for i in lines.plain if len(stripped[i].replace(" ", "").replace("\t", "")) >= min_chars]
+    # Copies have as many characters, less those the later steps add or take away (spaces,
+    # dots and dashes): only lines that share that size with another are normalised (the
+    # conversion to Simplified is the costly part).
+    by_size: dict[int, list[int]] = {}
+    for i in candidates:
         text = stripped[i]
-        if len(text) < min_chars:
-            continue
+        by_size.setdefault(len(text) - sum(text.count(c) for c in _UNCOUNTED), []).append(i)
+    shared = {i for group in by_size.values() if len(group) > 1 for i in group}
+    candidates = [i for i in candidates if i in shared]
+    keys = normalize("\n".join(stripped[i] for i in candidates)).split("\n") if candidates else []
+    if len(keys) != len(candidates):
+        keys = [normalize(stripped[i]) for i in candidates]
+    for i, key in zip(candidates, keys):
+        text = _DUPLICATE_FOLD.sub(_duplicate_form, key)
         if text in first:
             copies.append(i)
         else:

@@ -14,10 +14,12 @@ The step `encoding()` then normalizes the text, one rule per kind of fix, each c
   C1 controls are left for the `mojibake` step, where they are evidence of cp1252 mojibake)
 - `space`: NBSP and other fixed-width spaces to a plain space; ideographic spaces used as a
   paragraph indent or at a line end removed, inside a line made a plain space
-- `entity`: HTML entities decoded (`&nbsp;` `&quot;` `&#20013;`); `&lt;` `&gt;` `&amp;` are kept,
-  because in Markdown they stand for text that would otherwise be read as markup
-- `tag`: stray tag remnants (`</p>`, `<br>`, `<span class=…>`) removed, or a line break where
-  they separated two lines of text
+- `entity`: HTML entities decoded (`&nbsp;` `&quot;` `&#20013;`), again while the result is one
+  (`&amp;nbsp;` → NBSP); `&lt;` `&gt;` `&amp;` are kept, because in Markdown they stand for text
+  that would otherwise be read as markup
+- `tag`: stray tags (`</p>`, `<br>`, `<span class=…>`) removed, or a line break where they
+  separated two lines of text (not before a closing mark: `以前<br>，这让` is one line)
+- `tag-remnant`: a tag that lost a bracket at a line end (`/p>`, `br/>`, `</p`) removed
 
 Code spans and blocks, URLs and the `cleaner: off` regions are never touched (except newlines).
 """
@@ -321,7 +323,8 @@ _INVISIBLE = regex.compile(
 )
 _FIXED_SPACES = regex.compile(r"[\u00a0\u2000-\u200a\u202f\u205f]")
 _IDEOGRAPHIC_SPACE = regex.compile(r"^[\u3000 \t]*\u3000[\u3000 \t]*|[ \t]*\u3000[\u3000 \t]*$|\u3000+", regex.M)
-_ENTITY = regex.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# An entity, or one encoded again (`&amp;nbsp;`, `&amp;amp;quot;`): it is decoded until none is left.
+_ENTITY = regex.compile(r"&(?:amp;)*(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _KEEP_ENTITIES = {"&lt;", "&gt;", "&amp;", "&LT;", "&GT;", "&AMP;"}
 _STRAY_TAG = regex.compile(
     r"</?(?:p|br|span|div|font|section|article|center|o:p)(?:\s[^<>]*)?/?>", regex.I
@@ -334,24 +337,53 @@ def encoding(doc: Document, options: object = None) -> Document:
         newlines = (Edit(m.start(), m.end(), "\n", "newline") for m in _NEWLINE.finditer(doc.body))
         doc = doc.edit(STEP, newlines, keep_spans=False).replace(spans=None)
     doc = doc.with_spans()  # found once, on LF text; later steps carry them along
+    # Removing tags can end an HTML block, whose text the other rules could not see: one more
+    # pass over what it exposed, so a second run finds nothing (`<p>\xa0。` → NBSP inside it).
+    for _ in range(3):
+        doc, tags_removed = _one_pass(doc)
+        if not tags_removed:
+            break
+    return doc
+
+
+def _one_pass(doc: Document) -> tuple[Document, bool]:
     spans = doc.protected()
     masked = mask(doc.body, spans)
     # Entities are protected from the text steps (`&amp;` is not a `;` to rewrite), but this
     # rule is what decodes them, so it sees them.
     entities_visible = mask(doc.body, [s for s in spans if s.kind != "inline-entity"]) if "&" in doc.body else masked
     edits = _edits(doc.body, masked, entities_visible)
+    if "<" in doc.body or ">" in doc.body:
+        edits = _drop_overlaps(edits + _tag_remnant_edits(masked))
     if "<" in doc.body:
         # Stray tags are what the parser takes for HTML, so the tag rule sees HTML spans as text.
         tag_edits = _tag_edits(mask(doc.body, [s for s in spans if s.kind not in _TAG_VISIBLE]))
         if tag_edits:
             tagged = {(e.start, e.end) for e in tag_edits}
             edits = _drop_overlaps(tag_edits + [e for e in edits if not _inside_tag(e, tagged)])
-            # Without the tags the block structure differs: find the spans again, once.
-            return doc.edit(STEP, edits, keep_spans=False).replace(spans=None).with_spans()
-    return doc.edit(STEP, edits)
+            # Without the tags the block structure differs: find the spans again.
+            return doc.edit(STEP, edits, keep_spans=False).replace(spans=None).with_spans(), True
+    return doc.edit(STEP, edits), False
 
 
 _TAG_VISIBLE = ("html", "inline-html", "markup")
+_MARKERS_ONLY = regex.compile(r"(?:[>*+-]|#{1,6}|\d{1,9}[.)])(?:[ \t]*(?:[>*+-]|#{1,6}|\d{1,9}[.)]))*")
+
+# Marks that close a sentence, a clause or a bracket: a line never starts with one.
+CLOSING_MARKS = "，。、；：？！）》〉」』】〕”’"
+
+# What is left of a tag at a line end once its `<` or `>` was lost (cut by the scraper, or eaten
+# by a mojibake byte: `有哪些職業？。?/p>`): `/p>`, `p>`, `br/>`, `</p`, `<br`.
+# Not after a letter, a digit, a space or markup: there it may be code (`map<int, p>`, `a->p>`).
+# After a mark it goes whatever the mark's width, which `punctuation` changes later (`)/p>`).
+_TAG_REMNANT = regex.compile(
+    r"(?<![A-Za-z0-9_<>/= \t-])(?:/?(?:p|br|div|span|section)[ \t]*/?>|</?(?:p|br|div|span|section)[ \t]*/?)[ \t]*$",
+    regex.M | regex.I,
+)
+
+
+def _tag_remnant_edits(masked: str) -> list[Edit]:
+    return [Edit(m.start(), m.end(), "", "tag-remnant") for m in _TAG_REMNANT.finditer(masked)]
 
 
 # Bytes 0x80-0xBF of UTF-8 as a Latin code page shows them: Latin-1, and cp1252's letters.
@@ -398,7 +430,7 @@ def _edits(body: str, masked: str, entities_visible: str) -> list[Edit]:
         for m in _ENTITY.finditer(entities_visible):
             if m.group() in _KEEP_ENTITIES:
                 continue
-            decoded = html.unescape(m.group())
+            decoded = _decode_entity(m.group())
             if decoded == m.group():
                 continue
             if decoded in ("\u00a0", "\u3000", "\u2002", "\u2003", "\u2009"):
@@ -407,6 +439,19 @@ def _edits(body: str, masked: str, entities_visible: str) -> list[Edit]:
                 decoded = ""
             edits.append(Edit(m.start(), m.end(), decoded, "entity"))
     return _drop_overlaps(edits)
+
+
+def _decode_entity(entity: str) -> str:
+    """Decode an entity, again while the result is one: `&amp;nbsp;` → `&nbsp;` → NBSP. The
+    entities kept as Markdown (`&lt;`, `&amp;`) stop it: `&amp;lt;` → `&lt;`."""
+    while entity not in _KEEP_ENTITIES:
+        decoded = html.unescape(entity)
+        if decoded == entity:
+            break
+        entity = decoded
+        if _ENTITY.fullmatch(entity) is None:
+            break
+    return entity
 
 
 def _nfc_edits(body: str, masked: str) -> list[Edit]:
@@ -435,8 +480,10 @@ def _tag_edits(masked: str) -> list[Edit]:
         line_end = len(masked) if line_end == -1 else line_end
         before_text = masked[line_start:start].strip()
         after_text = masked[end:line_end].strip()
-        breaks = name in ("p", "br", "div", "section", "article", "center")
-        stray_before = _STRAY_TAG.fullmatch(before_text) is not None or not before_text
+        # A tag before a closing mark did not end the sentence: `以前<br>，这让` is one line.
+        breaks = name in ("p", "br", "div", "section", "article", "center") and after_text[:1] not in CLOSING_MARKS
+        # Only a list, quote or heading marker before it: the tag opened that block's text.
+        stray_before = _STRAY_TAG.fullmatch(before_text) is not None or not before_text or _MARKERS_ONLY.fullmatch(before_text) is not None
         stray_after = not after_text or _STRAY_TAG.match(after_text) is not None
         replacement = "\n" if breaks and not stray_before and not stray_after else ""
         edits.append(Edit(start, end, replacement, "tag"))

@@ -4,6 +4,8 @@ Each kind of damage has its own rule; every repair is recorded, and every charac
 be brought back is reported in a warning (line, text, kind) and never invented:
 
 - `latin`: UTF-8 read as Latin-1/cp1252, repaired by ftfy          `ä¸­æ–‡` -> `中文`
+  (and as the other single-byte code pages ftfy knows: `Î•Î»` -> `Ελ`, `Ð±Ñ` -> `бъ`,
+  `─îe┼ítina` -> `Čeština`; a result in a script the line lacks needs evidence of mojibake)
 - `c1-control`: a C1 control left after the repairs, as cp1252 shows it  `\x80` -> `€`
   (configured so that Chinese punctuation, curly quotes and full-width forms stay as they are)
 - `gbk-read-as-latin1`: GBK bytes read as Latin-1/cp1252            `Êý¾Ý` -> `数据`
@@ -24,7 +26,9 @@ so clean text pays almost nothing.
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
@@ -185,10 +189,29 @@ _LATIN_CLASS = "\x80-\xff" + re.escape(_CP1252_SPECIALS)
 # Two Latin-1/cp1252 characters in a row, one of them from the upper half of Latin-1: what UTF-8 or
 # GBK bytes read as Latin look like. (Two curly quotes or dashes in a row are ordinary text.)
 # (Each branch starts on the upper half of Latin-1, rare in Chinese text, so the scan is fast.)
+# (`Ã` before a space is `à` whose second byte, 0xA0, became a space.)
 _LATIN_HINT = re.compile(
-    f"[\x80-\xff](?:(?<=[\x80-\x9f])|(?=[{_LATIN_CLASS}])|(?<=[{re.escape(_CP1252_SPECIALS)}][\x80-\xff]))"
+    f"[\x80-\xff](?:(?<=[\x80-\x9f])|(?=[{_LATIN_CLASS}])|(?<=[{re.escape(_CP1252_SPECIALS)}][\x80-\xff])|(?<=Ã)(?= ))"
 )
 _LATIN_RUN = re.compile(f"[\x20-\x7e{_LATIN_CLASS}]*[\x80-\xff{re.escape(_CP1252_SPECIALS)}][\x20-\x7e{_LATIN_CLASS}]*")
+# A stretch of a line outside Chinese, Japanese and Korean text, and outside protected text:
+# what ftfy is given to read.
+_SEGMENT = re.compile("[^\n\u2e80-\u9fff\uac00-\ud7af\ue000-\ue002\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]+")
+
+
+def _code_page_class() -> str:
+    """The characters the upper halves of the single-byte code pages ftfy reads back show."""
+    chars: set[str] = set()
+    for page in ("latin-1", "cp1252", "cp1250", "cp1251", "iso8859_2", "mac_roman", "cp437", "cp850"):
+        chars.update(bytes(range(0x80, 0x100)).decode(page, errors="ignore"))
+    chars -= set(_CHINESE_MARKS) | set("–•")
+    chars.add("\ufffd")  # `Ä\ufffd`: a byte lost after the misreading
+    return "".join(re.escape(c) for c in sorted(chars))
+
+
+# Two of them in a row, not the same one twice (`──` is a rule, `─î` mojibake of cp437): the
+# mojibake of the other code pages (`РґРѕ`, `Ĺ˝`, `√≤`, `ß║┐`).
+_CODE_PAGE_HINT = re.compile(f"([{_code_page_class()}])(?!\\1)[{_code_page_class()}]")
 _PINYIN_LETTERS = "a-zāáǎàēéěèêīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿ"
 _PINYIN_HINT = re.compile(f"[(（][{_PINYIN_LETTERS}]{{1,7}}[)）]")
 _LOSS_MARKS = re.compile("锟斤拷|\ufffd")
@@ -281,7 +304,6 @@ def _ftfy_config():  # type: ignore[no-untyped-def]
         uncurl_quotes=False,
         fix_line_breaks=False,
         remove_control_chars=False,
-        explain=False,
     )
 
 
@@ -309,16 +331,62 @@ _UTF8_RUN = re.compile(rb"(?:" + _UTF8_CHAR + rb")+")
 
 
 def _latin_repairs(line: str) -> list[Repair]:
-    repairs: list[Repair] = []
+    """Repairs of text read through a single-byte code page: GBK pairs first, then ftfy.
+
+    GBK read as Latin-1 is looked for in the Latin-1/cp1252 runs; ftfy is handed each stretch of
+    the line between Chinese or Japanese text (`_SEGMENT`), which holds the mojibake of every
+    code page ftfy knows (cp1250, cp1251, MacRoman, cp437 as well) and the partly repaired text
+    around it (`“lossy decodingâ€\ufffd`).
+    """
+    gbk: list[Repair] = []
     for m in _LATIN_RUN.finditer(line):
-        run = m.group()
-        data = _latin_bytes(run)
-        if data is None:
+        data = _latin_bytes(m.group())
+        if data is not None:
+            gbk += _gbk_from_latin(data, m.start())
+    repairs: list[Repair] = []
+    for seg in _SEGMENT.finditer(line):
+        a, b = seg.span()
+        inside = [r for r in gbk if r.start < b and a < r.end]
+        # Bytes read as Latin-1/cp1252 give those characters only; `Ă`, `ą`, `˝`, `√` are
+        # another code page, and neither GBK nor Chinese UTF-8 read as Latin-1 is looked for.
+        other_page = any(ch >= "\x80" and ch != "\ufffd" and _latin_bytes(ch) is None for ch in seg.group())
+        if other_page:
+            inside = []
+        if seg.group().isascii():
+            repairs += inside
             continue
-        found = _gbk_from_latin(data, m.start())
-        if not found:
-            found = _utf8_from_latin(run, data, m.start())
-        repairs += found
+        found = _ftfy_repair(line, a, b)
+        # ftfy reads a stretch as one code page; quotes around it (`“РџСЂРёРІРµС‚”`) can make
+        # that a different one from the text inside them, and repair a word of it. The reading
+        # that repairs more of the stretch wins.
+        inner_a, inner_b = a, b
+        while inner_a < inner_b and line[inner_a] in _WRAPPING:
+            inner_a += 1
+        while inner_b > inner_a and line[inner_b - 1] in _WRAPPING:
+            inner_b -= 1
+        if (inner_a, inner_b) != (a, b) and inner_a < inner_b:
+            inner = _ftfy_repair(line, inner_a, inner_b)
+            if inner is not None and (found is None or inner.end - inner.start > found.end - found.start):
+                found = inner
+        if inside:
+            # GBK pairs and a UTF-8 reading compete: the one that explains more of the stretch
+            # wins (`Î•Î»Î»Î·Î˝` is Greek read as cp1250, not `螘位位畏` and debris).
+            if found is not None and found.end - found.start > sum(r.end - r.start for r in inside):
+                repairs.append(found)
+            else:
+                repairs += inside
+            continue
+        if found is not None:
+            repairs.append(found)
+            continue
+        # ftfy declines short runs and runs mixed with correct text; UTF-8 is strict enough that
+        # a multi-byte sequence decoding to Chinese is evidence on its own.
+        # (Not where every byte pairs into a Chinese character: GBK bytes that did not read as
+        # Chinese enough to convert.)
+        for m in _LATIN_RUN.finditer(line, a, b) if not other_page else ():
+            data = _latin_bytes(m.group())
+            if data is not None and not _reads_as_gbk(data):
+                repairs += _utf8_chinese_from_latin(data, m.start())
     return repairs
 
 
@@ -338,19 +406,62 @@ def _gbk_from_latin(data: bytes, base: int) -> list[Repair]:
     return repairs
 
 
-def _utf8_from_latin(run: str, data: bytes, base: int) -> list[Repair]:
+# What may wrap a stretch of other-language text inside Chinese (not `‹›„‚`: cp1251 mojibake holds them).
+_WRAPPING = " \t\"'“”‘’«»()[]<>"
+
+
+def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
+    """ftfy's reading of `line[a:b]`, if it is more plausible than the text it replaces.
+
+    Only the part ftfy changed is replaced; the judgement looks at that part, the stretch and the
+    whole line.
+    """
     import ftfy
 
-    if _reads_as_gbk(data):
-        # Every byte pairs into a Chinese character: GBK bytes that did not read as Chinese
-        # enough to convert, not Latin text; ftfy would take `Ë½` for a UTF-8 `˽`.
-        return []
-    fixed = ftfy.fix_text(run, _ftfy_config())
-    if fixed != run:
-        start, end, replacement = _trim(run, fixed)
-        return [Repair(base + start, base + end, replacement, "latin", float(end - start), 0)]
-    # ftfy declines short runs and runs mixed with correct text; UTF-8 is strict enough that a
-    # multi-byte sequence decoding to Chinese is evidence on its own.
+    run = line[a:b]
+    result = ftfy.fix_and_explain(run, _ftfy_config())
+    if result.text == run:
+        return None
+    # ftfy decodes until nothing looks like mojibake, and can go one step too far
+    # (`MaÃŸÂª` -> `Maßª` -> `Maߪ`): the longest of its plans that is plausible is kept.
+    plan = [(step.action, step.parameter) for step in result.explanation or []]
+    readings: list[object] = [result.text]
+    readings += [ftfy.apply_plan(run, plan[:k]) for k in range(len(plan) - 1, 0, -1)]
+    for fixed in readings:
+        if isinstance(fixed, str) and fixed != run and _plausible_reading(line, run, fixed):
+            break
+    else:
+        return None
+    start, end, replacement = _trim(run, fixed)
+    if any(ch in PLACEHOLDERS for ch in run[start:end]):
+        return None
+    # A U+FFFD in the result, or right after it (`â€\ufffd` -> `\ufffd`), stands for a character
+    # whose bytes were lost: it is reported.
+    lost = replacement.count("\ufffd") + (run[end : end + 1] == "\ufffd")
+    return Repair(a + start, a + end, replacement, "latin", float(end - start), lost)
+
+
+def _plausible_reading(line: str, run: str, fixed: str) -> bool:
+    """Whether every stretch ftfy changed is plausible, each judged on its own (`Maßª¿Qué?Maßª`:
+    the `¿` between two `ßª` is no evidence about either)."""
+    regions: list[list[int]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, run, fixed, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        if regions and i1 - regions[-1][1] <= 2:
+            # Pieces a character or two apart (a `\ufffd` or a space that was a byte of the
+            # damage) are one stretch of damage.
+            regions[-1][1], regions[-1][3] = i2, j2
+        else:
+            regions.append([i1, i2, j1, j2])
+    for i1, i2, j1, j2 in regions:
+        inside_word = 0 < i1 and i2 < len(run) and run[i1 - 1].isalnum() and run[i2].isalnum()
+        if not _plausible_latin_repair(line, run, fixed, run[i1:i2], fixed[j1:j2], inside_word):
+            return False
+    return True
+
+
+def _utf8_chinese_from_latin(data: bytes, base: int) -> list[Repair]:
     repairs = []
     for m in _UTF8_RUN.finditer(data):
         text = m.group().decode("utf-8")
@@ -358,6 +469,68 @@ def _utf8_from_latin(run: str, data: bytes, base: int) -> list[Repair]:
             if all(_is_han(c) or c in _CHINESE_MARKS for c in text) or reads_as_chinese(text, min_han=1):
                 repairs.append(Repair(base + m.start(), base + m.end(), text, "latin", float(m.end() - m.start()), 0))
     return repairs
+
+
+@lru_cache(maxsize=4096)
+def _script(ch: str) -> str:
+    """The script of a letter, as the first word of its Unicode name (`GREEK`, `NKO`); '' if none."""
+    if not ch.isalpha() or unicodedata.category(ch) == "Lm":
+        return ""  # modifier letters (`ʽ`) belong to no one script
+    if _is_han(ch):
+        return "HAN"
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if name else ""
+
+
+def _plausible_latin_repair(line: str, run: str, fixed: str, before: str, after: str, inside_word: bool) -> bool:
+    """Whether ftfy's reading `after` of `before` is more plausible than `before` itself.
+
+    - Text whose bytes pair into Han characters read as GBK (`Ë½`, `Ò»ÓÑ³µ`) was GBK unless
+      ftfy reads all of it into one script; otherwise Han in the result means the bytes were
+      Chinese (kind 1).
+    - Letters of a script that `before` is not written in (Greek out of `Œé`, NKo out of `ßª`)
+      stand only where `before` shows what UTF-8 read through a single-byte code page looks
+      like: a symbol, mark or control between its letters (`Î•Î»`, `×¢×‘`, `Ð±Ñ`, `RÎ³c`).
+      Correct German or Spanish (`ßª`, `Œé`) is letters only. A script absent from the rest
+      of the line is further evidence against: it needs two letters, or a Greek one inside a Latin word.
+      (cp1251 read back, `РґРѕ` -> `до`, stays in its script.)
+    """
+    if any(unicodedata.category(ch) in ("Cn", "Co", "Cs") for ch in after):
+        return False  # a character Unicode does not assign, or a private or broken one
+    if any(ch.isalpha() and unicodedata.ucd_3_2_0.category(ch) == "Cn" for ch in after):
+        # Letters added to Unicode after 2002 (NKo `ߪ`, New Tai Lue, Hebrew `ׯ`) are rare
+        # scripts or rare letters, never what a common page was written in.
+        return False
+    new_letters = [_script(ch) for ch in after if _script(ch)]
+    # Bytes that pair into Han characters read as GBK: UTF-8 only if they give a word of one
+    # script (`Ελληνικά`) or pictographs (`😍`); `Ë½` is GBK, not a UTF-8 `˽`. Where the whole
+    # stretch pairs so, ftfy must read all of it: `Ñ³` inside `Ò»ÓÑ³µ` is no Cyrillic `ѳ`.
+    whole, piece = _latin_bytes(run.strip()), _latin_bytes(before)
+    symbols = {unicodedata.category(ch) for ch in after if ch >= "\x80" and not _script(ch)}
+    if whole is not None and _reads_as_gbk(whole) and not after.isascii():
+        if any("\x80" <= ch <= "\xff" for ch in fixed):
+            return False
+        if len(set(new_letters)) + bool(symbols) != 1 or symbols - {"So"}:
+            return False
+    if piece is not None and _reads_as_gbk(piece) and not new_letters and symbols - {"So"}:
+        return False
+    if "HAN" in new_letters:
+        return True
+    # Letters of a script that `before` is not written in (Greek out of Latin-1 letters).
+    introduced = set(new_letters) - {_script(ch) for ch in before} - {"LATIN", ""}
+    if not introduced:
+        return True
+    if not any(ch >= "\x80" and not ch.isalpha() and not ch.isspace() for ch in before):
+        return False
+    rest = line.replace(before, "", 1)
+    present = {_script(ch) for ch in rest if ch >= "\x80"}
+    all_letters = [_script(ch) for ch in fixed]
+    for script in introduced - present:
+        # One letter of a script the line lacks stands only as a Greek letter inside a Latin
+        # word (`IL2RÎ³cKO`); `ßª«` is no New Tai Lue letter.
+        if all_letters.count(script) < 2 and not (inside_word and script == "GREEK"):
+            return False
+    return True
 
 
 def _reads_as_gbk(data: bytes) -> bool:
@@ -946,19 +1119,28 @@ def _flagged_lines(text: str, starts: list[int]) -> list[int]:
     from bisect import bisect_right
 
     found: set[int] = set()
-    for pattern in (_LATIN_HINT, _suspect(), _SHIFT_START, _SHIFT_END, _LOSS_MARKS):
+    for pattern in (_LATIN_HINT, _CODE_PAGE_HINT, _suspect(), _SHIFT_START, _SHIFT_END, _LOSS_MARKS):
         for m in pattern.finditer(text):
             found.add(bisect_right(starts, m.start()))
     return sorted(found)
 
 
 def _pre_checked(text: str) -> bool:
-    return any(p.search(text) for p in (_LATIN_HINT, _suspect(), _SHIFT_START, _SHIFT_END, _LOSS_MARKS))
+    return any(p.search(text) for p in (_LATIN_HINT, _CODE_PAGE_HINT, _suspect(), _SHIFT_START, _SHIFT_END, _LOSS_MARKS))
 
 
-def _line_repairs(line: str) -> list[Repair]:
+class Leftover(NamedTuple):
+    """Damage of a known kind that the step left as it is: `line[start:end]`."""
+
+    start: int
+    end: int
+    rule: str
+    stretches: int
+
+
+def _line_repairs(line: str) -> tuple[list[Repair], list[Leftover]]:
     candidates: list[Repair] = []
-    if _LATIN_HINT.search(line):
+    if _LATIN_HINT.search(line) or _CODE_PAGE_HINT.search(line):
         candidates += _latin_repairs(line)
     if _suspect().search(line):
         if _dense().search(line):
@@ -970,11 +1152,75 @@ def _line_repairs(line: str) -> list[Repair]:
     for r in sorted(candidates, key=lambda r: -r.gain):
         if all(r.end <= c.start or c.end <= r.start for c in chosen):
             chosen.append(r)
-    return sorted(chosen)
+    return _all_or_none(line, sorted(chosen))
+
+
+# What a Big5/GBK misreading leaves beside rare characters: kana, box drawing, Greek and
+# Cyrillic letters, bopomofo, and the user-defined areas (Private Use).
+_ODD = re.compile("[\u0370-\u04ff\u2500-\u257f\u3040-\u30ff\u3100-\u312f\ue003-\uf8ff]")
+
+
+def _all_or_none(line: str, chosen: list[Repair]) -> tuple[list[Repair], list[Leftover]]:
+    """A line converted from the other code page is converted whole, or not at all.
+
+    A field saved in the wrong code page is damaged from end to end; where some stretches of it
+    were converted, every other stretch of the line that the same conversion maps and that does
+    not read as Chinese as it stands (`┬丁` beside `硬體`) is the same damage. It is converted
+    too if it then reads better; if any such stretch cannot be read, none is converted, and every
+    stretch is reported: half a repaired line would hide that the rest is damage.
+    """
+    leftovers: list[Leftover] = []
+    for source, target, rule in _SWAPS:
+        mine = [r for r in chosen if r.rule == rule]
+        if not mine:
+            continue
+        siblings = [
+            (a, b)
+            for a, b in _swap_stretches(line, source, target)
+            if all(b <= c.start or c.end <= a for c in chosen)
+            and (_ODD.search(line, a, b) or _suspect().search(line, a, b))
+            and not reads_as_chinese(line[a:b], min_han=1)
+        ]
+        extra = []
+        for a, b in siblings:
+            before = line[a:b]
+            after = "".join(_swap(c, source, target) or "" for c in before)
+            # The line is known to be damaged this way: a stretch needs to read better, with
+            # half its characters in words (`台空調`, cut off by the `3` of `共3台`).
+            if text_cost(after) * 2 < text_cost(before) and _half_words(after):
+                extra.append(Repair(a, b, after, rule, text_cost(before) - text_cost(after), 0))
+        if len(extra) == len(siblings):
+            chosen = sorted(chosen + extra)
+        else:
+            chosen = [r for r in chosen if r.rule != rule]
+            spans = [(r.start, r.end) for r in mine] + siblings
+            first, last = min(a for a, _ in spans), max(b for _, b in spans)
+            leftovers.append(Leftover(first, last, rule, len(spans)))
+    return chosen, sorted(leftovers)
+
+
+def _half_words(text: str) -> bool:
+    han = [ok for ch, ok in zip(text, supported(text)) if _is_han(ch)]
+    junk = sum(1 for c in text if c >= "\x80" and not _is_han(c) and c not in _CHINESE_MARKS)
+    return sum(han) >= 1 and sum(han) * 2 >= len(han) and junk * 5 <= len(text)
+
+
+def _swap_stretches(line: str, source: str, target: str) -> Iterator[tuple[int, int]]:
+    """Maximal stretches of double-byte characters that the conversion maps, one by one."""
+    start = None
+    for i, ch in enumerate(line):
+        if ch >= "\x80" and ch not in PLACEHOLDERS and _swap(ch, source, target) is not None:
+            if start is None:
+                start = i
+        elif start is not None:
+            yield start, i
+            start = None
+    if start is not None:
+        yield start, len(line)
 
 
 _KIND_NAMES = {
-    "latin": "UTF-8 read as Latin-1/cp1252",
+    "latin": "UTF-8 read as a single-byte code page",
     "gbk-read-as-latin1": "GBK read as Latin-1/cp1252",
     "utf8-read-as-gbk": "UTF-8 read as GBK",
     "gbk-read-as-big5": "GBK read as Big5",
@@ -998,7 +1244,14 @@ def mojibake(doc: Document, options: object = None) -> Document:
         offset = starts[number - 1]
         end = masked.find("\n", offset)
         line = masked[offset : end if end != -1 else len(masked)]
-        for r in _line_repairs(line):
+        repairs, leftovers = _line_repairs(line)
+        for left in leftovers:
+            message = (
+                f"{_KIND_NAMES[left.rule]}: {left.stretches} damaged stretches here, not all of them"
+                " readable, so none was converted"
+            )
+            warnings.append((left.rule, number, message, doc.body[offset + left.start : offset + left.end]))
+        for r in repairs:
             edits.append(Edit(offset + r.start, offset + r.end, r.replacement, r.rule))
             if r.lost:
                 message = f"{_KIND_NAMES[r.rule]}: {r.lost} character(s) lost here; the rest was repaired"

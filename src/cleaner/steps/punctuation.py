@@ -6,8 +6,9 @@ Passes over the masked body, each change recorded with its rule:
 2. marks: half-width `, : ; ? ! ( )` in Chinese context to full-width (`comma`, `colon`,
    `semicolon`, `question`, `exclamation`, `paren`), doubled marks collapsed (`,,` → `，`),
    `ellipsis` (`...` `......` `。。。` `…` → `……`), `dash` (`--` `—` between Han → `——`),
-   `interpunct` (`•` `・` `‧` between Han → `·`), and `label-colon` (`Mark Zuckerberg:谢谢` →
-   `Mark Zuckerberg: 谢谢`, the clean post's form for a Latin label).
+   `interpunct` (`•` `・` `‧` between Han → `·`), and `label-colon`: a Latin speaker's colon
+   before a Chinese sentence is that sentence's (`Mark Zuckerberg: 谢谢` → `Mark Zuckerberg：谢谢`),
+   a gloss keeps the clean post's form (`（Agent:能够` → `（Agent: 能够`).
 3. `quote` (in one edit with the marks: the two touch different characters): straight quotes
    in Chinese context to curly pairs, balanced per line (a line is a paragraph in scraped
    text); an odd count is reported (`unbalanced-quote`) and left alone.
@@ -148,10 +149,13 @@ _CANDIDATE = re.compile(
 
 # A Latin label before a colon: a speaker (`Dwarkesh Patel:`) at the start of a line, or a
 # term glossed in parentheses (`（On-call: 轮班待命）`). Up to four words.
+# A bullet (`·`, `•`) at the line start counts as a list marker, which `paragraphs` makes it
+# later: a second run must see the same label. A colon between digits is a time or a ratio
+# (`AI10:30`), never a label's.
 _LABEL = regex.compile(
-    r"(?:^[\ue002 \t]*(?:\*\*|__)?|(?<=[（(]))"
+    r"(?:^[\ue002 \t]*(?:[·•●・][ \t\u3000]*)?(?:\*\*|__)?|(?<=[（(]))"
     r"[A-Za-z0-9\ue000][A-Za-z0-9\ue000.'’&+-]*(?:[ ][A-Za-z0-9\ue000][A-Za-z0-9\ue000.'’&+-]*){0,3}"
-    r"(?:\*\*|__)?(?=:)",
+    r"(?:\*\*|__)?(?=:)(?<![0-9\ue000](?=:[0-9\ue000]))",
     regex.M,
 )
 
@@ -213,7 +217,7 @@ class _LineFacts:
         self.end = end
         self._quotes: dict[int, str] | None = None
         self._parens: dict[int, int] | None = None
-        self._labels: set[int] | None = None
+        self._labels: dict[int, bool] | None = None
         self.has_han = _HAN.search(text, start, end) is not None
 
     def clause_has_han(self, position: int) -> bool:
@@ -249,8 +253,13 @@ class _LineFacts:
 
     def is_label_colon(self, position: int) -> bool:
         if self._labels is None:
-            self._labels = {m.end() for m in _LABEL.finditer(self.text, self.start, self.end)}
+            # Each label's colon, and whether the label is a speaker's (at the line start) rather
+            # than a gloss's (after an opening parenthesis).
+            self._labels = {m.end(): m.start() == self.start for m in _LABEL.finditer(self.text, self.start, self.end)}
         return position in self._labels
+
+    def is_speaker_colon(self, position: int) -> bool:
+        return self.is_label_colon(position) and bool(self._labels and self._labels[position])
 
 
 def _pair_quotes(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], bool]:
@@ -383,7 +392,10 @@ def _run_edits(ctx: _Context, masked: str, start: int, end: int, text: str) -> I
         line = ctx.line(start)
         if line.is_label_colon(start):
             if line.has_han:
-                yield from _label_space(masked, end, line.end)
+                if line.is_speaker_colon(start):
+                    yield from _speaker_colon(masked, start, end, line.end)
+                else:
+                    yield from _label_space(masked, end, line.end)
             return
     if marks == ["!"] and end < len(masked) and masked[end] == "[":
         return  # `![alt](src)`: a Markdown image
@@ -408,6 +420,16 @@ def _latin_comma(ctx: _Context, masked: str, start: int, end: int, marks: list[s
     if not (ctx.side(start - 1, -1) == "latin" and ctx.side(end, 1) == "latin"):
         return False
     return ctx.line(start).clause_has_han(start) and not _inside_notation(ctx, start)
+
+
+def _speaker_colon(masked: str, colon: int, colon_end: int, line_end: int) -> Iterable[Edit]:
+    """A Latin speaker's colon before a Chinese sentence is that sentence's colon, written as a
+    Chinese label's is: `Dwarkesh Patel: Mark,欢迎` → `Dwarkesh Patel：Mark,欢迎` (issue 20)."""
+    i = colon_end
+    while i < line_end and masked[i] in " \t":
+        i += 1
+    if i < line_end and masked[i] not in (BLOCK, MARKUP):
+        yield Edit(colon, i, "：", "label-colon")
 
 
 def _label_space(masked: str, colon_end: int, line_end: int) -> Iterable[Edit]:
@@ -445,6 +467,12 @@ def _paren_edits(ctx: _Context, masked: str, position: int, done: set[int]) -> I
 
 # Notation: lowercase letters, digits and operators (`n log n`, `x, y`), or one character (`N`).
 _NOTATION = regex.compile(r"(?=[^a-z]*[a-z])[a-z0-9 ,.+*/^_=<>|\ue000-]+|[A-Za-z0-9\ue000]")
+# Or terms of single capital letters (variables), lowercase words (functions) and numbers joined
+# by operators, with at least one variable: `M log M`, `N^2`, `K, V`. A capitalised word
+# (`Facebook`), an acronym (`FAIR`) or a number alone (`2023`) makes a parenthetical instead.
+_TERM = r"(?:[0-9]*[A-Z][0-9]*|[a-z]+|[0-9]+(?:\.[0-9]+)?|\ue000+)"
+_VARIABLE_NOTATION = regex.compile(f"[ (]*{_TERM}(?:[ ,+*/^_=<>|()-]+{_TERM})*[ )]*")
+_CAPITAL_VARIABLE = regex.compile(r"(?<![A-Za-z])[A-Z](?![A-Za-z])")
 
 
 def _notation(masked: str, opening: int, closing: int, line_start: int) -> bool:
@@ -456,7 +484,12 @@ def _notation(masked: str, opening: int, closing: int, line_start: int) -> bool:
     before = masked[opening - 1] if opening > line_start else ""
     if not before or not (before == ATOM or (before.isalnum() and not _is_cjk(before))):
         return False
-    return _NOTATION.fullmatch(masked, opening + 1, closing) is not None
+    if _NOTATION.fullmatch(masked, opening + 1, closing) is not None:
+        return True
+    return (
+        _VARIABLE_NOTATION.fullmatch(masked, opening + 1, closing) is not None
+        and _CAPITAL_VARIABLE.search(masked, opening + 1, closing) is not None
+    )
 
 
 def _inside_notation(ctx: _Context, position: int) -> bool:
@@ -552,7 +585,10 @@ def punctuation(doc: Document, options: Any = None) -> Document:
     # Marks and quotes touch different characters, and neither rule reads what the other
     # writes (a quote pair's content is the same before and after), so they share one pass.
     quote_edits, unbalanced = _quote_edits(masked)
-    doc = doc.edit(STEP, _mark_edits(masked) + quote_edits)
+    body = doc.body
+    # `<!` (`&lt;!--` once `paragraphs` escaped an unclosed comment) opens HTML, not a sentence.
+    marks = [e for e in _mark_edits(masked) if not (body[e.start] == "!" and body[: e.start].endswith(("<", "&lt;")))]
+    doc = doc.edit(STEP, marks + quote_edits)
     doc = doc.edit(STEP, _space_edits(doc.masked(), doc.protected()))
     if unbalanced:
         doc = doc.add_warnings(
