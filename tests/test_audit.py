@@ -25,7 +25,7 @@ import pytest
 from hypothesis import given
 
 import cleaner
-from cleaner import Document, Edit, Pipeline, audit
+from cleaner import Document, Edit, Pipeline, audit, report
 
 from .conftest import FIXTURES
 from .strategies import any_text, chinese_sentence
@@ -414,3 +414,19 @@ def read_png(data: bytes) -> tuple[int, int, bytes]:
     pixels = zlib.decompress(idat)
     assert len(pixels) == height * (1 + width * channels)
     return width, height, pixels
+
+
+def test_a_step_says_whether_its_change_is_a_removal() -> None:
+    def tidy(doc: Document) -> Document:
+        # Whole lines, but the step calls them repairs (a line of a broken table, say).
+        lines = [Edit(m.start(), m.end(), "", "broken-row") for m in re.finditer(r"^\|\|\n", doc.body, re.M)]
+        # Part of a line, but a removal: a promo tail cut off a sentence.
+        doc = doc.edit("tidy", lines, kind="repair")
+        tails = [Edit(m.start(), m.end(), "", "promo-tail", kind="removal", category="promo") for m in re.finditer(r"（广告）", doc.body)]
+        return doc.edit("tidy", tails)
+
+    result = cleaner.process("||\n正文（广告）。\n", path="a.txt", pipeline=Pipeline([("tidy", tidy)]))
+    section = doc_section(parse(audit.build([result])), "a.txt")
+    assert removal_rows(section) == [["2", "promo", "tidy/promo-tail", "（广告）"]]
+    assert [r[1] for r in rows(section.find_all("table", "repairs")[0])] == ["tidy/broken-row"]
+    assert audit.collect(result).removed_chars == len("（广告）") == report.input_report(result)["summary"]["removed_chars"]

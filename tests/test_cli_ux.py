@@ -60,7 +60,8 @@ def test_the_re_encode_is_in_the_report_at_line_one() -> None:
     result = cleaner.process(CLEAN_POST.encode("gbk"), only=["encoding"])
     assert result.markdown == CLEAN_POST and result.changed
     assert [c.to_json() for c in result.changes] == [
-        {"step": "encoding", "rule": "utf8", "line": 1, "column": 1, "before": "GB18030", "after": "UTF-8"}
+        {"step": "encoding", "rule": "utf8", "line": 1, "column": 1, "before": "GB18030", "after": "UTF-8",
+         "kind": "repair", "category": "encoding"}
     ]
     assert cleaner.process(CLEAN_POST.encode(), only=["encoding"]).changes == ()
 

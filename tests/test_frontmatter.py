@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import regex
 import yaml
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import cleaner
@@ -27,7 +27,10 @@ from cleaner.frontmatter_io import (
     split_frontmatter,
 )
 from cleaner.pipeline import DataFile, Options
-from cleaner.steps.frontmatter import frontmatter, schema_of
+from cleaner.steps.boilerplate import category_of
+from cleaner.pipeline import string_pipeline
+from cleaner.steps.frontmatter import frontmatter as frontmatter_step
+from cleaner.steps.frontmatter import schema_of
 
 from .conftest import FIXTURES
 
@@ -37,6 +40,11 @@ CLEAN_POST = (FIXTURES / "samples" / "clean-post-with-frontmatter.md").read_text
 def opts(**values: Any) -> Options:
     """Options as the pipeline gives them to the step (`now` and `steps` included when given)."""
     return Options.make(**values)
+
+
+def frontmatter(doc: Document, options: Options) -> Document:
+    """The step as the pipeline binds it: with the text steps the options choose for strings."""
+    return frontmatter_step(doc, options, strings=string_pipeline(options))
 
 
 def run(raw: str, **values: Any) -> Document:
@@ -404,13 +412,14 @@ def test_no_frontmatter_option_leaves_the_step_idle() -> None:
 
 
 def scrape(lines: list[tuple[str, str | None]], front: str = "") -> Document:
-    """A document whose `boilerplate` step removed the lines given a rule id."""
+    """A document whose `boilerplate` step removed the lines given a rule id, each recorded as
+    that step records it: a removal in its rule's category."""
     raw = "\n".join(text for text, _ in lines) + "\n"
     doc = Document.parse(front + raw)
     edits, offset = [], 0
     for text, rule in lines:
         if rule:
-            edits.append(Edit(offset, offset + len(text) + 1, "", rule))
+            edits.append(Edit(offset, offset + len(text) + 1, "", rule, kind="removal", category=category_of(rule)))
         offset += len(text) + 1
     return doc.edit("boilerplate", edits)
 
@@ -508,6 +517,7 @@ _PLAIN_VALUES = st.sampled_from(
 
 
 @given(st.lists(st.tuples(st.sampled_from(["title", "date", "updated", "tags", "foo", "summary", "draft"]), _PLAIN_VALUES), min_size=1, max_size=5, unique_by=lambda kv: kv[0]))
+@example([("foo", "[2024-01-01, 标题]"), ("title", "2024-01-01")])
 def test_every_change_to_the_front_matter_text_has_a_record(fields: list[tuple[str, str]]) -> None:
     text = "".join(f"{key}: {value}\n" for key, value in fields)
     try:
@@ -516,9 +526,25 @@ def test_every_change_to_the_front_matter_text_has_a_record(fields: list[tuple[s
         return  # a value the schema refuses: a clear error, nothing written
     if emitted(doc) != text:
         changed = {c.rule.split(":")[1].split("[")[0] for c in doc.changes}
-        for line_in, line_out in zip(text.splitlines(), emitted(doc).splitlines()):
-            if line_in != line_out:
-                assert line_in.split(":")[0] in changed, (line_in, line_out, doc.changes)
+        # Compared field by field: a value rewritten over several lines (a flow list written
+        # as a block list) must not shift the comparison of the fields after it.
+        after = _fields_by_key(emitted(doc))
+        for key, lines in _fields_by_key(text).items():
+            if after.get(key) != lines:
+                assert key in changed, (lines, after.get(key), doc.changes)
+
+
+def _fields_by_key(yaml_text: str) -> dict[str, list[str]]:
+    """Each top-level key's lines: its own and the indented or `- ` lines under it."""
+    fields: dict[str, list[str]] = {}
+    key = None
+    for line in yaml_text.splitlines():
+        if line[:1] not in ("", " ", "\t", "-") and ":" in line:
+            key = line.split(":")[0]
+            fields[key] = [line]
+        elif key is not None:
+            fields[key].append(line)
+    return fields
 
 
 ASTRAL = "\U00020000"
@@ -650,3 +676,21 @@ def test_toml_and_json_front_matter_read_back_in_their_format_as_yaml_would(meta
     assert body == expected.markdown.split("---\n\n", 1)[1]
     assert same_value(out_meta, dict(result.document.meta))
     assert same_value(dict(result.document.meta), dict(expected.document.meta))
+
+
+def test_a_dateline_dates_the_article_by_the_text_before_its_labels() -> None:
+    lines = [("2024-05-01 08:30 编辑：王五", "dateline"), ("正文。", None)]
+    doc = frontmatter(scrape(lines), opts(extract_meta=True, now=NOW))
+    assert doc.meta["date"] == "2024-05-01T08:30:00+08:00"
+
+
+def test_a_date_inside_an_original_title_does_not_date_the_article() -> None:
+    doc = frontmatter(scrape([("原标题：《2024年5月1日的故事》", "original-title-line"), ("正文。", None)]), opts(extract_meta=True, now=NOW))
+    assert "date" not in doc.meta and doc.meta["original_title"] == "2024年5月1日的故事"
+
+
+def test_metadata_is_read_from_removals_in_the_metadata_category_whatever_the_rule() -> None:
+    """A user's rule file with its own id in category `metadata` feeds --extract-meta too."""
+    doc = Document.parse("作者：张三\n正文。\n")
+    doc = doc.edit("boilerplate", [Edit(0, 6, "", "my-byline", kind="removal", category="metadata")])
+    assert frontmatter(doc, opts(extract_meta=True, now=NOW)).meta["author"] == "张三"

@@ -143,7 +143,8 @@ def test_changes_go_to_the_chosen_field() -> None:
     output, _, _ = _clean(json.dumps({"text": "一\r\n二", "id": 1}).encode() + b"\n", settings)
     record = json.loads(output)
     assert record["cleaning"]["warnings"] == []
-    assert {"step": "encoding", "rule": "newline", "line": 1, "column": 2, "before": "\r\n", "after": "\n"} in record["cleaning"]["changes"]
+    assert {"step": "encoding", "rule": "newline", "line": 1, "column": 2, "before": "\r\n", "after": "\n",
+            "kind": "repair", "category": "encoding"} in record["cleaning"]["changes"]
     assert record["text"] == cleaner.clean("一\r\n二")
 
 

@@ -134,3 +134,48 @@ def test_unrepaired_mojibake_damage_is_protected() -> None:
     text = "因?yàn)我们最终希望，真的?好"
     kinds = [(s.kind, text[s.start : s.end]) for s in find_spans(text)]
     assert kinds == [("inline-damage", "?yàn)")]
+
+
+# --- the same spans in linear time (issue 21) --------------------------------------------------
+
+import regex  # noqa: E402
+
+from cleaner import protect  # noqa: E402
+
+# The inline pattern as it was, with a look-behind to the line start at every candidate smile.
+_SMILE = "(?<![A-Za-z0-9])(?:[:;=][-'^]?\\)|"
+_QUADRATIC_INLINE = regex.compile(
+    protect._INLINE.pattern.replace(_SMILE, "(?<![A-Za-z0-9])(?:(?<!\\([^()\\n]*)[:;=][-'^]?\\)|", 1),
+    protect._INLINE.flags,
+)
+
+
+def test_the_reference_pattern_is_the_old_one() -> None:
+    assert _SMILE in protect._INLINE.pattern
+    assert _QUADRATIC_INLINE.pattern != protect._INLINE.pattern
+
+
+@pytest.mark.parametrize("text", ["(see note:)", "(a:) b:)", "a:) (b", "(x)\n:)", "((:))", "(:-) :^)", "(中文;)", "=) (=)"])
+def test_a_smile_inside_an_open_parenthesis_is_text(text: str) -> None:
+    expected = [(m.start(), m.end()) for m in _QUADRATIC_INLINE.finditer(text)]
+    assert [(s.start, s.end) for s in protect._inline_spans(text, [], ())] == expected
+
+
+@given(st.text(st.sampled_from("():;=-'^D3\n a中x[]<>`"), max_size=60))
+def test_inline_spans_are_those_of_the_look_behind_pattern(text: str) -> None:
+    expected = []
+    for m in _QUADRATIC_INLINE.finditer(text):
+        kind = m.lastgroup or "inline"
+        expected.append((m.start(), m.end(), "inline-" + ("code" if kind == "ticks" else kind)))
+    assert [tuple(s) for s in protect._inline_spans(text, [], ())] == expected
+
+
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(1, 5)), max_size=8), st.integers(0, 50), st.integers(0, 6))
+def test_overlaps_by_bisection_is_the_definition(raw: list[tuple[int, int]], start: int, length: int) -> None:
+    spans = protect._merge(Span(s, s + n, "x") for s, n in raw)
+    end = start + length
+    if end == start:
+        expected = any(s.start < start < s.end for s in spans)
+    else:
+        expected = any(s.start < end and start < s.end for s in spans)
+    assert overlaps(spans, start, end) == expected

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
-from .document import Change, Document, Warning
+from .document import REPAIR, Change, Document, Warning
 from .pipeline import Options, Pipeline
+
+if TYPE_CHECKING:
+    import frontmatter
+
+# What `process()` and `clean()` read: text, bytes (the encoding is detected), or a
+# python-frontmatter `Post` (its metadata and content, as `frontmatter.load` gives them).
+Input = Union[str, bytes, "frontmatter.Post"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +40,23 @@ class Result:
             return True
         return any(c.step == "encoding" and c.rule == "utf8" for c in self.document.changes[:1])
 
+    @property
+    def post(self) -> frontmatter.Post:
+        """The result as a python-frontmatter `Post`: the cleaned metadata and body.
+
+        Its content is the body as `frontmatter.loads(result.markdown)` reads it (no final
+        newline), its handler the front matter's format (YAML, TOML or JSON), so
+        `frontmatter.dumps(result.post)` writes it in that format. The metadata is there even
+        when the options leave front matter out of `markdown`.
+        """
+        import frontmatter
+
+        from .frontmatter_io import post_handler
+
+        doc = self.document
+        content = render(doc, frontmatter=False).strip()
+        return frontmatter.Post(content, post_handler(doc.frontmatter_format), **dict(doc.meta))
+
 
 def render(doc: Document, *, frontmatter: bool = True) -> str:
     """The output text: front matter first when there is any, the body, one final newline."""
@@ -51,7 +75,7 @@ def render(doc: Document, *, frontmatter: bool = True) -> str:
 
 
 def process(
-    raw: str | bytes,
+    raw: Input,
     *,
     path: str = "<stdin>",
     pipeline: Pipeline | None = None,
@@ -61,10 +85,11 @@ def process(
 ) -> Result:
     """Clean one article and return the result with its change records and warnings.
 
-    `raw` is text or bytes (the encoding is detected, or given as `encoding`, e.g. `"gbk"`).
-    Options are those of `Options`, plus `only`, `skip` and `preset` to choose steps. Raises
-    `CleanerError` for bad input. `group`: the document's template group when its front matter
-    does not name its site (see `cleaner.templates`).
+    `raw` is text, bytes (the encoding is detected, or given as `encoding`, e.g. `"gbk"`) or a
+    python-frontmatter `Post`. Options are those of `Options`, plus `only`, `skip` and `preset`
+    to choose steps. Raises `CleanerError` for bad input.
+    `group`: the document's template group when its front matter does not name its site
+    (see `cleaner.templates`).
 
     Output is UTF-8 without a BOM: bytes in another encoding (or with a BOM) are a change even
     when the text is not, recorded first as `encoding/utf8` at line 1, column 1.
@@ -72,10 +97,12 @@ def process(
     if pipeline is None:
         options.setdefault("now", run_time())
         pipeline = Pipeline.default(**options)
+    if not isinstance(raw, (str, bytes)):
+        raw = post_text(raw)
     doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms, encoding=encoding)
     if group is not None:
         doc = doc.replace(group=group)
-    original_text = _original_text(raw, doc, encoding)
+    original_text = doc.original_text if doc.original_text is not None else ""
     result = pipeline(doc)
     if isinstance(raw, bytes):
         result = _with_reencoding(raw, result)
@@ -89,23 +116,39 @@ def process(
     )
 
 
-def _original_text(raw: str | bytes, doc: Document, encoding: str | None) -> str:
-    if isinstance(raw, str):
-        return raw
-    from .steps.encoding import decode_with_damage
-
-    return decode_with_damage(raw, path=doc.path, encoding=encoding)[0]
-
-
 def _with_reencoding(raw: bytes, doc: Document) -> Document:
     """Record that the bytes are re-encoded as UTF-8 (no step edits text for it, so the record
     holds the encodings, with offset -1 like a front matter change: no body text to replay)."""
-    from .steps.encoding import reencoding
+    from .decode import reencoding
 
     was = reencoding(raw, doc.encoding)
     if was is None:
         return doc
-    return doc.replace(changes=(Change("encoding", "utf8", 1, 1, was, "UTF-8", -1), *doc.changes))
+    reencode = Change("encoding", "utf8", 1, 1, was, "UTF-8", -1, kind=REPAIR, category="encoding")
+    return doc.replace(changes=(reencode, *doc.changes))
+
+
+def post_text(post: frontmatter.Post) -> str:
+    """A python-frontmatter `Post` as the text of an article: its metadata as front matter in
+    the handler's format (YAML when it has none), a blank line, its content.
+
+    The text is read back by `Document.parse`, so a Post's metadata is checked exactly as front
+    matter in a file is (a value no format can hold raises `FrontMatterError`).
+    """
+    import yaml
+
+    from .errors import FrontMatterError
+    from .frontmatter_io import post_format, splice
+
+    fmt = post_format(getattr(post, "handler", None))
+    meta = dict(post.metadata)
+    try:
+        text = splice(None, meta, fmt=fmt) if meta else None
+    except (yaml.YAMLError, TypeError, ValueError) as error:
+        problem = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise FrontMatterError(f"the Post's metadata cannot be written as {fmt.upper()} front matter: {problem}") from None
+    shell = Document(body=str(post.content), frontmatter=text, frontmatter_format=fmt)
+    return render(shell)
 
 
 def run_time() -> str:
@@ -115,7 +158,7 @@ def run_time() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def clean(raw: str | bytes, **options: Any) -> str:
+def clean(raw: Input, **options: Any) -> str:
     """Clean one article: raw text or bytes in, Markdown out.
 
     >>> clean("他说:我们明天见,好吗?")  # doctest: +SKIP

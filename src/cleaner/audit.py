@@ -28,23 +28,19 @@ import dataclasses
 import difflib
 import hashlib
 import html
-import importlib
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Literal
 
 import regex
 
 from . import __version__, report
-from .document import Change
+from .document import REMOVAL, Change, removed_chars
 
 if TYPE_CHECKING:
     from .api import Result
     from .pipeline import Options
-
-# Steps whose purpose is removing text: every deletion they make is listed as a removal.
-REMOVAL_STEPS = frozenset({"boilerplate"})
 
 # Intraline highlighting compares characters pairwise; past this length it costs more than it shows.
 _INTRALINE_LIMIT = 400
@@ -57,7 +53,7 @@ _INVISIBLE = regex.compile(r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Cn}[\p{Zs}-
 class Entry:
     """One change as the page shows it, placed on its line of the input file."""
 
-    kind: str  # "removal" or "repair"
+    kind: str  # the change's own kind: "removal", "repair" or "rewrite" (listed with repairs)
     step: str
     rule: str
     category: str
@@ -94,71 +90,37 @@ class Audit:
 
 
 def is_removal(change: Change) -> bool:
-    """A deletion by a removal step, or of whole lines by any step (a user's own filter too).
+    """Whether a change is listed as a removal: its step said so (`Change.kind`).
 
-    >>> is_removal(Change("boilerplate", "app-promo", 1, 1, "打开网易新闻 查看精彩图片\\n", "", 0))
+    >>> is_removal(Change("drop_lines", "promo", 1, 1, "打开网易新闻 查看精彩图片\\n", "", 0, kind="removal"))
     True
-    >>> is_removal(Change("encoding", "invisible", 5, 10, "\\u200b", "", 35))  # a repair
+    >>> is_removal(Change("encoding", "invisible", 5, 10, "\\u200b", "", 35, kind="repair"))  # a repair
     False
     """
-    if change.after or not change.before.strip():
-        return False
-    if change.step in REMOVAL_STEPS:
-        return True
-    return change.column == 1 and change.before.endswith("\n")
-
-
-def category_lookup(options: Options | None = None) -> Callable[[str], object] | None:
-    """The boilerplate step's `category_of(rule_id)`, when the step has one.
-
-    With `options`, the categories of the user's own rule files are known too.
-    """
-    try:
-        module = importlib.import_module("cleaner.steps.boilerplate")
-    except ImportError:
-        return None
-    lookup = getattr(module, "category_of", None)
-    if not callable(lookup):
-        return None
-    if options is None:
-        return lambda rule: lookup(rule)
-    return lambda rule: lookup(rule, options)
-
-
-def category_of(change: Change, lookup: Callable[[str], object] | None) -> str:
-    """A removal's category: the rule's category from the boilerplate step, else the step name."""
-    if change.step == "boilerplate" and change.rule == "template":
-        return "template"  # learned from the site's pages, not a rule file (cleaner.templates)
-    if lookup is not None and change.step == "boilerplate":
-        try:
-            found = lookup(change.rule)
-        except (LookupError, ValueError, TypeError):  # a rule the step does not know
-            found = None
-        if isinstance(found, str) and found:
-            return found
-    return change.step
+    return change.kind == REMOVAL
 
 
 def collect(result: Result, *, options: Options | None = None, context: int = 3) -> Audit:
     """What the page shows of one document (call it where the document was cleaned).
 
-    Changes are sorted into removals and repairs and placed on lines of the input file;
-    `options` (the pipeline's) let the boilerplate step name the categories of user rules.
+    Changes are sorted into removals and repairs (rewrites listed with them) by their `kind`
+    and placed on lines of the input file; a removal's category is the one its step recorded.
+    `options` is accepted for callers of earlier versions and no longer needed.
     """
-    return _collect(result, category_lookup(options), context)
+    return _collect(result, context)
 
 
-def _collect(result: Result, lookup: Callable[[str], object] | None, context: int) -> Audit:
+def _collect(result: Result, context: int) -> Audit:
     entry = report.input_report(result)
     removals: list[Entry] = []
     repairs: list[Entry] = []
     for change, placed in zip(result.document.changes, entry["changes"]):
         removal = is_removal(change)
         item = Entry(
-            kind="removal" if removal else "repair",
+            kind=change.kind,
             step=change.step,
             rule=change.rule,
-            category=category_of(change, lookup) if removal else change.step,
+            category=change.category or change.step,
             line=int(placed["line"]),
             column=int(placed["column"]),
             before=change.before,
@@ -177,7 +139,7 @@ def _collect(result: Result, lookup: Callable[[str], object] | None, context: in
         removals=tuple(removals),
         repairs=tuple(repairs),
         warnings=tuple(entry["warnings"]),
-        removed_chars=sum(len(e.before) for e in removals),
+        removed_chars=removed_chars(result.document.changes),
         original_chars=len(result.original_body),
         diff=_diff(result.original_text, result.markdown, context),
         diff_open=result.changed and len(result.original_text) < 20_000,
@@ -194,11 +156,11 @@ def build(
 ) -> str:
     """The whole page for a run over `results`, as text (write it as UTF-8).
 
-    `steps` are the pipeline's step names, shown in the header; `options` the pipeline's options,
-    so removals by the user's own rule files get their categories. `context`: diff context lines.
+    `steps` are the pipeline's step names, shown in the header; `context`: diff context lines.
+    `options` is accepted for callers of earlier versions: each removal's category is on its
+    change record now.
     """
-    lookup = category_lookup(options)
-    return page([_collect(result, lookup, context) for result in results], title=title, steps=steps)
+    return page([_collect(result, context) for result in results], title=title, steps=steps)
 
 
 def page(audits: Sequence[Audit], *, title: str = "cleaner audit", steps: Sequence[str] = ()) -> str:
@@ -442,9 +404,8 @@ def _diff(before: str, after: str, context: int) -> str:
     """Input and output lines, numbered on both sides; changed stretches marked within the line."""
     old = before.splitlines()
     new = after.splitlines()
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     rows: list[str] = []
-    for group in matcher.get_grouped_opcodes(context):
+    for group in _grouped_opcodes(old, new, context):
         if rows:
             rows.append('<tr class="gap"><td></td><td></td><td class="sign"></td><td>⋯</td></tr>')
         for tag, i1, i2, j1, j2 in group:
@@ -464,6 +425,47 @@ def _diff(before: str, after: str, context: int) -> str:
         '<table class="diff-lines"><thead><tr><th>in</th><th>out</th><th></th><th>text</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+# `SequenceMatcher` without its junk heuristic reads, for each line of one side, every equal line
+# of the other: on text where a few lines repeat thousands of times (a scraped list, a table)
+# that is the product of the two counts, and more than cubic time overall. Past this much work
+# the diff is the common first and last lines and one replaced stretch between them.
+_DIFF_WORK_LIMIT = 2_000_000
+
+
+def _grouped_opcodes(old: list[str], new: list[str], context: int) -> Iterable[list[tuple[str, int, int, int, int]]]:
+    counts = Counter(new)
+    work = sum(counts[line] for line in old)
+    if work <= _DIFF_WORK_LIMIT:
+        return difflib.SequenceMatcher(None, old, new, autojunk=False).get_grouped_opcodes(context)
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    i2, j2 = len(old) - tail, len(new) - tail
+    opcodes: list[_Opcode] = [("equal", 0, head, 0, head)] if head else []
+    if head < i2 or head < j2:
+        opcodes.append(("replace" if head < i2 and head < j2 else "delete" if head < i2 else "insert", head, i2, head, j2))
+    if tail:
+        opcodes.append(("equal", i2, len(old), j2, len(new)))
+    return _Opcodes(opcodes).get_grouped_opcodes(context)
+
+
+_Opcode = tuple[Literal["replace", "delete", "insert", "equal"], int, int, int, int]
+
+
+class _Opcodes(difflib.SequenceMatcher[str]):
+    """Opcodes found another way, grouped with context as `SequenceMatcher` groups its own."""
+
+    def __init__(self, opcodes: list[_Opcode]) -> None:
+        super().__init__(None, [], [])
+        self.fixed = opcodes
+
+    def get_opcodes(self) -> list[_Opcode]:
+        return self.fixed
 
 
 def _diff_row(kind: str, old: int | None, new: int | None, text: str) -> str:

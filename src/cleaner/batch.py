@@ -40,6 +40,7 @@ from typing import IO, Any, Protocol, TypeVar
 from . import audit as audit_page
 from . import report
 from .api import Result, process
+from .document import MAX_REMOVED_SHARE, REMOVAL, removed_chars
 from .errors import CleanerError, UsageError
 from .output import PARTIAL_SUFFIX as PARTIAL_SUFFIX  # re-exported: callers find it here
 from .output import GrowingFile, lock, remove_temporaries, shown, write_error, write_file
@@ -74,7 +75,7 @@ class Stats:
     @classmethod
     def of(cls, result: Result, size: int) -> Stats:
         removed = sum(
-            max(1, len(c.before.splitlines())) for c in result.changes if c.step == "boilerplate" and not c.after
+            max(1, len(c.before.splitlines())) for c in result.changes if c.kind == REMOVAL
         )
         return cls(1, int(result.changed), 0, removed, len(result.warnings), size)
 
@@ -427,11 +428,10 @@ def clean_file(pipeline: Pipeline, job: FileJob) -> FileOutcome:
 
 
 def removed_share(result: Result) -> float:
-    """The share of the original body's characters that boilerplate rules removed."""
+    """The share of the original body's characters that removals took out (as the report counts)."""
     if not result.original_body:
         return 0.0
-    removed = sum(len(c.before) for c in result.changes if c.step == "boilerplate" and not c.after)
-    return removed / len(result.original_body)
+    return removed_chars(result.changes) / len(result.original_body)
 
 
 def _held_back(job: FileJob, result: Result) -> str | None:
@@ -443,8 +443,6 @@ def _held_back(job: FileJob, result: Result) -> str | None:
 
 def too_much_removed(where: str, result: Result) -> str | None:
     """The line naming a document that boilerplate rules would cut by more than MAX_REMOVED_SHARE."""
-    from .steps.boilerplate import MAX_REMOVED_SHARE
-
     share = removed_share(result)
     if share <= MAX_REMOVED_SHARE:
         return None

@@ -364,7 +364,7 @@ def _check_modes(args: argparse.Namespace) -> None:
     if args.stdin_filename is not None and names != ["-"]:
         raise UsageError("--stdin-filename names standard input; give no other input")
     if args.encoding is not None:
-        from .steps.encoding import check_encoding_name
+        from .decode import check_encoding_name
 
         check_encoding_name(args.encoding)
         if args.jsonl:

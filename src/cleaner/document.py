@@ -4,6 +4,10 @@ A `Document` is immutable. A step returns a new one, built with `Document.edit`,
 list of `Edit`s to the body and records one `Change` per edit. Because every change carries its
 exact place (`offset`, in the step's output) and both texts, the changes of a step can be replayed
 backwards over its output to give back its input (`unapply`): "nothing lost" is checkable.
+
+Every record says what it is (`kind`: a removal, a repair, a rewrite; a `Warning` is a warning)
+and its `category`, both set by the step that makes it, so the JSON report and the audit page
+count from the records alone and name no step.
 """
 
 from __future__ import annotations
@@ -16,8 +20,23 @@ from typing import Any, NamedTuple
 from .protect import Span, shift_spans
 
 
+# What a change is (`Change.kind`). A removal takes content out (a boilerplate line, a user's
+# filtered line); a repair undoes damage (mojibake, stray tags, invisible characters); a rewrite
+# changes style (script, punctuation, spacing, glossary casing, paragraph layout). A warning is
+# what a step saw and left alone (`Warning.kind`).
+REMOVAL = "removal"
+REPAIR = "repair"
+REWRITE = "rewrite"
+WARNING = "warning"
+KINDS = (REMOVAL, REPAIR, REWRITE, WARNING)
+
+
 class Edit(NamedTuple):
-    """Replace `body[start:end]` with `replacement`; `rule` names why."""
+    """Replace `body[start:end]` with `replacement`; `rule` names why.
+
+    `kind` and `category` are the step's word on what the edit is (see `Document.edit` for what
+    an edit without them gets).
+    """
 
     start: int
     end: int
@@ -27,6 +46,8 @@ class Edit(NamedTuple):
     # group and document count. Empty for most edits (and absent from an edit a step builds
     # as a bare 4-tuple with `tuple.__new__`, which `edit` allows for).
     detail: tuple[tuple[str, Any], ...] = ()
+    kind: str = ""
+    category: str = ""
 
 
 class Change(NamedTuple):
@@ -35,6 +56,9 @@ class Change(NamedTuple):
     `line` and `column` (1-based) are the place in the step's input; `offset` is where `after`
     begins in the step's output, which is what makes a change replayable. Changes to the front
     matter have `offset` -1 and `line` the field's line in the input file (see docs/frontmatter.md).
+    `kind` is `removal`, `repair` or `rewrite`; `category` groups changes for the report (a
+    boilerplate rule's category, else the step's name). Both default so that a record made by
+    hand with the first seven fields still works (it counts as a rewrite).
     A tuple, not a dataclass: a document can hold tens of thousands, and they are made in the
     inner loop of every step.
     """
@@ -47,19 +71,49 @@ class Change(NamedTuple):
     after: str
     offset: int
     detail: tuple[tuple[str, Any], ...] = ()  # from `Edit.detail`
+    kind: str = REWRITE
+    category: str = ""
+
+    @property
+    def is_removal(self) -> bool:
+        return self.kind == REMOVAL
 
     def to_json(self) -> dict[str, Any]:
-        entry = {
+        entry: dict[str, Any] = {
             "step": self.step,
             "rule": self.rule,
             "line": self.line,
             "column": self.column,
             "before": self.before,
             "after": self.after,
+            "kind": self.kind,
+            "category": self.category or self.step,
         }
         if self.detail:
             entry["detail"] = dict(self.detail)
         return entry
+
+
+# Past this share of a body's characters removed, a document is suspect: the `boilerplate` step
+# warns (`removed-share`) and `--in-place` holds the file back unless `--force` (docs/rules.md).
+MAX_REMOVED_SHARE = 0.30
+
+
+def removed_chars(changes: Iterable[Change]) -> int:
+    """The characters the removals among `changes` took out: what the report and the audit count."""
+    return sum(len(c.before) for c in changes if c.kind == REMOVAL)
+
+
+def default_kind(before: str, after: str, column: int) -> str:
+    """What an edit whose step did not say is: whole lines of text deleted are a removal (a
+    user's own filter), anything else a rewrite.
+
+    >>> default_kind("打开网易新闻 查看精彩图片\n", "", 1), default_kind("\u200b", "", 3)
+    ('removal', 'rewrite')
+    """
+    if not after and column == 1 and before.endswith("\n") and before.strip():
+        return REMOVAL
+    return REWRITE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +126,8 @@ class Warning:  # noqa: A001 - the SPEC's name for the record; not the builtin e
     message: str
     text: str = ""
 
+    kind = WARNING  # a class constant, not a field: every warning is one
+
     def to_json(self) -> dict[str, Any]:
         return {
             "step": self.step,
@@ -79,6 +135,7 @@ class Warning:  # noqa: A001 - the SPEC's name for the record; not the builtin e
             "line": self.line,
             "message": self.message,
             "text": self.text,
+            "kind": self.kind,
         }
 
 
@@ -96,6 +153,8 @@ class Document:
     - `body`: the Markdown body; `body_line`: the input line the body starts on.
     - `changes`, `warnings`: everything the steps so far did and noticed.
     - `spans`: the protected spans of `body`, found once (see `protect.py`) and carried along.
+    - `original_text`: the whole input as decoded (front matter included), kept from `parse` so
+      nothing has to decode the input again; None for a document built from a body directly.
     """
 
     body: str
@@ -113,6 +172,7 @@ class Document:
     # The template group its caller assigned (a JSON Lines field, the file's folder); the
     # front matter's own `source`/`url` comes first (see `templates.group_of`).
     group: str | None = None
+    original_text: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.meta, MappingProxyType):
@@ -133,15 +193,15 @@ class Document:
         protected_terms: Sequence[str] = (),
         encoding: str | None = None,
     ) -> Document:
-        """Read an article: bytes are decoded (see `steps/encoding.decode`), front matter split off.
+        """Read an article: bytes are decoded (see `cleaner.decode`), front matter split off.
 
         `encoding` names the bytes' encoding and skips detection.
 
         Raises `EncodingError` for input that is not text, `FrontMatterError` for front matter
         that cannot be read.
         """
+        from .decode import ambiguity, decode_with_damage
         from .frontmatter_io import split_any
-        from .steps.encoding import ambiguity, decode_with_damage
 
         damage: list[tuple[int, str]] = []
         doubt = None
@@ -166,6 +226,7 @@ class Document:
             body_line=body_line,
             protected_terms=tuple(protected_terms),
             frontmatter_format=frontmatter_format,
+            original_text=text,
         )
 
     def replace(self, **fields: Any) -> Document:
@@ -197,13 +258,27 @@ class Document:
         new = tuple(warnings)
         return self.replace(warnings=self.warnings + new) if new else self
 
-    def edit(self, step: str, edits: Iterable[Edit], *, keep_spans: bool = True) -> Document:
+    def edit(
+        self,
+        step: str,
+        edits: Iterable[Edit],
+        *,
+        keep_spans: bool = True,
+        kind: str | None = None,
+        category: str | None = None,
+    ) -> Document:
         """Apply non-overlapping edits to the body and record one `Change` each.
 
         Edits may come in any order; two that overlap are a bug in the step and raise. Protected
         spans move with the text; a span inside a removed stretch goes with it, and an edit that
         cuts into a span raises, because no text step may rewrite protected text.
+
+        Each change's `kind` is the edit's own, else `kind` here, else `default_kind` (whole
+        lines deleted: a removal; anything else: a rewrite); its `category` the edit's own, else
+        `category` here, else the step's name.
         """
+        if kind is not None and kind not in KINDS:
+            raise ValueError(f"step {step}: unknown change kind {kind!r} (kinds: {', '.join(KINDS)})")
         ordered = sorted(edits, key=lambda e: (e.start, e.end))
         ordered = [e for e in ordered if self.body[e.start : e.end] != e.replacement]
         if not ordered:
@@ -225,8 +300,24 @@ class Document:
                 line += newlines
                 line_start = body.rfind("\n", counted, e.start) + 1
             counted = e.start
+            before = body[e.start : e.end]
+            column = e.start - line_start + 1
+            # An edit may be a bare 4-tuple (`tuple.__new__(Edit, ...)`, as a hot loop builds it).
+            detail, own_kind, own_category = (e[4], e[5], e[6]) if len(e) > 4 else ((), "", "")
+            change_kind = own_kind or kind or default_kind(before, e.replacement, column)
             changes.append(
-                Change(step, e.rule, line, e.start - line_start + 1, body[e.start : e.end], e.replacement, out_len, e[4] if len(e) > 4 else ())
+                Change(
+                    step,
+                    e.rule,
+                    line,
+                    column,
+                    before,
+                    e.replacement,
+                    out_len,
+                    detail,
+                    change_kind,
+                    own_category or category or step,
+                )
             )
             pieces.append(e.replacement)
             out_len += len(e.replacement)

@@ -716,3 +716,49 @@ def _splice_toml(text: str, old: Mapping[str, Any], meta: Mapping[str, Any]) -> 
     if lines[:table] and not lines[table - 1].endswith("\n"):
         lines[table - 1] += "\n"
     return "".join(lines[:table]) + added + "".join(lines[table:])
+
+
+# --- python-frontmatter ---------------------------------------------------------------------------
+
+
+def _toml_handler_class() -> type[Any]:
+    from frontmatter.default_handlers import BaseHandler
+
+    class TomlHandler(BaseHandler):
+        """TOML front matter (`+++`) for python-frontmatter, read and written by this module.
+
+        python-frontmatter's own TOML handler exists only when the `toml` package is installed;
+        this one reads with the same safe loader as a file's front matter and writes as
+        `splice` does, so `frontmatter.dumps(result.post)` works with our dependencies alone.
+        """
+
+        FM_BOUNDARY = regex.compile(r"^\+{3,}\s*$", regex.MULTILINE)  # type: ignore[assignment]
+        START_DELIMITER = END_DELIMITER = "+++"
+
+        def load(self, fm: str, **kwargs: object) -> Any:
+            return load_mapping(fm, fmt=TOML)
+
+        def export(self, metadata: dict[str, object], **kwargs: object) -> str:
+            return _write_toml(None, metadata).strip()
+
+    return TomlHandler
+
+
+def post_handler(fmt: str) -> Any:
+    """A python-frontmatter handler that writes front matter in `fmt` (yaml, toml or json)."""
+    from frontmatter.default_handlers import JSONHandler, YAMLHandler
+
+    if fmt == JSON:
+        return JSONHandler()
+    if fmt == TOML:
+        return _toml_handler_class()()
+    return YAMLHandler()
+
+
+def post_format(handler: object) -> str:
+    """The format (yaml, toml or json) a python-frontmatter handler reads, by its fence."""
+    from frontmatter.default_handlers import JSONHandler
+
+    if isinstance(handler, JSONHandler):
+        return JSON
+    return TOML if getattr(handler, "START_DELIMITER", None) == "+++" else YAML

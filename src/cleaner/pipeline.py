@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -34,6 +35,11 @@ REGISTRY: dict[str, str] = {
     "frontmatter": "cleaner.steps.frontmatter:frontmatter",
 }
 STEP_NAMES: tuple[str, ...] = tuple(REGISTRY)
+
+# The text steps that also clean the front matter's prose strings, in pipeline order. A step whose
+# function takes a `strings` argument (the `frontmatter` step) is handed them as a pipeline of
+# their own, bound to the same options (`string_pipeline`): no step imports another.
+STRING_STEPS: tuple[str, ...] = ("encoding", "mojibake", "script", "punctuation", "spacing")
 
 # Named option sets. `corpus` repairs and removes without rewriting style (for training data).
 PRESETS: dict[str, dict[str, Any]] = {
@@ -192,6 +198,22 @@ def validate(options: Options, steps: Iterable[str] = STEP_NAMES) -> None:
             check(options)
 
 
+def string_pipeline(options: Options) -> Pipeline:
+    """The `STRING_STEPS` the options choose (all of them when `options.steps` is None), bound to
+    the options: what a step that cleans front matter strings runs over each one."""
+    chosen = options.steps
+    names = [n for n in STRING_STEPS if chosen is None or n in chosen]
+    return Pipeline([(n, functools.partial(load_step(n), options=options)) for n in names], options)
+
+
+def bind_step(name: str, options: Options) -> StepFunction:
+    """The registered step bound to its options (and, if it takes them, to `string_pipeline`)."""
+    function = _bound_step(name, options)
+    if "strings" in inspect.signature(function).parameters:
+        return functools.partial(function, options=options, strings=string_pipeline(options))
+    return functools.partial(function, options=options)
+
+
 StepLike = Union[StepFunction, tuple[str, StepFunction]]
 
 
@@ -231,7 +253,7 @@ class Pipeline:
         chosen = [n for n in STEP_NAMES if n in (only or PRESETS[preset]["steps"]) and n not in skip]
         opts = dataclasses.replace(opts, steps=tuple(chosen))
         validate(opts, chosen)
-        return cls([(n, functools.partial(_bound_step(n, opts), options=opts)) for n in chosen], opts)
+        return cls([(n, bind_step(n, opts)) for n in chosen], opts)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ not code (see docs/architecture.md).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -83,9 +84,12 @@ _EXTENSIONS = (
 # a kaomoji in parentheses made of marks (`(^_^)` `o(╥﹏╥)o` `(╯°□°)╯`). The colons and
 # parentheses in them are not punctuation: the Chinese colon rule would turn `:)` into `：）`.
 # A face with a letter for a mouth (`:D`) must stand apart from Han, so `答案:D` stays a label.
+# A smile that closes a parenthesis (`(see note:)`) is not a face: `_inline_spans` drops it
+# after matching, with one forward pass (a look-behind to the line start at every candidate
+# would cost time in the square of the line's length).
 _FACE = "\\^╥﹏▽°□ω≧≦´∀∇Дд◕‿◡ﾟ⊙￣︶ε╬≖ヮ∩๑ᴗ"
 _EMOTICON = (
-    r"(?<![A-Za-z0-9])(?:(?<!\([^()\n]*)[:;=][-'^]?\)|[:;=][-'^]?\((?![^()\n]*\))|(?<!\p{Han})[:;][-']?[DPpOo3](?![A-Za-z0-9\p{Han}]))(?![)(])"
+    r"(?<![A-Za-z0-9])(?:[:;=][-'^]?\)|[:;=][-'^]?\((?![^()\n]*\))|(?<!\p{Han})[:;][-']?[DPpOo3](?![A-Za-z0-9\p{Han}]))(?![)(])"
     r"|(?<![A-Za-z0-9])(?:XD|xD|orz|Orz|OTZ|OTL)(?![A-Za-z0-9])"
     r"|(?<![A-Za-z0-9^])(?:\^[_.oO-]?\^|[Tt]_[Tt]|>_<|-_-|[oO]_[oO]|=_=|¯\\_\(ツ\)_/¯)(?![A-Za-z0-9^])"
     r"|[oO╰ヽ]?\((?=[^()\n]{0,14}[" + _FACE + r"])"
@@ -198,10 +202,13 @@ def _inline_spans(
     body: str, blocks: Sequence[Span], protected_terms: Sequence[str]
 ) -> list[Span]:
     found: list[Span] = []
+    parens = _OpenParens(body)
     for m in _INLINE.finditer(body):
         kind = m.lastgroup or "inline"
         if kind == "ticks":
             kind = "code"
+        elif kind == "emoticon" and m.group().endswith(")") and body[m.start()] in ":;=" and parens.open_at(m.start()):
+            continue  # `(see note:)`: the colon and the parenthesis are text (see _EMOTICON)
         found.append(Span(m.start(), m.end(), "inline-" + kind))
     for term in protected_terms:
         if not term:
@@ -214,8 +221,31 @@ def _inline_spans(
     return [s for s in found if not _inside_any(s, blocks)]
 
 
+class _OpenParens:
+    """Whether a parenthesis is open on the line at a place, asked at places in rising order.
+
+    Each question reads only the text since the last one, so all of them together read the
+    text once.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.read_to = 0
+        self.last = ""  # the last of `(`, `)` and a newline read so far
+
+    def open_at(self, position: int) -> bool:
+        text, start = self.text, self.read_to
+        if position > start:
+            last = max(text.rfind("(", start, position), text.rfind(")", start, position), text.rfind("\n", start, position))
+            if last != -1:
+                self.last = text[last]
+            self.read_to = position
+        return self.last == "("
+
+
 def _inside_any(span: Span, blocks: Sequence[Span]) -> bool:
-    return any(b.start < span.end and span.start < b.end for b in blocks)
+    """Whether a span overlaps one of `blocks` (sorted, non-overlapping): a binary search."""
+    return overlaps(blocks, span.start, span.end)
 
 
 def _merge(spans: Iterable[Span]) -> list[Span]:
@@ -273,7 +303,20 @@ def shift_spans(spans: Sequence[Span], edits: Sequence[Edit], step: str) -> tupl
 
 
 def overlaps(spans: Sequence[Span], start: int, end: int) -> bool:
-    """Whether `[start, end)` touches the inside of a span (an empty range: lies inside one)."""
+    """Whether `[start, end)` touches the inside of a span (an empty range: lies inside one).
+
+    `spans` are sorted and non-overlapping, as `find_spans` gives them and edits keep them, so
+    their ends rise too: a binary search finds the one span that can overlap, and a step that
+    asks once per line stays linear on a document with a span on every line.
+    """
+    first = bisect.bisect_right(spans, start, key=_span_end)  # the first span ending after start
+    if first == len(spans):
+        return False
+    span = spans[first]
     if end == start:
-        return any(s.start < start < s.end for s in spans)
-    return any(s.start < end and start < s.end for s in spans)
+        return span.start < start
+    return span.start < end
+
+
+def _span_end(span: Span) -> int:
+    return span.end

@@ -6,11 +6,13 @@ through the changes of the steps before it to the line it came from.
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .document import Change, Warning
+from .document import REMOVAL, Change, Warning, removed_chars
 
 if TYPE_CHECKING:
     from .api import Result
@@ -21,11 +23,65 @@ def source_offsets(changes: Sequence[Change]) -> list[int]:
 
     A change's `offset` is in the text right after it was made; replaying every change recorded
     before it backwards (as `document.unapply` does with text) carries the offset to the input.
+    Replayed one change at a time that costs time in the square of the number of changes, so the
+    changes are taken in runs instead: a run is changes that follow one another in the text
+    (each starts at or after the end of the one before, as the changes of one `Document.edit`
+    do), and going back through a whole run is one binary search (`_Run.back`). Each change
+    goes back through its own run's earlier changes, then through every earlier run.
     """
-    return [_back(change.offset, changes[:index]) for index, change in enumerate(changes)]
+    offsets = [change.offset for change in changes]
+    runs: list[_Run] = []
+    current: list[int] = []  # indexes of the changes of the run being read
+    end = -1
+    for index, change in enumerate(changes):
+        if change.offset < 0:  # front matter: not a body place (see `_back`)
+            continue
+        if change.offset < end:
+            runs.append(_Run(changes, current))
+            current = []
+        current.append(index)
+        end = change.offset + len(change.after)
+    if current:
+        runs.append(_Run(changes, current))
+    for number, run in enumerate(runs):
+        # Within its run, a change comes after every earlier change of the run: each moved it
+        # by its own length difference.
+        places = [changes[i].offset + run.shift[k] for k, i in enumerate(run.indexes)]
+        for earlier in reversed(runs[:number]):
+            if not earlier.identity:
+                places = [earlier.back(place) for place in places]
+        for i, place in zip(run.indexes, places):
+            offsets[i] = place
+    return offsets
+
+
+class _Run:
+    """Changes that follow one another in the text, and how to go back through all of them.
+
+    In the text after the run, change k's `after` lies at `[starts[k], ends[k])`, in order and
+    not overlapping. A place at or after `ends[k]` moves back by `shift[k + 1]`, the length
+    difference of changes 0..k; a place inside an `after` goes to its start first.
+    """
+
+    def __init__(self, changes: Sequence[Change], indexes: list[int]) -> None:
+        self.indexes = indexes
+        self.starts = [changes[i].offset for i in indexes]
+        self.ends = [changes[i].offset + len(changes[i].after) for i in indexes]
+        self.shift = [0]
+        for i in indexes:
+            self.shift.append(self.shift[-1] + len(changes[i].before) - len(changes[i].after))
+        # One-character replacements (`,` → `，`, 們 → 们) move no place at all.
+        self.identity = all(len(changes[i].before) == len(changes[i].after) <= 1 for i in indexes)
+
+    def back(self, place: int) -> int:
+        k = bisect.bisect_right(self.ends, place)  # changes 0..k-1 end at or before the place
+        if k < len(self.starts) and self.starts[k] < place:
+            place = self.starts[k]  # inside change k's `after`: its start
+        return place + self.shift[k]
 
 
 def _back(offset: int, changes: Sequence[Change]) -> int:
+    """`offset` carried back through `changes`, one at a time (the definition `_Run` follows)."""
     for change in reversed(changes):
         if change.offset < 0:
             continue
@@ -41,18 +97,35 @@ def line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, max(0, min(offset, len(text)))) + 1
 
 
+class _Lines:
+    """Line and column of many offsets in one text: a binary search over its newlines each."""
+
+    def __init__(self, text: str) -> None:
+        self.newlines = [m.start() for m in _NEWLINE.finditer(text)]
+
+    def line_column(self, offset: int) -> tuple[int, int]:
+        """As `line_of(text, offset)` and `offset - text.rfind("\\n", 0, offset)`."""
+        before = bisect.bisect_left(self.newlines, max(0, offset))  # newlines before the offset
+        return before + 1, offset - (self.newlines[before - 1] if before else -1)
+
+
+_NEWLINE = re.compile("\n")
+
+
 def input_report(result: Result) -> dict[str, Any]:
     doc = result.document
     offsets = source_offsets(doc.changes)
     original = result.original_body
+    lines = _Lines(original)
     changes = []
     for change, offset in zip(doc.changes, offsets):
         entry = change.to_json()
         if change.offset < 0:  # front matter: the step already gave the input line
             changes.append(entry)
             continue
-        entry["line"] = line_of(original, offset) + doc.body_line - 1
-        entry["column"] = offset - original.rfind("\n", 0, offset)
+        line, column = lines.line_column(offset)
+        entry["line"] = line + doc.body_line - 1
+        entry["column"] = column
         changes.append(entry)
     warnings = [_warning_json(w, doc.body_line) for w in doc.warnings]
     return {
@@ -74,22 +147,21 @@ def _warning_json(warning: Warning, body_line: int) -> dict[str, Any]:
 def summary(
     changes: Iterable[Change], warnings: Iterable[Warning], original: str, options: Any = None
 ) -> dict[str, Any]:
-    from .steps.boilerplate import category_of
-
+    # Counted from the records alone: each says what it is (`kind`) and its category, as the
+    # step that made it set them, so this and the audit page (`audit.py`) agree by construction.
     changes = list(changes)
     by_step = Counter(c.step for c in changes)
     # A context decision's rule carries its features (`context-run [why]`); count by the id.
     by_rule = Counter(f"{c.step}/{c.rule.split(' [', 1)[0]}" for c in changes)
-    # Template removals (cleaner.templates) come from no rule file: their category is their own.
-    by_category = Counter(
-        "template" if c.rule == "template" else category_of(c.rule, options) for c in changes if c.step == "boilerplate"
-    )
-    removed = sum(len(c.before) for c in changes if c.step == "boilerplate" and not c.after)
+    by_kind = Counter(c.kind for c in changes)
+    by_category = Counter(c.category or c.step for c in changes if c.kind == REMOVAL)
+    removed = removed_chars(changes)
     return {
         "changes": len(changes),
         "warnings": sum(1 for _ in warnings),
         "by_step": dict(sorted(by_step.items())),
         "by_rule": dict(sorted(by_rule.items())),
+        "by_kind": dict(sorted(by_kind.items())),
         "removed_by_category": dict(sorted(by_category.items())),
         "removed_chars": removed,
         "removed_share": round(removed / len(original), 4) if original else 0.0,

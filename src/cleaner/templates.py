@@ -52,7 +52,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .document import Document, Edit
+from .document import REMOVAL, Document, Edit
 from .errors import CleanerError, RuleFileError
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 
 STEP = "boilerplate"  # removals are the boilerplate step's: rule id `boilerplate/template`
 RULE = "template"
+TEMPLATE_CATEGORY = "template"  # learned from the site's pages, not a rule file
 FORMAT = "cleaner-templates"
 VERSION = 1
 
@@ -531,7 +532,7 @@ def remove_template_lines(doc: Document, options: Options | None) -> Document:
         count = table.get(key_hash(group.name, key)) if key else None
         if count is not None:
             detail = (("group", group.name), ("documents", count), ("of", group.documents))
-            edits.append(Edit(line.start, line.end, "", RULE, detail))
+            edits.append(Edit(line.start, line.end, "", RULE, detail, REMOVAL, TEMPLATE_CATEGORY))
     return doc.edit(STEP, edits) if edits else doc
 
 

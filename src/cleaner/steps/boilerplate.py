@@ -54,7 +54,8 @@ from typing import TYPE_CHECKING, Any, Callable, TypeGuard
 
 import regex
 
-from ..document import Document, Edit
+from ..document import MAX_REMOVED_SHARE as MAX_REMOVED_SHARE  # the core's; importable from here too
+from ..document import REMOVAL, REPAIR, Document, Edit
 from ..document import Warning as Report  # the record type; not the builtin Warning
 from ..errors import RuleFileError, UsageError
 from ..protect import MARKUP, Span
@@ -75,8 +76,8 @@ if TYPE_CHECKING:
 
 STEP = "boilerplate"
 
-# A document losing more than this share of its characters is reported (docs/rules.md).
-MAX_REMOVED_SHARE = 0.30
+# A document losing more than `MAX_REMOVED_SHARE` of its characters is reported (docs/rules.md).
+
 # The precision guard: a line with a sentence-ending mark and more Han characters than this is
 # a paragraph of the article; only `long` rules anchored by `starts_with` may remove it.
 GUARD_HAN = 40
@@ -929,7 +930,9 @@ def boilerplate(doc: Document, options: Options | None = None) -> Document:
         end = lines.starts[i] + len(lines.raw[i])
         if end < len(body):
             end += 1  # the line's newline goes with it
-        edits.append(Edit(lines.starts[i], end, "", rule_name))
+        # The record says what it is: a removal, in its rule's category (the report counts these).
+        category = removed[i].category if i in removed else CONTEXT_CATEGORY
+        edits.append(Edit(lines.starts[i], end, "", rule_name, kind=REMOVAL, category=category))
     warnings = _near_duplicates(lines, removed, enabled)
     lost = sum(e.end - e.start for e in edits)
     if lost / len(body) > MAX_REMOVED_SHARE:
@@ -1136,7 +1139,8 @@ def _blank_lines(lines: _Lines, rule: Rule) -> list[Edit]:
         if line and lines.blank[i] and lines.judged[i]:
             size = len(line) - 1 if line.endswith("\r") else len(line)
             if size:
-                edits.append(Edit(lines.starts[i], lines.starts[i] + size, "", rule.id))
+                # Spaces on an empty line are no content: a repair, not a removal.
+                edits.append(Edit(lines.starts[i], lines.starts[i] + size, "", rule.id, kind=REPAIR, category=rule.category))
     return edits
 
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 import regex
 import yaml
 
-from ..document import Change, Document, Edit, Warning
+from ..document import REMOVAL, Change, Document, Edit, Warning
 from ..errors import FrontMatterError, RuleFileError, UsageError
 from ..frontmatter_io import (
     entries,
@@ -52,65 +52,32 @@ from ..frontmatter_io import (
     same_value,
     splice,
 )
+from ..fields import (
+    DATE_KEYS,
+    MACHINE_KEYS,
+    TextValue,
+    frontmatter_change,
+    is_text_field,
+    replace_value,
+    schema_of,
+    text_values,
+)
+from ..fields import property_schema as _property
 from ..protect import ATOM, BLOCK, MARKUP
 
 STEP = "frontmatter"
 
-# The text steps, in pipeline order, that front matter strings go through.
-TEXT_STEPS = ("encoding", "mojibake", "script", "punctuation", "spacing")
-
-# Fields that hold names for machines (templates, paths, identifiers), never prose.
-MACHINE_KEYS = frozenset(
-    {"layout", "permalink", "slug", "url", "source", "id", "uuid", "lang", "locale", "template", "type", "status"}
-)
-DATE_KEYS = frozenset({"date", "updated", "lastmod", "published", "publishDate", "expiryDate", "modified"})
 _DATE_FORMATS = frozenset({"date", "date-time", "iso-date"})
 
-# boilerplate's rule ids for metadata lines (category `metadata`).
-METADATA_RULES = ("dateline", "author-line", "source-line", "original-title-line", "editor-line")
+# The category of the removals (`Change.category`) that hold an article's metadata: datelines,
+# bylines, source, original-title and editor lines. Rule files name it; no rule id is needed here.
+METADATA_CATEGORY = "metadata"
 EXTRACTED = ("title", "date", "author", "source_name", "original_title")
 
 CHINA = _dt.timezone(_dt.timedelta(hours=8))
 
 
 # --- the schema -------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _builtin_schema_text() -> str:
-    return resources.files("cleaner").joinpath("data/schema/frontmatter.schema.json").read_text(encoding="utf-8")
-
-
-@lru_cache(maxsize=16)
-def _parse_schema(text: str, path: str) -> dict[str, Any]:
-    try:
-        if path.endswith((".yaml", ".yml")):
-            schema = load_yaml(text)
-        else:
-            schema = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RuleFileError(f"not valid JSON: {error.msg} (line {error.lineno})", path=path) from None
-    except yaml.YAMLError as error:
-        raise RuleFileError(f"not valid YAML: {error}", path=path) from None
-    if not isinstance(schema, dict):
-        raise RuleFileError("a JSON Schema must be an object", path=path)
-    from jsonschema import exceptions, validators
-
-    cls = validators.validator_for(schema)
-    try:
-        cls.check_schema(schema)
-    except exceptions.SchemaError as error:
-        where = "/".join(str(p) for p in error.absolute_path)
-        raise RuleFileError(f"not a valid JSON Schema: {error.message}" + (f" (at {where})" if where else ""), path=path) from None
-    return schema
-
-
-def schema_of(options: Any) -> dict[str, Any]:
-    """The schema the options choose: the user's `--schema`, or the built-in one."""
-    data = getattr(options, "schema", None)
-    if data is not None:
-        return _parse_schema(data.text, data.path)
-    return _parse_schema(_builtin_schema_text(), "<built-in schema>")
 
 
 def _schema_key(schema: Mapping[str, Any]) -> str:
@@ -126,13 +93,6 @@ def _validator(schema_json: str) -> Any:
     return cls(schema, format_checker=_format_checker())
 
 
-def _property(schema: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    props = schema.get("properties")
-    if isinstance(props, Mapping) and isinstance(props.get(key), Mapping):
-        return props[key]  # type: ignore[no-any-return]
-    return {}
-
-
 def _types(sub: Mapping[str, Any]) -> set[str]:
     kind = sub.get("type")
     if isinstance(kind, str):
@@ -140,65 +100,6 @@ def _types(sub: Mapping[str, Any]) -> set[str]:
     if isinstance(kind, list):
         return {k for k in kind if isinstance(k, str)}
     return set()
-
-
-def _is_machine(sub: Mapping[str, Any]) -> bool:
-    return any(k in sub for k in ("format", "pattern", "enum", "const"))
-
-
-def is_text_field(key: str, schema: Mapping[str, Any]) -> bool:
-    """Whether a field's strings are prose that text steps and the glossary may normalize.
-
-    Not: machine fields (`layout`, `source`, `slug`, …), fields the schema constrains with a
-    format, pattern, enum or const (dates, URLs, tag slugs), or dates.
-    """
-    if key in MACHINE_KEYS or key in DATE_KEYS:
-        return False
-    sub = _property(schema, key)
-    if _is_machine(sub):
-        return False
-    items = sub.get("items")
-    return not (isinstance(items, Mapping) and _is_machine(items))
-
-
-class TextValue(NamedTuple):
-    """A string of the front matter that text rules may change: `label` names it in reports
-    (`summary`, `people[1]`), `place` is its index in a list (None for a plain field)."""
-
-    key: str
-    place: int | None
-    value: str
-
-    @property
-    def label(self) -> str:
-        return self.key if self.place is None else f"{self.key}[{self.place}]"
-
-
-def text_values(meta: Mapping[str, Any], schema: Mapping[str, Any]) -> Iterator[TextValue]:
-    """The prose strings of a front matter mapping: top-level strings and strings in lists."""
-    for key, value in meta.items():
-        if not is_text_field(key, schema):
-            continue
-        if isinstance(value, str):
-            yield TextValue(key, None, value)
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                if isinstance(item, str):
-                    yield TextValue(key, index, item)
-
-
-def replace_value(meta: dict[str, Any], key: str, index: int | None, value: str) -> None:
-    if index is None:
-        meta[key] = value
-    else:
-        items = list(meta[key])
-        items[index] = value
-        meta[key] = items
-
-
-def frontmatter_change(step: str, label: str, rule: str, line: int, before: str, after: str, column: int = 1) -> Change:
-    """A change to the front matter (not the body): offset -1, rule `frontmatter:<field>:<rule>`."""
-    return Change(step, f"frontmatter:{label}:{rule}", line, column, before, after, -1)
 
 
 # --- formats ----------------------------------------------------------------------------------
@@ -520,8 +421,13 @@ def check_options(options: Any) -> None:
         raise UsageError(f"--meta {problem[1]}")
 
 
-def frontmatter(doc: Document, options: Any = None) -> Document:
-    """Merge, normalize, validate and write the front matter; see the module docstring."""
+def frontmatter(doc: Document, options: Any = None, strings: Callable[[Document], Document] | None = None) -> Document:
+    """Merge, normalize, validate and write the front matter; see the module docstring.
+
+    `strings` runs the text steps over one string held as a body: the pipeline hands it over
+    (`pipeline.string_pipeline`), so this step imports no other. Without it, strings are left
+    as they are.
+    """
     if options is not None and not getattr(options, "frontmatter", True):
         return doc
     schema = schema_of(options)
@@ -535,7 +441,8 @@ def frontmatter(doc: Document, options: Any = None) -> Document:
     if getattr(options, "extract_meta", False):
         doc = _extract(doc, options, meta, changes)
     _normalize_dates(meta, schema, lines, changes)
-    doc = _normalize_text(doc, options, meta, schema, lines, changes)
+    if strings is not None:
+        doc = _normalize_text(doc, strings, meta, schema, lines, changes)
     _deduplicate(meta, lines, changes)
     meta = _ordered(meta, list(doc.meta), schema)
 
@@ -707,45 +614,27 @@ def _dates_to_text(value: Any) -> Any:
     return value
 
 
-def _text_steps(options: Any) -> tuple[str, ...]:
-    # `Options.steps` (the pipeline's chosen step names) when the pipeline provides it.
-    chosen = getattr(options, "steps", None)
-    if chosen is None:
-        return TEXT_STEPS
-    return tuple(s for s in TEXT_STEPS if s in chosen)
-
-
-def normalize_string(value: str, steps: Iterable[str], options: Any, doc: Document) -> Document:
-    """Run text steps over one string as if it were a body; the result's body is the string."""
-    from ..pipeline import Options, load_step
-
-    if options is None:
-        options = Options()
-    tiny = Document(body=value, path=doc.path, protected_terms=doc.protected_terms)
-    for name in steps:
-        tiny = load_step(name)(tiny, options=options)
-    return tiny
+def normalize_string(value: str, strings: Callable[[Document], Document], doc: Document) -> Document:
+    """Run the text steps over one string as if it were a body; the result's body is the string."""
+    return strings(Document(body=value, path=doc.path, protected_terms=doc.protected_terms))
 
 
 def _normalize_text(
     doc: Document,
-    options: Any,
+    strings: Callable[[Document], Document],
     meta: dict[str, Any],
     schema: Mapping[str, Any],
     lines: Mapping[str, int],
     changes: list[Change],
 ) -> Document:
-    steps = _text_steps(options)
-    if not steps:
-        return doc
     warnings: list[Warning] = []
     for item in list(text_values(meta, schema)):
         if not item.value.strip():
             continue
-        tiny = normalize_string(item.value, steps, options, doc)
+        tiny = normalize_string(item.value, strings, doc)
         line = lines.get(item.key, 0)
         for c in tiny.changes:
-            changes.append(frontmatter_change(c.step, item.label, c.rule, line, c.before, c.after, c.column))
+            changes.append(frontmatter_change(c.step, item.label, c.rule, line, c.before, c.after, c.column, c.kind))
         for w in tiny.warnings:
             warnings.append(Warning(w.step, f"frontmatter:{item.label}:{w.rule}", 0, w.message, w.text))
         if tiny.body != item.value:
@@ -812,7 +701,7 @@ def _extract(doc: Document, options: Any, meta: dict[str, Any], changes: list[Ch
     given = set(meta)
     now = _now(options)
     body_changes = [(i, c) for i, c in enumerate(doc.changes) if c.offset >= 0]
-    metadata = [(i, c) for i, c in body_changes if c.step == "boilerplate" and c.rule in METADATA_RULES]
+    metadata = [(i, c) for i, c in body_changes if c.kind == REMOVAL and c.category == METADATA_CATEGORY]
     year_hint = _year_hint(metadata, now)
     fills: dict[str, tuple[str, Change]] = {}
 
@@ -831,11 +720,12 @@ def _extract(doc: Document, options: Any, meta: dict[str, Any], changes: list[Ch
                 fill("source_name", value, change, line)
             elif label == "原标题":
                 fill("original_title", _unwrap_title(value), change, line)
-        if change.rule in ("dateline", "source-line", "author-line") and "date" not in given and "date" not in fills:
-            when = find_date(text, year=year_hint)
+        dated = _dated_text(text)
+        if dated is not None and "date" not in given and "date" not in fills:
+            when = find_date(dated, year=year_hint)
             body_line = line - doc.body_line + 1
             if when is None:
-                if change.rule == "dateline" and _MONTH_DAY.search(text):
+                if not _LABEL.match(text) and _MONTH_DAY.search(text):  # a bare dateline
                     doc = doc.warn(STEP, "extract-meta", body_line, "a date without a year, and no year to take it from", text)
                 continue
             if when.time is not None and when.offset is None:
@@ -858,6 +748,26 @@ def _extract(doc: Document, options: Any, meta: dict[str, Any], changes: list[Ch
             meta[field] = value
             changes.append(record)
     return doc
+
+
+# Labels whose line does not date the article: an editor's or a photographer's credit, and an
+# original title (a date there is the title's: `原标题：《2024年5月1日的故事》`).
+_UNDATED_LABELS = frozenset({"原标题", "责任编辑", "责编", "编辑", "校对", "审核", "监制", "出品", "策划", "摄影", "图片", "图"})
+
+
+def _dated_text(text: str) -> str | None:
+    """The part of a metadata line that may date the article, or None.
+
+    A line that opens with a label dates the article only when the label is a byline or a
+    source (`作者：张三 2024-05-01`, `来源：新华社 2024-05-02`); a dateline with labels after it
+    (`2024-05-01 08:30 编辑：张三`) dates it by the text before them.
+    """
+    first = _LABEL.search(text)
+    if first is None:
+        return text
+    if first.start() > 0 and text[: first.start()].strip(" \t|丨｜/·,，;；"):
+        return text[: first.start()] if first.group("label") in _UNDATED_LABELS else text
+    return None if first.group("label") in _UNDATED_LABELS else text
 
 
 def _is_future(when: When, now: _dt.datetime) -> bool:
@@ -906,7 +816,9 @@ def _extract_title(doc: Document, fills: dict[str, tuple[str, Change]]) -> Docum
         return doc
     gap_end = regex.compile(r"\n(?:[ \t]*\n)*").match(doc.body, end).end()  # type: ignore[union-attr]
     removed_line = doc.body[start:end]
-    doc = doc.edit(STEP, [Edit(start, gap_end, "", "title-line")])
+    # The title line leaves the body (for the front matter's `title`): a removal, as the
+    # metadata lines `boilerplate` removed are.
+    doc = doc.edit(STEP, [Edit(start, gap_end, "", "title-line")], kind=REMOVAL, category="metadata")
     line_no = _source_line(doc, len(doc.changes) - 1)
     fills["title"] = (
         title,

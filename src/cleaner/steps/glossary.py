@@ -39,8 +39,9 @@ from typing import Any
 
 import regex
 
-from ..document import Change, Document, Edit
+from ..document import REWRITE, Change, Document, Edit
 from ..errors import RuleFileError
+from ..fields import frontmatter_change, replace_value, schema_of, text_values
 from ..frontmatter_io import field_lines, load_yaml, splice
 from ..protect import MARKUP
 
@@ -332,7 +333,7 @@ def glossary(doc: Document, options: Any = None) -> Document:
     if matcher is None:
         return doc
     doc = doc.with_spans()
-    doc = doc.edit(STEP, _body_edits(doc.body, doc.masked(), matcher))
+    doc = doc.edit(STEP, _body_edits(doc.body, doc.masked(), matcher), kind=REWRITE)
     return _front_matter(doc, matcher, options)
 
 
@@ -383,8 +384,6 @@ def apply_to_text(text: str, matcher: Matcher, protected_terms: Iterable[str] = 
 def _front_matter(doc: Document, matcher: Matcher, options: Any) -> Document:
     if not doc.meta:
         return doc
-    from .frontmatter import frontmatter_change, replace_value, schema_of, text_values
-
     meta = dict(doc.meta)
     lines = field_lines(doc.frontmatter)
     changes: list[Change] = []

@@ -34,7 +34,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
 
-from ..document import Document, Edit
+from ..document import REPAIR, Document, Edit
 from ..opencc_backend import Converter, converter
 from ..protect import PLACEHOLDERS, mask
 
@@ -1264,11 +1264,11 @@ def mojibake(doc: Document, options: object = None) -> Document:
     if edits:
         # Repaired text may read differently to the span finder: `槟銢](méi)` looked like a link
         # target until `槟銢]` became `你沒`.
-        doc = doc.edit(STEP, edits, keep_spans=False).replace(spans=None).with_spans()
+        doc = doc.edit(STEP, edits, keep_spans=False, kind=REPAIR).replace(spans=None).with_spans()
     if _PINYIN_HINT.search(doc.body):
-        doc = doc.edit(STEP, _annotation_edits(_masked(doc)), keep_spans=False).replace(spans=None).with_spans()
+        doc = doc.edit(STEP, _annotation_edits(_masked(doc)), keep_spans=False, kind=REPAIR).replace(spans=None).with_spans()
     if _C1.search(doc.body):
-        doc = doc.edit(STEP, _c1_edits(doc.masked()))
+        doc = doc.edit(STEP, _c1_edits(doc.masked()), kind=REPAIR)
     for rule, number, message, text in warnings:
         doc = doc.warn(STEP, rule, number, message, text)
     return doc

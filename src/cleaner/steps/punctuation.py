@@ -31,13 +31,14 @@ numbers are word-like placeholders and list and heading markers are markup place
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import regex
 
-from ..document import Document, Edit, Warning
+from ..document import REWRITE, Document, Edit, Warning
 from ..protect import ATOM, BLOCK, MARKUP, Span
 
 STEP = "punctuation"
@@ -63,6 +64,8 @@ _RULE = {
 # times faster than `regex`, so the patterns that need no Unicode property use it.
 _CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f\u3040-\u30ff\uac00-\ud7af〇々"
 _HAN = re.compile(f"[{_CJK_RANGES}]")
+_CLAUSE_END = re.compile("[。！？!?；;]")
+_OPENING = re.compile(r"\(")
 
 
 def _is_cjk(c: str) -> bool:
@@ -166,8 +169,17 @@ class _Context:
     def __init__(self, masked: str) -> None:
         self.text = masked
         self._line_cache: dict[int, _LineFacts] = {}
+        # The last walk of `side` each way, (from, to, kind): every place in between gives the
+        # same answer, so the next walk stops when it reaches it. Rules ask from left to right,
+        # and a long run of transparent characters (`()()()…`) is read once, not once a mark.
+        self._walks: dict[int, tuple[int, int, str]] = {}
+        self._through: dict[int, tuple[int, int]] = {}  # the same for `through`
+        self._last_line: _LineFacts | None = None
 
     def line(self, position: int) -> _LineFacts:
+        last = self._last_line
+        if last is not None and last.start <= position <= last.end:
+            return last  # no search back to the line's start: a line may be megabytes long
         text = self.text
         start = text.rfind("\n", 0, position) + 1
         facts = self._line_cache.get(start)
@@ -176,6 +188,7 @@ class _Context:
             end = len(text) if end == -1 else end
             facts = _LineFacts(text, start, end)
             self._line_cache[start] = facts
+        self._last_line = facts
         return facts
 
     def side(self, position: int, step: int) -> str:
@@ -183,21 +196,30 @@ class _Context:
         text = self.text
         i = position
         n = len(text)
+        walked = self._walks.get(step)
+        low, high = (min(walked[0], walked[1]), max(walked[0], walked[1])) if walked else (n, -1)
+        kind = "none"
         while 0 <= i < n:
+            if low <= i <= high:
+                i, kind = walked[1], walked[2]  # type: ignore[index]
+                break
             c = text[i]
             if c in _TRANSPARENT:
                 i += step
                 continue
             if c == "\n":
-                return "none"
+                break
             if c in _QUOTES:
-                kind = self.line(i).quote_kind(i)
-                if kind is not None:
-                    return kind
+                quote = self.line(i).quote_kind(i)
+                if quote is not None:
+                    kind = quote
+                    break
                 i += step
                 continue
-            return _kind(c)
-        return "none"
+            kind = _kind(c)
+            break
+        self._walks[step] = (position, i, kind)
+        return kind
 
     def chinese(self, start: int, end: int) -> bool:
         """Whether the stretch `[start, end)` stands in Chinese context."""
@@ -209,6 +231,22 @@ class _Context:
             return False
         return self.line(start).clause_has_han(start)
 
+    def through(self, position: int, step: int) -> int:
+        """The first place from `position` going `step` (±1) whose character is not in
+        `_THROUGH`: -1 or the text's length past its ends. Remembers its last walk as `side` does."""
+        text = self.text
+        n = len(text)
+        walked = self._through.get(step)
+        low, high = (min(walked), max(walked)) if walked else (n, -1)
+        i = position
+        while 0 <= i < n and text[i] in _THROUGH:
+            if low <= i <= high:
+                i = walked[1]  # type: ignore[index]
+                break
+            i += step
+        self._through[step] = (position, i)
+        return i
+
 
 class _LineFacts:
     def __init__(self, text: str, start: int, end: int) -> None:
@@ -219,13 +257,41 @@ class _LineFacts:
         self._parens: dict[int, int] | None = None
         self._labels: dict[int, bool] | None = None
         self.has_han = _HAN.search(text, start, end) is not None
+        # Found on first use, then searched by bisection: a question per mark on a long line
+        # must not read the line back to its start each time.
+        self._clause_ends: list[int] | None = None
+        self._first_han: dict[int, int] = {}  # a clause's start → its first Han character
+        self._openings: list[int] | None = None
+        self._notation: dict[int, bool] = {}  # an opening parenthesis → `_notation` of its pair
 
     def clause_has_han(self, position: int) -> bool:
+        """Whether the clause up to `position` (since the last `。！？!?；;`) holds Han."""
         if not self.has_han:
             return False
-        text = self.text
-        begin = max(text.rfind(c, self.start, position) for c in "。！？!?；;")
-        return _HAN.search(text, max(begin + 1, self.start), position) is not None
+        if self._clause_ends is None:
+            self._clause_ends = [m.start() for m in _CLAUSE_END.finditer(self.text, self.start, self.end)]
+        ends = self._clause_ends
+        k = bisect.bisect_left(ends, position)  # ends[k - 1] < position <= ends[k]
+        begin = ends[k - 1] + 1 if k else self.start
+        first = self._first_han.get(begin)
+        if first is None:
+            found = _HAN.search(self.text, begin, ends[k] if k < len(ends) else self.end)
+            first = found.start() if found else self.end
+            self._first_han[begin] = first
+        return first < position
+
+    def opening_before(self, position: int) -> int:
+        """The last `(` of the line before `position`, or -1."""
+        if self._openings is None:
+            self._openings = [m.start() for m in _OPENING.finditer(self.text, self.start, self.end)]
+        k = bisect.bisect_left(self._openings, position)
+        return self._openings[k - 1] if k else -1
+
+    def notation(self, opening: int, closing: int) -> bool:
+        known = self._notation.get(opening)
+        if known is None:
+            known = self._notation[opening] = _notation(self.text, opening, closing, self.start)
+        return known
 
     # Quote pairs: the kind of each paired quote's content, `han` or `latin`.
     def quote_kind(self, position: int) -> str | None:
@@ -336,7 +402,7 @@ def _mark_edits(masked: str) -> list[Edit]:
             if found is not None:
                 end, text = found.end(), found.group()
                 done_to = end
-                if text != "——" and _between_han(masked, start, end):
+                if text != "——" and _between_han(ctx, start, end):
                     edits.append(Edit(start, end, "——", "dash"))
         elif c in "•・‧∙･·":
             end = _DOT.match(masked, start).end()  # type: ignore[union-attr]
@@ -368,13 +434,10 @@ def _mark_edits(masked: str) -> list[Edit]:
 _THROUGH = _TRANSPARENT | _QUOTES
 
 
-def _between_han(text: str, start: int, end: int) -> bool:
-    i = start - 1
-    while i >= 0 and text[i] in _THROUGH:
-        i -= 1
-    j = end
-    while j < len(text) and text[j] in _THROUGH:
-        j += 1
+def _between_han(ctx: _Context, start: int, end: int) -> bool:
+    text = ctx.text
+    i = ctx.through(start - 1, -1)
+    j = ctx.through(end, 1)
     return i >= 0 and j < len(text) and _is_cjk(text[i]) and _is_cjk(text[j])
 
 
@@ -494,12 +557,11 @@ def _notation(masked: str, opening: int, closing: int, line_start: int) -> bool:
 
 def _inside_notation(ctx: _Context, position: int) -> bool:
     line = ctx.line(position)
-    text = ctx.text
-    depth_open = text.rfind("(", line.start, position)
+    depth_open = line.opening_before(position)
     if depth_open == -1:
         return False
     closing = line.paren_partner(depth_open)
-    return closing is not None and closing > position and _notation(text, depth_open, closing, line.start)
+    return closing is not None and closing > position and line.notation(depth_open, closing)
 
 
 # --- pass 3: quotes --------------------------------------------------------------------------
@@ -580,7 +642,7 @@ def punctuation(doc: Document, options: Any = None) -> Document:
         return doc  # nothing any rule could change: no parsing, no masking
     lines = doc.body.split("\n")  # warnings quote the line as the step found it
     doc = doc.with_spans()
-    doc = doc.edit(STEP, _fullwidth_edits(doc.masked()))
+    doc = doc.edit(STEP, _fullwidth_edits(doc.masked()), kind=REWRITE)
     masked = doc.masked()
     # Marks and quotes touch different characters, and neither rule reads what the other
     # writes (a quote pair's content is the same before and after), so they share one pass.
@@ -588,8 +650,8 @@ def punctuation(doc: Document, options: Any = None) -> Document:
     body = doc.body
     # `<!` (`&lt;!--` once `paragraphs` escaped an unclosed comment) opens HTML, not a sentence.
     marks = [e for e in _mark_edits(masked) if not (body[e.start] == "!" and body[: e.start].endswith(("<", "&lt;")))]
-    doc = doc.edit(STEP, marks + quote_edits)
-    doc = doc.edit(STEP, _space_edits(doc.masked(), doc.protected()))
+    doc = doc.edit(STEP, marks + quote_edits, kind=REWRITE)
+    doc = doc.edit(STEP, _space_edits(doc.masked(), doc.protected()), kind=REWRITE)
     if unbalanced:
         doc = doc.add_warnings(
             Warning(STEP, "unbalanced-quote", n, "straight quotes in this line do not pair up; left as they are", lines[n - 1].strip()[:80])

@@ -48,7 +48,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
 
-from ..document import Document, Edit, Warning
+from ..document import REWRITE, Document, Edit, Warning
 from ..opencc_backend import Converter, SurrogateSafe, _is_reimplementation, backend, converter
 from ..protect import PLACEHOLDERS
 
@@ -394,14 +394,14 @@ def script(doc: Document, options: Any = None) -> Document:
         edits = _stray_edits(masked, strays, config)
     whole = [(p.start, p.end) for p in paragraphs if p.whole]
     if not whole:
-        return doc.edit(STEP, edits).add_warnings(warnings)
+        return doc.edit(STEP, edits, kind=REWRITE).add_warnings(warnings)
     disabled = frozenset(getattr(options, "disable_rules", ()))
     pattern, table = _override_table(target, disabled)
     prepared = _Prepared(masked, pattern, table, whole)
     converted = converter(config).convert(prepared.text)
     if target != "hans":
         warnings += _undecided(prepared, doc.body, config)
-    return doc.edit(STEP, edits + prepared.edits(converted)).add_warnings(warnings)
+    return doc.edit(STEP, edits + prepared.edits(converted), kind=REWRITE).add_warnings(warnings)
 
 
 def _stray_edits(masked: str, paragraphs: list[Paragraph], config: str) -> list[Edit]:

@@ -31,7 +31,7 @@ from typing import Any
 
 import regex
 
-from ..document import Document, Edit
+from ..document import REWRITE, Document, Edit
 from ..protect import ATOM, Span
 
 STEP = "spacing"
@@ -65,7 +65,7 @@ def spacing(doc: Document, options: Any = None) -> Document:
     edits = han_space_edits(masked)
     if mode != "keep":
         edits += spacing_edits(masked, doc.protected(), mode)
-    return doc.edit(STEP, sorted(edits, key=lambda e: e.start))
+    return doc.edit(STEP, sorted(edits, key=lambda e: e.start), kind=REWRITE)
 
 
 # Words separated by spaces on purpose: a list of names, keywords or tags that ends a clause,
