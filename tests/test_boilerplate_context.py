@@ -124,7 +124,7 @@ KEEP_TEXTS = {
     "speaker labels": "记者：\n农场里一共有多少头牛？\n农场主：\n" + ARTICLE,
     "code with a copyright line": "```\n/*\n * Copyright (c) 2020 Example\n */\n```\n" + ARTICLE,
     "HTML shown as an example": "```html\n<div class=\"nav\">首页</div>\n```\n" + ARTICLE,
-    "indented code": "    登录 注册\n    生活频道\n    2025-03-01 生活 亲子\n" + ARTICLE,
+    "indented code": "    登录 注册\n    生活频道\n    2025-03-01 生活·亲子\n" + ARTICLE,
     "a table": "| 名称 | 阅读 |\n| --- | --- |\n| 首页 | 100 |\n" + ARTICLE,
     "a long line with chrome words": "分享\n点击阅读原文可以看到农场的介绍，阅读 100 次以上的文章我们都会整理成一本小册子。\n" + ARTICLE,
 }
