@@ -26,12 +26,32 @@ FIXTURES = ROOT / "fixtures"
 
 def corpus_documents() -> list[Document]:
     paths = [p for p in sorted((FIXTURES / "samples").iterdir()) if p.name != "README.md"]
-    paths += sorted((FIXTURES / "cases" / "boilerplate").glob("*.txt"))
+    raws = [path.read_bytes() for path in paths]
+    for path in sorted((FIXTURES / "cases" / "boilerplate").glob("*.txt")):
+        raws += [text.encode("utf-8") for text in case_inputs(path.read_text(encoding="utf-8"))]
     docs = []
-    for path in paths:
-        doc = encoding(Document.parse(path.read_bytes(), path=str(path)))
+    for raw in raws:
+        doc = encoding(Document.parse(raw))
         docs.append(doc.replace(changes=()))
     return docs
+
+
+def case_inputs(text: str) -> list[str]:
+    """The input section of each case in a case file (format: fixtures/cases/README.md)."""
+    inputs = []
+    sections = 3 if "%! sections: input expected rules" in text else 1
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip() or lines[i].startswith("%"):
+            i += 1
+            continue
+        i += 2  # the title and its `.`
+        end = lines.index(".", i)
+        inputs.append("\n".join(lines[i:end]))
+        for _ in range(sections):  # skip the input and the sections after it
+            i = lines.index(".", i) + 1
+    return inputs
 
 
 def main() -> None:

@@ -8,8 +8,9 @@ import regex
 
 from cleaner import Document
 from cleaner.document import unapply
+from cleaner.text import HAN_RE
 
-HAN = regex.compile(r"\p{Han}")
+HAN = HAN_RE
 LATIN = regex.compile(r"[A-Za-z0-9]")
 
 

@@ -10,6 +10,8 @@ from typing import Literal
 
 from hypothesis import strategies as st
 
+from cleaner.text import HAN_RE
+
 # The commonest Han characters of running text, most frequent first (our own list, written
 # from general knowledge of Chinese frequency, not copied from a corpus).
 COMMON_HAN = (
@@ -259,7 +261,7 @@ def damage_pinyin(text: str, every: int, reading: object) -> str:
     count = 0
     for ch in text:
         out.append(ch)
-        if "\u4e00" <= ch <= "\u9fff":
+        if HAN_RE.match(ch):
             count += 1
             r = reading(ch)  # type: ignore[operator]
             if r and count % every == 0:

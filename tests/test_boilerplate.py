@@ -27,6 +27,7 @@ from cleaner.steps.boilerplate import (
 )
 
 from .conftest import FIXTURES
+from .cases import Case, all_cases, ids, run_case
 from .helpers import assert_idempotent, assert_replays, run_step
 from .strategies import any_text, chinese_sentence
 
@@ -34,9 +35,10 @@ RULES = builtin_rules()
 PATTERN_RULES = [r for r in RULES if r.pattern is not None]
 TEST_RULES = [r for r in RULES if r.test is not None]
 STRUCTURAL = {r.id for r in TEST_RULES}
-CASES = FIXTURES / "cases" / "boilerplate"
+# The whole-document cases (fixtures/cases/boilerplate/) run in tests/test_cases.py; here, the
+# rule that removes each line (their `rules` section) and the same documents in Traditional.
+CASES = all_cases("boilerplate")
 SAMPLES = FIXTURES / "samples"
-MARKER = regex.compile(r"^\[(-|~)([a-z0-9-]*)\] ")
 
 # Clean paragraphs the rule examples are placed among (ordinary article text, no boilerplate).
 FILLER = (
@@ -72,8 +74,13 @@ def _removed(before: Document, after: Document) -> dict[int, tuple[str, str]]:
     }
 
 
+# A structural rule's `remove` examples (in the rule files) mark their lines: `[-] ` must be
+# removed by this rule, `[~] ` by any rule; other lines stay.
+MARKER = regex.compile(r"^\[(-|~)([a-z0-9-]*)\] ")
+
+
 def _parse_marked(text: str) -> tuple[str, dict[int, str | None], set[int]]:
-    """A marked document: its text, the lines to remove (line -> rule id or None), other-rule lines."""
+    """A marked example: its text, the lines to remove (line -> rule id or None), other-rule lines."""
     lines, mine, others = [], {}, set()
     for number, line in enumerate(text.split("\n"), 1):
         m = MARKER.match(line)
@@ -85,6 +92,11 @@ def _parse_marked(text: str) -> tuple[str, dict[int, str | None], set[int]]:
                 others.add(number)
         lines.append(line)
     return "\n".join(lines), mine, others
+
+
+def _expected_rules(case: Case) -> list[str]:
+    """The rule of each line the case removes, in order (`~`: any rule); none for a noop case."""
+    return case.extra["rules"].split("\n") if "rules" in case.extra else []
 
 
 # --- the rule files ------------------------------------------------------------------------------
@@ -198,26 +210,24 @@ def test_structural_warn_examples_warn_and_remove_nothing(rule: bp.Rule, text: s
 # --- case files and samples ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", sorted(p for p in CASES.iterdir() if p.suffix in (".txt", ".md")), ids=lambda p: p.name)
-def test_case_files(path: Path) -> None:
-    body, mine, others = _parse_marked(path.read_text(encoding="utf-8"))
-    before, after = _step(body)
-    removed = _removed(before, after)
-    assert set(removed) == set(mine) | others
-    for number, rule_id in mine.items():
-        if rule_id:
-            # A context decision's rule carries its features: `context-run [why]`.
-            assert removed[number][0].split(" [")[0] == rule_id, f"line {number}: {removed[number]}"
-    if path.name.startswith("noop-"):
-        assert after.body == body and not after.changes
+@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
+def test_each_case_line_goes_by_its_rule(case: Case) -> None:
+    before, after = run_case(case)
+    removed = [rule for _, (rule, _) in sorted(_removed(before, after).items())]
+    expected = _expected_rules(case)
+    assert len(removed) == len(expected), removed
+    for rule, wanted in zip(removed, expected):
+        # A context decision's rule carries its features: `context-run [why]`.
+        assert wanted in ("~", rule.split(" [")[0]), (rule, wanted)
 
 
-@pytest.mark.parametrize("path", sorted(p for p in CASES.iterdir() if p.suffix in (".txt", ".md")), ids=lambda p: p.name)
-def test_case_files_in_traditional_script(path: Path) -> None:
+@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
+def test_case_files_in_traditional_script(case: Case) -> None:
     """A Traditional promo line is caught by the rule written in Simplified."""
-    body, mine, others = _parse_marked(_s2t(path.read_text(encoding="utf-8")))
-    before, after = _step(body)
-    assert set(_removed(before, after)) == set(mine) | others
+    converted = case._replace(input=_s2t(case.input), expected=None if case.expected is None else _s2t(case.expected))
+    before, after = run_case(converted)
+    assert after.body == (converted.input if converted.expected is None else converted.expected)
+    assert len(_removed(before, after)) == len(_expected_rules(case))
 
 
 def _sample_removals(name: str) -> dict[int, str]:

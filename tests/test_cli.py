@@ -273,7 +273,11 @@ def test_audit_page_lists_the_removed_lines(tmp_path: Path) -> None:
 
 
 def test_audit_does_not_go_with_jsonl(tmp_path: Path) -> None:
-    one_line_error(run("--jsonl", "--audit", str(tmp_path / "a.html"), str(tmp_path / "x.jsonl")))
+    corpus = tmp_path / "x.jsonl"
+    corpus.write_text('{"text": "第一段"}\n', encoding="utf-8")
+    error = one_line_error(run("--jsonl", "--audit", str(tmp_path / "a.html"), str(corpus)))
+    assert "--audit" in error and "--jsonl" in error
+    assert run("--jsonl", str(corpus)).returncode == 0  # the same corpus without --audit is fine
 
 
 def test_explain_rules_lists_the_boilerplate_rules() -> None:

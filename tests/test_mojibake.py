@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from cleaner import Document
 from cleaner.steps.encoding import encoding
 from cleaner.steps.mojibake import mojibake, tables
+from cleaner.text import HAN as HAN_CLASS
+from cleaner.text import HAN_RE, PINYIN_LETTERS
 
 from .conftest import FIXTURES
 from .helpers import assert_idempotent, assert_replays, run_step
@@ -28,35 +30,17 @@ from .strategies import (
     damage_pinyin,
     damage_utf8_as_gbk,
 )
-from .cases import Case, _ids, assert_fixes, assert_fragments_verbatim, assert_leaves_alone, read_cases
 
-CASES = FIXTURES / "cases" / "mojibake"
+# The case tables (fixtures/cases/mojibake/) run in tests/test_cases.py.
 SAMPLES = FIXTURES / "samples"
-FIXES = read_cases(CASES / "fix.txt")
-NOOPS = read_cases(CASES / "noop.txt")
-HAN = regex.compile(r"\p{Han}")
-PINYIN_READING = regex.compile(r"\p{Han}[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]{1,7}[)）]")
+HAN = HAN_RE
+PINYIN_READING = regex.compile(f"[{HAN_CLASS}][(（][{PINYIN_LETTERS}]{{1,7}}[)）]")
 
 
 def run(text: str) -> Document:
     return mojibake(encoding(Document(body=text)).replace(changes=()))
 
 
-# --- the case tables ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("case", FIXES, ids=_ids(FIXES))
-def test_fix(case: Case) -> None:
-    assert_fixes(mojibake, case)
-
-
-@pytest.mark.parametrize("case", NOOPS, ids=_ids(NOOPS))
-def test_noop(case: Case) -> None:
-    assert_leaves_alone(mojibake, case)
-
-
-def test_sample_fragments_are_verbatim() -> None:
-    assert_fragments_verbatim(FIXES + NOOPS)
 
 
 # --- the samples ----------------------------------------------------------------------------------

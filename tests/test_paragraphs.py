@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -15,31 +14,13 @@ from cleaner.pipeline import Options
 from cleaner.steps.paragraphs import paragraphs
 
 from .conftest import FIXTURES
+from .cases import Case, all_cases, ids, run_case
 from .helpers import HAN, LATIN, assert_idempotent, assert_replays, run_step
 from .strategies import any_text, article, chinese_sentence, han_run
 
-CASES = FIXTURES / "cases" / "paragraphs"
-
-
-def read_cases(path: Path, sections: int) -> list[tuple[str, ...]]:
-    """Cases separated by `.` lines, markdown-it style: a title, then `sections` parts."""
-    lines = path.read_text(encoding="utf-8").split("\n")
-    cases = []
-    i = 0
-    while i < len(lines):
-        if not lines[i].strip() or lines[i].startswith("#"):
-            i += 1
-            continue
-        title = lines[i]
-        assert lines[i + 1] == ".", f"{path.name}: '.' expected after {title!r}"
-        i += 2
-        parts = []
-        for _ in range(sections):
-            end = lines.index(".", i)
-            parts.append("\n".join(lines[i:end]))
-            i = end + 1
-        cases.append((title, *parts))
-    return cases
+# The case tables (fixtures/cases/paragraphs/) run in tests/test_cases.py; here, the Markdown
+# blocks each structure case's output must parse as (its `blocks` section).
+STRUCTURE = [case for case in all_cases("paragraphs") if "blocks" in case.extra]
 
 
 def blocks(markdown: str) -> str:
@@ -72,24 +53,15 @@ def step(doc: Document) -> Document:
     return paragraphs(doc, Options())
 
 
-STRUCTURE = read_cases(CASES / "structure.txt", 3)
-NOOP = read_cases(CASES / "noop.txt", 1)
+@pytest.mark.parametrize("case", STRUCTURE, ids=ids(STRUCTURE))
+def test_structure_cases_parse_as_their_blocks(case: Case) -> None:
+    _, after = run_case(case)
+    assert after.body == case.expected
+    assert blocks(after.body) == case.extra["blocks"]
 
 
-@pytest.mark.parametrize(("title", "text", "expected", "structure"), STRUCTURE, ids=[c[0] for c in STRUCTURE])
-def test_structure_cases(title: str, text: str, expected: str, structure: str) -> None:
-    before, after = run_step(step, text)
-    assert after.body == expected
-    assert blocks(after.body) == structure
-    assert_replays(before, after)
-    assert_idempotent(step, after)
-
-
-@pytest.mark.parametrize(("title", "text"), NOOP, ids=[c[0] for c in NOOP])
-def test_noop_cases(title: str, text: str) -> None:
-    _, after = run_step(step, text)
-    assert after.body == text
-    assert not after.changes
+def test_the_structure_cases_are_read() -> None:
+    assert len(STRUCTURE) >= 10
 
 
 def test_heading_level_is_an_option() -> None:
@@ -216,3 +188,35 @@ def test_one_run_is_a_fixed_point(text: str) -> None:
     before, after = run_step(step, text)
     assert_replays(before, after)
     assert_idempotent(step, after)
+
+
+# --- the block structure found without the parser (issue 24) -----------------------------------
+
+_LINE_PIECES = st.sampled_from(["正文", "abc", " ", "\t", "\u3000", "1.", "2)", "12", "-", "*", "#", ">", "<p>", "|", ":", "[x]", "===", "```", "|-|", "\r", "。"])
+_BLOCKY_TEXT = st.lists(st.lists(_LINE_PIECES, max_size=4).map("".join), max_size=8).map("\n".join)
+
+
+def _paragraph_maps(tokens: object) -> list[list[int]]:
+    return [list(t.map) for t in tokens if t.type == "paragraph_open" and t.level == 0 and t.map]  # type: ignore[attr-defined]
+
+
+def test_plain_text_paragraphs_are_found_without_the_parser() -> None:
+    from cleaner.steps.paragraphs import _BLOCK_SYNTAX, _blocks
+
+    body = "第一段。\n第二行。\n\n\n第三段。\n"
+    assert _BLOCK_SYNTAX.search(body) is None
+    assert _paragraph_maps(_blocks(body)) == [[0, 2], [4, 5]]
+
+
+@settings(max_examples=1000)
+@given(_BLOCKY_TEXT)
+@example("正文|abc\n|-|-|")  # a table: its delimiter row opens with `|`
+@example("正文\n===")  # a setext heading
+def test_the_parser_free_blocks_are_the_parsers_blocks(body: str) -> None:
+    """Text that takes the fast path has the paragraphs markdown-it finds, and nothing else."""
+    from cleaner.steps.paragraphs import _BLOCK_SYNTAX, _blocks, _markdown
+
+    parsed = _markdown().parse(body)
+    if _BLOCK_SYNTAX.search(body) is None:
+        assert _paragraph_maps(_blocks.__wrapped__(body)) == _paragraph_maps(parsed)
+        assert all(t.type.startswith(("paragraph", "inline")) for t in parsed)

@@ -6,18 +6,18 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cleaner
 from cleaner import CleanerError, Document, Pipeline
 from cleaner.document import unapply
+from cleaner.text import HAN_RE
 
 from .conftest import FIXTURES
 from .strategies import any_text, article, real_article
 
-HAN = regex.compile(r"\p{Han}")
+HAN = HAN_RE
 PIPELINE = Pipeline.default()
 
 
@@ -105,22 +105,13 @@ def test_cleaning_twice_equals_cleaning_once_on_article_shaped_text(text: str, m
 
 def _fixture_texts() -> list[tuple[str, str]]:
     """Every fixture a user could clean: the samples, the goldens, each case's input and
-    expected text (case tables), and the boilerplate case documents (markers dropped)."""
-    from .cases import read_cases
-    from .test_paragraphs import read_cases as read_paragraph_cases
+    expected text (fixtures/cases/, every step)."""
+    from .cases import all_cases
 
     texts = [(p.name, p.read_text(encoding="utf-8")) for p in sorted((FIXTURES / "samples").glob("*.*")) if p.name != "README.md"]
     texts += [(p.name, p.read_text(encoding="utf-8")) for p in sorted((FIXTURES / "golden").glob("*.md"))]
-    for path in sorted((FIXTURES / "cases").glob("*/*.txt")):
-        where = f"{path.parent.name}/{path.name}"
-        if path.parent.name == "boilerplate":
-            texts.append((where, regex.sub(r"(?m)^\[[-~][\w-]*\] ", "", path.read_text(encoding="utf-8"))))
-        elif path.parent.name == "paragraphs":
-            for case in read_paragraph_cases(path, 3 if path.name == "structure.txt" else 1):
-                texts += [(f"{where}: {case[0]}", part) for part in case[1:3]]
-        else:
-            for c in read_cases(path):
-                texts += [(f"{where}: {c.title}", t) for t in (c.input, c.expected) if t is not None]
+    for c in all_cases():
+        texts += [(f"{c.id}", t) for t in (c.input, c.expected) if t is not None]
     return texts
 
 

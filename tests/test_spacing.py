@@ -11,15 +11,15 @@ from cleaner import Document, Options
 from cleaner.steps.encoding import encoding
 from cleaner.steps.punctuation import FULLWIDTH_MARKS, punctuation
 from cleaner.steps.spacing import spacing
+from cleaner.text import HAN
 
 from .helpers import assert_idempotent, assert_replays, run_step
 from .strategies import any_text, article, chinese_sentence, real_article
-from .cases import CASES, SAMPLES, Case, _ids, assert_fixes, assert_fragments_verbatim, assert_leaves_alone, read_cases
+from .cases import SAMPLES, Case, all_cases, ids
 from .test_punctuation import block_structure
 
-REMOVE = read_cases(CASES / "spacing" / "remove.txt")
-ADD = read_cases(CASES / "spacing" / "add.txt")
-NOOPS = read_cases(CASES / "spacing" / "noop.txt")
+# The case tables (fixtures/cases/spacing/) run in tests/test_cases.py; here `keep` runs on them.
+CASES = all_cases("spacing")
 
 
 def step(mode: str):  # type: ignore[no-untyped-def]
@@ -31,26 +31,7 @@ def step(mode: str):  # type: ignore[no-untyped-def]
     return run
 
 
-@pytest.mark.parametrize("case", REMOVE, ids=_ids(REMOVE))
-def test_remove(case: Case) -> None:
-    assert_fixes(step("remove"), case)
-
-
-@pytest.mark.parametrize("case", ADD, ids=_ids(ADD))
-def test_add(case: Case) -> None:
-    assert_fixes(step("add"), case)
-
-
-@pytest.mark.parametrize("case", NOOPS, ids=_ids(NOOPS))
-def test_noop(case: Case) -> None:
-    assert_leaves_alone(step("remove"), case)
-
-
-def test_sample_fragments_are_verbatim() -> None:
-    assert_fragments_verbatim(REMOVE + ADD + NOOPS)
-
-
-@pytest.mark.parametrize("case", REMOVE + ADD, ids=_ids(REMOVE + ADD))
+@pytest.mark.parametrize("case", CASES, ids=ids(CASES))
 def test_keep_changes_nothing_but_spaces_between_han(case: Case) -> None:
     before, after = run_step(step("keep"), case.input)
     if HAN_SPACE_HAN.search(before.body) is None:
@@ -60,7 +41,7 @@ def test_keep_changes_nothing_but_spaces_between_han(case: Case) -> None:
         assert_replays(before, after)
 
 
-HAN_SPACE_HAN = regex.compile(r"\p{Han}[ \t\u00a0\u3000]+\p{Han}")
+HAN_SPACE_HAN = regex.compile(f"[{HAN}][ \\t\\u00a0\\u3000]+[{HAN}]")
 
 
 @pytest.mark.parametrize("mode", ["remove", "add", "keep"])
@@ -102,7 +83,7 @@ def test_clean_post_unchanged() -> None:
 # --- properties --------------------------------------------------------------------------------
 
 TEXTS = st.one_of(article(), chinese_sentence(), any_text)
-HAN_OR_ALNUM = regex.compile(r"[\p{Han}A-Za-z0-9]")
+HAN_OR_ALNUM = regex.compile(f"[{HAN}A-Za-z0-9]")
 
 
 @given(TEXTS)
@@ -163,5 +144,5 @@ def test_no_space_left_between_han_outside_lists_and_protected_text(text: str, m
     masked = after.with_spans().masked()
     for line in masked.split("\n"):
         kept = _list_ranges(line)
-        for m in regex.finditer(r"(?<=\p{Han})[ \t\u00a0\u3000]+(?=\p{Han})", line):
+        for m in regex.finditer(f"(?<=[{HAN}])[ \\t\\u00a0\\u3000]+(?=[{HAN}])", line):
             assert any(a <= m.start() < b for a, b in kept), line

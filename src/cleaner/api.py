@@ -161,7 +161,7 @@ def run_time() -> str:
 def clean(raw: Input, **options: Any) -> str:
     """Clean one article: raw text or bytes in, Markdown out.
 
-    >>> clean("他说:我们明天见,好吗?")  # doctest: +SKIP
+    >>> clean("他说:我们明天见,好吗?")
     '他说：我们明天见，好吗？\\n'
     """
     return process(raw, **options).markdown

@@ -7,16 +7,11 @@ Keys are the long command-line option names, with `-` or `_`: `to`, `spacing`, `
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 from .errors import RuleFileError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from .text import TOMLDecodeError, load_toml
 
 KEYS = {
     "to": str,
@@ -54,8 +49,8 @@ def discover(start: Path) -> Path | None:
 
 def _has_tool_table(path: Path) -> bool:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = load_toml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, TOMLDecodeError):
         return False
     return isinstance(data.get("tool"), dict) and "cleaner" in data["tool"]
 
@@ -63,12 +58,12 @@ def _has_tool_table(path: Path) -> bool:
 def load(path: Path) -> dict[str, Any]:
     """Read and check an options file; paths in it become absolute. Raises RuleFileError."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = load_toml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RuleFileError("no such config file", path=str(path)) from None
     except (OSError, UnicodeDecodeError) as error:
         raise RuleFileError(f"cannot read config file: {error}", path=str(path)) from None
-    except tomllib.TOMLDecodeError as error:
+    except TOMLDecodeError as error:
         raise RuleFileError(f"invalid TOML: {error}", path=str(path)) from None
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("cleaner", {})

@@ -10,6 +10,7 @@ normalises the decoded text, is a step like any other; this module is the core's
 from __future__ import annotations
 
 import codecs
+import re
 from functools import lru_cache
 
 from .errors import EncodingError
@@ -274,13 +275,15 @@ def _common_chars() -> frozenset[str]:
 
 
 _CONTROL_RATIO_LIMIT = 0.01
+# C0 controls but tab, the line ends (LF, VT, FF, CR) and ESC: one pattern, not a loop per character.
+_CONTROL_CHAR = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
 def _refuse_binary(text: str, path: str) -> str:
     if "\x00" in text:
         raise EncodingError("not text: the input holds NUL characters (binary data?)", path=path)
     if text:
-        controls = sum(1 for c in text[:65536] if c < " " and c not in "\t\n\r\f\v\x1b")
+        controls = len(_CONTROL_CHAR.findall(text, 0, 65536))
         if controls / min(len(text), 65536) > _CONTROL_RATIO_LIMIT and controls > 2:
             raise EncodingError(
                 f"not text: {controls} control characters in the first 64 KiB (binary data?)", path=path

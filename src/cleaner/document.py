@@ -108,7 +108,7 @@ def default_kind(before: str, after: str, column: int) -> str:
     """What an edit whose step did not say is: whole lines of text deleted are a removal (a
     user's own filter), anything else a rewrite.
 
-    >>> default_kind("打开网易新闻 查看精彩图片\n", "", 1), default_kind("\u200b", "", 3)
+    >>> default_kind("打开网易新闻 查看精彩图片\\n", "", 1), default_kind("\\u200b", "", 3)
     ('removal', 'rewrite')
     """
     if not after and column == 1 and before.endswith("\n") and before.strip():

@@ -23,127 +23,25 @@ import regex
 import yaml
 
 from .errors import FrontMatterError
+from .text import MAX_DEPTH, STR_TAG, SURROGATE, NoAliasSafeLoader, load_toml
+# The safe YAML loader lives in the text toolkit; these names stay importable from here.
+from .text import compose_yaml as compose_yaml
+from .text import load_yaml as load_yaml
 
 MAX_FRONTMATTER_BYTES = 64 * 1024
-MAX_DEPTH = 32
 
-_STR_TAG = "tag:yaml.org,2002:str"
-
-
-class _NoAliasSafeLoader(yaml.SafeLoader):
-    _depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.YAMLError(
-                f"aliases are not allowed (*{event.anchor}) at line {event.start_mark.line + 1}"
-            )
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                raise yaml.YAMLError(f"nested deeper than {MAX_DEPTH} levels at line {mark.line + 1}")
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-        # A key is a field name: take it as written, so `on:` or `2024:` is not True or 2024.
-        if isinstance(node, yaml.MappingNode):
-            self.flatten_mapping(node)
-            seen: dict[str, int] = {}
-            result: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                if isinstance(key_node, yaml.ScalarNode):
-                    key: Any = _join_surrogates(key_node.value, key_node.start_mark)
-                else:
-                    key = self.construct_object(key_node, deep=deep)
-                if isinstance(key, str) and key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"key {key!r} appears twice (lines {seen[key] + 2} and "
-                        f"{key_node.start_mark.line + 2} of the file)", key_node.start_mark,
-                    )
-                if isinstance(key, str):
-                    seen[key] = key_node.start_mark.line
-                try:
-                    hash(key)
-                except TypeError:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, "a key must be a plain value", key_node.start_mark
-                    ) from None
-                result[key] = self.construct_object(value_node, deep=deep)
-            return result
-        return super().construct_mapping(node, deep=deep)
+_STR_TAG = STR_TAG
+_SURROGATE = SURROGATE
 
 
-    def construct_yaml_int(self, node: Any) -> Any:
-        # Python refuses to read an integer of more than 4,300 digits (a guard against slow
-        # conversion): a front matter error on its line, not an exception from the loader.
-        try:
-            return super().construct_yaml_int(node)
-        except ValueError:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a number of {len(node.value):,} characters is too long to read", node.start_mark
-            ) from None
-
-    def construct_yaml_str(self, node: Any) -> Any:
-        return _join_surrogates(super().construct_yaml_str(node), node.start_mark)
-
-    def construct_yaml_timestamp(self, node: Any) -> Any:
-        # `date: 2025-13-45` looks like a timestamp but is none: keep the text, so validation
-        # can say what is wrong with it instead of the loader failing on it.
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError:
-            return node.value
-
-
-_NoAliasSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _NoAliasSafeLoader.construct_yaml_timestamp)
-_NoAliasSafeLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasSafeLoader.construct_yaml_int)
-_NoAliasSafeLoader.add_constructor(_STR_TAG, _NoAliasSafeLoader.construct_yaml_str)
-
-
-class _TextDatesLoader(_NoAliasSafeLoader):
-    """The same loader with plain timestamps kept as the text they are written as."""
+class _TextDatesLoader(NoAliasSafeLoader):
+    """The safe loader (`cleaner.text`) with plain timestamps kept as the text they are written as."""
 
     def construct_yaml_timestamp(self, node: Any) -> Any:
         return node.value
 
 
 _TextDatesLoader.add_constructor("tag:yaml.org,2002:timestamp", _TextDatesLoader.construct_yaml_timestamp)
-
-_SURROGATE_PAIR = regex.compile("([\ud800-\udbff])([\udc00-\udfff])")
-_SURROGATE = regex.compile("[\ud800-\udfff]")
-
-
-def _join_surrogates(text: str, mark: Any = None) -> str:
-    """A string with escaped surrogate pairs (`"\\ud840\\udc00"`, as JSON serialisers write a
-    character outside the Basic Multilingual Plane) joined into the character they encode.
-
-    YAML allows such escapes in double-quoted strings and PyYAML reads each half as a character
-    of its own, which no encoder accepts. A surrogate with no partner is no character at all:
-    a front matter error on its line.
-    """
-    if not _SURROGATE.search(text):
-        return text
-    joined = _SURROGATE_PAIR.sub(lambda m: chr(0x10000 + ((ord(m[1]) - 0xD800) << 10) + ord(m[2]) - 0xDC00), text)
-    lone = _SURROGATE.search(joined)
-    if lone is not None:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"a lone surrogate (\\u{ord(lone.group()):04x}) is not a character", mark
-        )
-    return joined
-
-
-def load_yaml(text: str) -> Any:
-    """Load YAML the safe way: no object tags, no aliases. Raises yaml.YAMLError."""
-    return yaml.load(text, Loader=_NoAliasSafeLoader)  # noqa: S506 - the loader is safe
-
-
-def compose_yaml(text: str) -> Any:
-    """The YAML node tree (with line marks) of a text, composed by the same safe loader."""
-    return yaml.compose(text, Loader=_NoAliasSafeLoader)  # noqa: S506 - composes nodes only
 
 
 # Front matter formats: the fences that open them, as python-frontmatter's handlers know them.
@@ -273,11 +171,7 @@ def _load_other(text: str, fmt: str, path: str) -> Any:
     name = fmt.upper()
     try:
         if fmt == TOML:
-            try:
-                import tomllib
-            except ModuleNotFoundError:  # Python 3.10
-                import tomli as tomllib  # type: ignore[no-redef]
-            data = tomllib.loads(text)
+            data = load_toml(text)
         else:
             data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
         data = _checked(data, 0)

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import regex
 
+from .text import HAN, PINYIN_TONED_VOWELS, line_starts
+
 if TYPE_CHECKING:
     from .document import Edit
 
@@ -89,12 +91,12 @@ _EXTENSIONS = (
 # would cost time in the square of the line's length).
 _FACE = "\\^╥﹏▽°□ω≧≦´∀∇Дд◕‿◡ﾟ⊙￣︶ε╬≖ヮ∩๑ᴗ"
 _EMOTICON = (
-    r"(?<![A-Za-z0-9])(?:[:;=][-'^]?\)|[:;=][-'^]?\((?![^()\n]*\))|(?<!\p{Han})[:;][-']?[DPpOo3](?![A-Za-z0-9\p{Han}]))(?![)(])"
+    r"(?<![A-Za-z0-9])(?:[:;=][-'^]?\)|[:;=][-'^]?\((?![^()\n]*\))|(?<![HAN])[:;][-']?[DPpOo3](?![A-Za-z0-9HAN]))(?![)(])"
     r"|(?<![A-Za-z0-9])(?:XD|xD|orz|Orz|OTZ|OTL)(?![A-Za-z0-9])"
     r"|(?<![A-Za-z0-9^])(?:\^[_.oO-]?\^|[Tt]_[Tt]|>_<|-_-|[oO]_[oO]|=_=|¯\\_\(ツ\)_/¯)(?![A-Za-z0-9^])"
-    r"|[oO╰ヽ]?\((?=[^()\n]{0,14}[" + _FACE + r"])"
-    r"[^\s()（）\p{Han}A-Za-np-zA-NP-Z0-9]{1,14}\)(?:[oO╯ﾉノ┛︵┻━]|[ ](?=[︵┻]))*"
-)
+    r"|[oO╰ヽ]?\((?=[^()\n]{0,14}[FACE])"
+    r"[^\s()（）HANA-Za-np-zA-NP-Z0-9]{1,14}\)(?:[oO╯ﾉノ┛︵┻━]|[ ](?=[︵┻]))*"
+).replace("FACE", _FACE).replace("HAN", HAN)
 
 # Each alternative is one kind; where two could match at the same place the earlier one wins
 # (code before URL, URL before e-mail, and so on). Digits are ASCII: full-width digits are text
@@ -109,7 +111,7 @@ _INLINE = regex.compile(
     (?:
     # Damage the `mojibake` step could not repair: a lost byte's `?` and what is left of a pinyin
     # reading after it (`因?yàn)我们`). No step may take the `?` for a question mark.
-    (?P<damage>\?[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*\))
+    (?P<damage>\?[a-zü]*[TONED][a-zü]*\))
   | (?P<code>(?<!`)(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`))
   | (?P<target>(?<=\])\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\))
   | (?P<refdef>(?<=^[ ]{0,3})\[[^\]\n]+\]:[ \t]*\S+)
@@ -137,7 +139,9 @@ _INLINE = regex.compile(
   | (?P<version>(?<![A-Za-z0-9_.])(?:[vV][0-9]+(?:\.[0-9]+){0,3}|[0-9]+(?:\.[0-9]+){2,3}|[0-9]+\.[0-9]+(?=-|[ab][0-9]))(?:-(?:alpha|beta|rc|dev|pre|preview)[0-9.]*|[ab][0-9]+)?(?![A-Za-z0-9_]|\.[0-9]))
   | (?P<number>(?<![A-Za-z0-9_.])[0-9]+(?:[.,:/][0-9]+)+(?![A-Za-z0-9_]|[.,:/][0-9]))
     )
-    """.replace("WINNAME", r"(?:\p{Han}+|[^\s\\<>\"|*?\p{Han}CJK]+)")
+    """.replace("WINNAME", r"(?:[HAN]+|[^\s\\<>\"|*?HANCJK]+)")
+    .replace("HAN", HAN)
+    .replace("TONED", PINYIN_TONED_VOWELS)
     .replace("CJK", _CJK_PUNCT)
     .replace("EMOTICON", _EMOTICON)
     .replace("EXTENSIONS", "|".join(_EXTENSIONS)),
@@ -159,12 +163,7 @@ def find_spans(body: str, protected_terms: Sequence[str] = ()) -> tuple[Span, ..
 def _block_spans(body: str) -> list[Span]:
     if "`" not in body and "~~~" not in body and "<" not in body and not _maybe_markup(body):
         return []
-    starts = [0]
-    newline = body.find("\n")
-    while newline != -1:
-        starts.append(newline + 1)
-        newline = body.find("\n", newline + 1)
-    starts.append(len(body) + 1)
+    starts = [*line_starts(body), len(body) + 1]
 
     def line_span(first: int, last: int) -> tuple[int, int]:
         end = min(starts[min(last, len(starts) - 1)] - 1, len(body))

@@ -59,17 +59,16 @@ from ..document import REMOVAL, REPAIR, Document, Edit
 from ..document import Warning as Report  # the record type; not the builtin Warning
 from ..errors import RuleFileError, UsageError
 from ..protect import MARKUP, Span
+from ..text import HAN, HAN_PROPERTY, PINYIN_TONE_LETTERS, SENTENCE_END, TOMLDecodeError, line_starts, load_toml, load_yaml, spell_han
+from ..text import han_count as _han_count
 from .boilerplate_context import CATEGORY as CONTEXT_CATEGORY
 from .boilerplate_context import DEFAULT_MODE, LineView, classify, is_prose
 from .spacing import without_han_spaces
 
 if sys.version_info >= (3, 11):
-    import tomllib
     from re import _parser as sre_parse  # type: ignore[attr-defined]
 else:  # pragma: no cover - exercised on Python 3.10 only
     import sre_parse
-
-    import tomli as tomllib
 
 if TYPE_CHECKING:
     from ..pipeline import DataFile, Options
@@ -121,24 +120,20 @@ _SLUG = regex.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 # link reference definitions, the user's protected terms.
 _UNTOUCHABLE = {"code", "html", "off", "inline-code", "inline-html", "inline-refdef", "term"}
 
-# Han characters for the guard and the title test: the CJK ideograph blocks. Patterns used on
-# every line are compiled with `re`, which runs simple classes faster than `regex`.
-_HAN_CLASS = (
-    "\u2e80-\u2e99\u2e9b-\u2ef3\u2f00-\u2fd5\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf"
-    "\u4e00-\u9fff\uf900-\ufa6d\ufa70-\ufad9\U00016fe2\U00016fe3\U00016ff0\U00016ff1\U00020000-\U0003134f"
-)
-_HAN_RUN = re.compile(f"[{_HAN_CLASS}]+")
-_SENTENCE_END = re.compile(r"[。！？!?．…]")
+# Han characters (`cleaner.text.HAN`) for the guard and the title test. Patterns used on every
+# line are compiled with `re`, which runs simple classes faster than `regex`.
+_HAN_CLASS = HAN
+_SENTENCE_END = re.compile(f"[{SENTENCE_END}]")
 _KEY_SENTENCE_END = re.compile(r"[。!?．]|\.\.\.")
-_ENDS_SENTENCE = re.compile(r"[。！？!?．…][”’」』)）\]】\"'*]*\s*$")
+_ENDS_SENTENCE = re.compile(f"[{SENTENCE_END}]" + r"[”’」』)）\]】\"'*]*\s*$")
 _PUNCT = regex.compile(r"\p{P}")
 # For near-duplicate checks: a leading speaker label ("Mark Zuckerberg: "), punctuation, spaces.
 _SPEAKER = re.compile(r"[^:：。，,]{1,24}[:：]")
 _NOT_WORDS = regex.compile(r"[\p{P}\p{S}\s]+")
 _SPACE_RUN = re.compile(r"[^\S\n]+")
 # Pinyin inserted after a character by a bad converter (`發(fā)展`); at least one tone mark, so a
-# label such as `方案(a)` is left alone.
-_TONE = "àáâãäèéêìíîòóôùúûüāēěīńňōūǎǐǒǔǖǘǚǜǹḿ"
+# label such as `方案(a)` is left alone. `â ã ä î ô û` count as tone marks too here.
+_TONE = PINYIN_TONE_LETTERS + "êü" + "âãäîôû"
 _PINYIN = re.compile(rf"\((?<=[{_HAN_CLASS}]\()(?=[a-z]*[{_TONE}])[a-z{_TONE}]{{1,7}}\)")
 _EDGE_DECORATION = " ▼▲▽△↓↑⬇⬆⇩⇧👇👆☞☟☜➤➢►▶◀◄\ufe0f"
 _TABLE_EDGES = ("|-", "-|", "| -", "- |", "|:", ":|", "|\t-", "-\t|")  # one must be in a delimiter row
@@ -199,45 +194,22 @@ def _wrapped(rule: Rule) -> str:
     return f"(?i:{rule.pattern})" if rule.ignore_case else f"(?:{rule.pattern})"
 
 
-# Rule patterns are written for the `regex` module (it knows \p{Han}). The standard `re` module
-# runs plain patterns several times faster, so a pattern is compiled with `re` when, with
-# \p{Han} spelled out as its ranges, it uses nothing `re` reads differently (other Unicode
-# properties, nested sets and POSIX classes, variable lookbehind, atomic groups, fuzzy matching);
-# every other pattern with `regex`.
+# Rule patterns are written for the `regex` module (it knows the Han property, `HAN_PROPERTY`).
+# The standard `re` module runs plain patterns several times faster, so a pattern is compiled
+# with `re` when, with the property spelled out as `cleaner.text.HAN`'s ranges, it uses nothing
+# `re` reads differently (other Unicode properties, nested sets and POSIX classes, variable
+# lookbehind, atomic groups, fuzzy matching); every other pattern with `regex`.
 _REGEX_ONLY = re.compile(r"\\[pPXGKmMLN]|\[\[|\(\?[|Vrfweb]|\{(?!\d*(?:,\d*)?\})|\(\?(?:<[=!]|P?>|&|R\))")
 Pattern = Any  # a compiled pattern from `re` or from `regex`; both have fullmatch()
 
 
 def _for_re(pattern: str) -> str | None:
-    """The pattern with \\p{Han} spelled as ranges, or None if only `regex` reads it right.
+    """The pattern with the Han property spelled as ranges, or None if only `regex` reads it right.
 
-    >>> _for_re(r"[^\\p{Han}]\\p{Han}+") == f"[^{_HAN_CLASS}][{_HAN_CLASS}]+"
+    >>> _for_re(f"[^{HAN_PROPERTY}]{HAN_PROPERTY}+") == f"[^{HAN}][{HAN}]+"
     True
     """
-    out = []
-    i = 0
-    in_class = False
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            if pattern.startswith("\\p{Han}", i):
-                out.append(_HAN_CLASS if in_class else f"[{_HAN_CLASS}]")
-                i += 7
-            else:
-                out.append(pattern[i : i + 2])
-                i += 2
-            continue
-        out.append(char)
-        i += 1
-        if char == "[" and not in_class:
-            in_class = True
-            for literal in ("^", "]"):  # a leading ^ negates, a leading ] is a literal
-                if pattern.startswith(literal, i):
-                    out.append(literal)
-                    i += 1
-        elif char == "]" and in_class:
-            in_class = False
-    result = "".join(out)
+    result = spell_han(pattern)
     return None if _REGEX_ONLY.search(result) else result
 
 
@@ -283,8 +255,8 @@ def parse_rule_file(text: str, path: str) -> tuple[Rule, ...]:
 
 def _load_toml(text: str, path: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+        return load_toml(text)
+    except TOMLDecodeError as error:
         raise RuleFileError(f"not valid TOML: {error}", path=path) from None
 
 
@@ -292,7 +264,7 @@ def _load_yaml(text: str, path: str) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)  # the safe loader: no aliases, as for front matter
     except yaml.YAMLError as error:
         raise RuleFileError(f"not valid YAML: {' '.join(str(error).split())}", path=path) from None
     if data is None:
@@ -711,7 +683,7 @@ def first_characters(rule: Rule) -> frozenset[str] | None:
     before the first required item. Keys are never empty and never start with a space, so a
     leading `\\s` adds nothing.
 
-    >>> sorted(first_characters(Rule("x", "x", "an example", "<doc>", pattern="(?:打开|下载)\\s?APP")))
+    >>> sorted(first_characters(Rule("x", "x", "an example", "<doc>", pattern="(?:打开|下载)\\\\s?APP")))
     ['下', '打']
     """
     plain = _for_re(rule.pattern or "")
@@ -947,11 +919,7 @@ def boilerplate(doc: Document, options: Options | None = None) -> Document:
 def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _Lines:
     raw = body.split("\n")
     masked_lines = masked.split("\n") if MARKUP in masked else raw
-    starts = []
-    offset = 0
-    for line in raw:
-        starts.append(offset)
-        offset += len(line) + 1
+    starts = line_starts(body)
     n = len(raw)
     judged = [True] * n
     for span in spans:
@@ -1250,10 +1218,6 @@ def _title_like(key: str, min_han: int, max_chars: int) -> bool:
         return False
     han = _han_count(key)
     return han >= min_han and han * 2 >= len(key.replace(" ", ""))
-
-
-def _han_count(text: str) -> int:
-    return sum(map(len, _HAN_RUN.findall(text)))
 
 
 _NEAR_CANDIDATES = 16

@@ -36,17 +36,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 from bisect import bisect_left
 from heapq import heapify, heappop, heappush
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from ..text import HAN_RE, load_toml
 
 MODES = ("conservative", "balanced", "aggressive")
 DEFAULT_MODE = "balanced"
@@ -70,7 +66,7 @@ GOOD_WORDS = 8
 MENU_ITEMS = 5
 MENU_CHARS = 14
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = HAN_RE  # `cleaner.text`: the one definition of a Han character
 _SENTENCE_MARK = re.compile(r"[。！？!?…]")
 _ENDS = re.compile(r"(?:[。！？!?…；;：:]|\.{3}|(?<=[^\s.])\.)[”’」』)）\]】\"'*]*\s*$")
 _CJK_MARKS = frozenset("。！？")
@@ -115,7 +111,7 @@ def lexicon() -> Lexicon:
     from .boilerplate import normalize
 
     text = resources.files("cleaner").joinpath("data", "boilerplate", "classifier", "words.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
+    data = load_toml(text)
 
     def words(name: str) -> list[str]:
         return [normalize(w).lower() for w in data[name]]

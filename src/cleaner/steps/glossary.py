@@ -42,8 +42,9 @@ import regex
 from ..document import REWRITE, Change, Document, Edit
 from ..errors import RuleFileError
 from ..fields import frontmatter_change, replace_value, schema_of, text_values
-from ..frontmatter_io import field_lines, load_yaml, splice
+from ..frontmatter_io import field_lines, splice
 from ..protect import MARKUP
+from ..text import TOMLDecodeError, load_toml, load_yaml
 
 STEP = "glossary"
 
@@ -86,12 +87,8 @@ def _load_text(text: str, path: str) -> Any:
     lower = path.lower()
     if lower.endswith(".toml") or not lower.endswith((".yaml", ".yml", ".json")):
         try:
-            import tomllib
-        except ImportError:  # Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
+            return load_toml(text)
+        except TOMLDecodeError as error:
             if lower.endswith(".toml"):
                 raise RuleFileError(f"not valid TOML: {error}", path=path) from None
     import yaml

@@ -37,6 +37,7 @@ from typing import NamedTuple
 from ..document import REPAIR, Document, Edit
 from ..opencc_backend import Converter, converter
 from ..protect import PLACEHOLDERS, mask
+from ..text import CJK_WIDE, HAN, PINYIN_LETTERS, PINYIN_TONE_LETTERS, line_starts
 
 STEP = "mojibake"
 
@@ -212,7 +213,7 @@ def _code_page_class() -> str:
 # Two of them in a row, not the same one twice (`──` is a rule, `─î` mojibake of cp437): the
 # mojibake of the other code pages (`РґРѕ`, `Ĺ˝`, `√≤`, `ß║┐`).
 _CODE_PAGE_HINT = re.compile(f"([{_code_page_class()}])(?!\\1)[{_code_page_class()}]")
-_PINYIN_LETTERS = "a-zāáǎàēéěèêīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿ"
+_PINYIN_LETTERS = PINYIN_LETTERS
 _PINYIN_HINT = re.compile(f"[(（][{_PINYIN_LETTERS}]{{1,7}}[)）]")
 _LOSS_MARKS = re.compile("锟斤拷|\ufffd")
 
@@ -248,7 +249,7 @@ def _dense() -> re.Pattern[str]:
     return re.compile(f"{cls}[^\\n]{{0,2}}{cls}")
 
 
-_CJK = "\u3000-\u9fff\uff00-\uffef"
+_CJK = CJK_WIDE
 # Where a misalignment can start or end: a `?` or U+FFFD (the decoder's mark for a lost byte)
 # before Chinese, or a lone ASCII byte after Chinese (a GBK trail byte that realigned the
 # decoder).
@@ -1034,16 +1035,14 @@ def _misaligned_repair(line: str, start: int, end: int, text: str, lost: int, ga
 
 # --- kind 5: pinyin after a character -------------------------------------------------------------
 
-_TONES = str.maketrans(
-    "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ", "aaaaeeeeiiiioooouuuuüüüünnnm"
-)
+_TONES = str.maketrans(PINYIN_TONE_LETTERS, "aaaaeeeeiiiioooouuuuüüüünnnm")
 
 
 @lru_cache(maxsize=1)
 def _annotation():  # type: ignore[no-untyped-def]
     import regex
 
-    return regex.compile(f"(\\p{{Han}})([(（])([{_PINYIN_LETTERS}]{{1,7}})([)）])")
+    return regex.compile(f"([{HAN}])([(（])([{_PINYIN_LETTERS}]{{1,7}})([)）])")
 
 
 def _is_reading(ch: str, text: str) -> bool:
@@ -1107,11 +1106,7 @@ def _plain(ch: str) -> bool:
     return ch < "\x80" or cost(ch) <= _MARK or (_is_han(ch) and zipf(ch) >= 4.0)
 
 
-_NEWLINE = re.compile("\n")
-
-
-def _line_starts(text: str) -> list[int]:
-    return [0, *(m.end() for m in _NEWLINE.finditer(text))] if "\n" in text else [0]
+_line_starts = line_starts
 
 
 def _flagged_lines(text: str, starts: list[int]) -> list[int]:

@@ -36,12 +36,15 @@ as they are: only top-level paragraphs, as `markdown-it-py` parses them, are cha
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from typing import Any, NamedTuple
 
 import regex
 
 from ..document import REWRITE, Document, Edit
 from ..protect import BLOCK, MARKUP, Span, overlaps
+from ..text import HAN, KANA, line_starts
 
 STEP = "paragraphs"
 
@@ -53,6 +56,43 @@ def _markdown():  # type: ignore[no-untyped-def]
     md = MarkdownIt("commonmark").enable("table")
     md.disable(["code", "inline"])  # indented code: see protect.py; blocks are all we read
     return md
+
+
+# A line that may open block syntax other than a paragraph (or a character markdown-it treats
+# apart): without one, the block structure is the runs of non-blank lines, found in one scan.
+_BLOCK_SYNTAX = re.compile(r"^(?:[ \t]+[^ \t\n]|[#>*+\-=_|`~<\[:]|[0-9]{1,9}[.)])|[\r\x00\x0b\x0c]", re.M)
+
+
+class _Block(NamedTuple):
+    """The fields of a markdown-it token the rules read, for a paragraph found without it."""
+
+    type: str
+    level: int
+    nesting: int
+    map: list[int] | None
+    content: str = ""
+
+
+@lru_cache(maxsize=8)
+def _blocks(body: str) -> tuple[Any, ...]:
+    """The block tokens of `body`, parsed once per text (a round's rules, and a round that
+    changed nothing, read the same body). Plain text (no line that could open anything but a
+    paragraph) needs no parser: its paragraphs are the runs of non-blank lines."""
+    if _BLOCK_SYNTAX.search(body) is not None:
+        return tuple(_markdown().parse(body))
+    blocks: list[_Block] = []
+    first: int | None = None
+    index = 0
+    for index, line in enumerate(body.split("\n")):
+        if line.strip(" \t"):
+            if first is None:
+                first = index
+        elif first is not None:
+            blocks.append(_Block("paragraph_open", 0, 1, [first, index]))
+            first = None
+    if first is not None:
+        blocks.append(_Block("paragraph_open", 0, 1, [first, index + 1]))
+    return tuple(blocks)
 
 
 # Only from the start of a run, taken whole: tried inside a run, `[ \t]+$` would read to the
@@ -145,13 +185,7 @@ def _in_block(masked: str, offset: int) -> bool:
     return masked.startswith(BLOCK, line_start) or (offset > 0 and masked[offset - 1] == BLOCK)
 
 
-def _line_offsets(text: str) -> list[int]:
-    offsets = [0]
-    i = text.find("\n")
-    while i != -1:
-        offsets.append(i + 1)
-        i = text.find("\n", i + 1)
-    return offsets
+_line_offsets = line_starts
 
 
 def _paragraph_edits(body: str, masked: str) -> tuple[list[Edit], bool]:
@@ -160,7 +194,7 @@ def _paragraph_edits(body: str, masked: str) -> tuple[list[Edit], bool]:
     edits: list[Edit] = []
     lazy = False
     depth = 0
-    tokens = _markdown().parse(body)
+    tokens = _blocks(body)
     for token in tokens:
         # A block that starts right under another one (a list after a paragraph, a paragraph
         # after a heading) gets the blank line that separates blocks.
@@ -213,12 +247,18 @@ def _merge_same_offset(edits: list[Edit]) -> list[Edit]:
     return list(by_start.values())
 
 
+# Compiled once (a pattern string given to `regex.finditer` is looked up in its cache per call),
+# with `re`, which runs these plain classes faster than `regex`.
+_LEADING_BLANKS = re.compile(r"(?:[ \t]*\n)+")
+_BLANK_RUN = re.compile(r"\n(?:[ \t]*\n){2,}|\n[ \t]+\n")
+
+
 def _blank_line_edits(masked: str, spans: tuple[Span, ...]) -> list[Edit]:
     edits: list[Edit] = []
-    lead = regex.match(r"(?:[ \t]*\n)+", masked)
+    lead = _LEADING_BLANKS.match(masked)
     if lead:
         edits.append(Edit(0, lead.end(), "", "blank-line"))
-    for m in regex.finditer(r"\n(?:[ \t]*\n){2,}|\n[ \t]+\n", masked):
+    for m in _BLANK_RUN.finditer(masked):
         if (lead and m.start() < lead.end()) or overlaps(spans, m.start(), m.end()):
             continue
         edits.append(Edit(m.start(), m.end(), "\n\n", "blank-line"))
@@ -243,8 +283,8 @@ _CLOSERS = "”’」』）)]】》〉〕｝}»›"
 _CLOSING_MARKS = "，。、；：？！"
 # ASCII closers open a line of code (`}` under `int val();`): joined only on a line with Han.
 _ASCII_CLOSERS = ")]}"
-_HAN_CHAR = regex.compile(r"\p{Han}")
-_JOINS_AFTER = regex.compile(r"[\p{Han}\u3040-\u30ff”’」』）》]")
+_HAN_CHAR = regex.compile(f"[{HAN}]")
+_JOINS_AFTER = regex.compile(f"[{HAN}{KANA}”’」』）》]")
 _ASCII_MARK = regex.compile(r"[!-/:-@\[-`{-~]")
 _UNDECIDED_MARK = regex.compile(r"[,;:?!()\"'＂＇]")
 _BULLET = regex.compile(r"[·•●・][ \t\u3000]*")
@@ -258,8 +298,8 @@ _LIST_LIKE_START = regex.compile(r"[#>*+-]|\d{1,9}[.)]")
 
 
 # A line that some structure rule may act on (a cheap test before the block parse it needs).
-_STRUCTURE_HINT = regex.compile(
-    "^[ \t\u3000]*(?:[" + regex.escape(_CLOSERS + _CLOSING_MARKS) + "·•●・]|" + _NUMBERED.pattern + ")", regex.M
+_STRUCTURE_HINT = re.compile(
+    "^[ \t\u3000]*(?:[" + re.escape(_CLOSERS + _CLOSING_MARKS) + "·•●・]|" + _NUMBERED.pattern + ")", re.M
 )
 
 
@@ -268,7 +308,7 @@ def _structure_edits(body: str, masked: str, level: int) -> list[Edit]:
     starts = _line_offsets(body)
     count = len(starts)
     para = [False] * count
-    for token in _markdown().parse(body):
+    for token in _blocks(body):
         if token.type == "paragraph_open" and token.level == 0 and token.map:
             for index in range(*token.map):
                 para[index] = True
@@ -370,7 +410,7 @@ def _html_edits(doc: Document) -> tuple[list[Edit], list[tuple[int, str]]]:
     off = [s for s in doc.protected() if s.kind == "off"]
     edits: list[Edit] = []
     unclosed: list[tuple[int, str]] = []
-    for token in _markdown().parse(body):
+    for token in _blocks(body):
         if token.type != "html_block" or token.level != 0 or token.map is None:
             continue
         first, last = token.map

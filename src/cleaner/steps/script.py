@@ -51,6 +51,7 @@ from typing import Any, NamedTuple
 from ..document import REWRITE, Document, Edit, Warning
 from ..opencc_backend import Converter, SurrogateSafe, _is_reimplementation, backend, converter
 from ..protect import PLACEHOLDERS
+from ..text import han_characters, load_toml
 
 STEP = "script"
 
@@ -61,8 +62,6 @@ CONFIGS: dict[str, str] = {"hans": "t2s", "hant": "s2t", "tw": "s2twp", "hk": "s
 _SENTINEL = "\ue00f"
 _MARK = "\ue0ff"
 _FIXED = re.compile(f"[{re.escape(PLACEHOLDERS)}{_SENTINEL}]+")
-# The Han blocks whose characters OpenCC's dictionaries cover.
-_HAN_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2FA20), (0x30000, 0x31350))
 
 
 # The backend lives in one module for every step that converts script.
@@ -75,7 +74,7 @@ def convertible(config: str) -> frozenset[str]:
 
     Found by converting every Han character once, so it follows the installed dictionaries.
     """
-    chars = [chr(c) for start, end in _HAN_RANGES for c in range(start, end)]
+    chars = han_characters()
     out = converter(config).convert("\n".join(chars)).split("\n")
     return frozenset(c for c, o in zip(chars, out) if c != o)
 
@@ -267,12 +266,8 @@ class Override(NamedTuple):
 
 
 def _toml(name: str) -> dict[str, Any]:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
     text = resources.files("cleaner").joinpath(f"data/script/{name}").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return load_toml(text)
 
 
 @lru_cache(maxsize=1)

@@ -33,18 +33,17 @@ import regex
 
 from ..document import REWRITE, Document, Edit
 from ..protect import ATOM, Span
+from ..text import CJK_SPACING, HAN
 
 STEP = "spacing"
 
-# CJK for spacing, as pangu counts it: Han (with the radicals), kana, Hangul, bopomofo and the
-# enclosed CJK letters and months (`㈱`, `㊤`).
-_H = r"\p{Han}\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u31a0-\u31bf\u3200-\u32ff\uac00-\ud7af〇々"
+_H = CJK_SPACING  # `cleaner.text`: CJK as pangu counts it
 _L = r"A-Za-z0-9\p{Latin}\p{Greek}\p{Cyrillic}" + ATOM
 _REMOVE = regex.compile(f"(?<=[{_H}])[ \\t]+(?=[{_L}])|(?<=[{_L}])[ \\t]+(?=[{_H}])")
 _ADD = regex.compile(f"(?<=[{_H}])(?=[{_L}])|(?<=[{_L}])(?=[{_H}])")
 # A space of any width between two Han characters (Hangul is left out: Korean spaces words).
 _SPACES = r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+"
-_HAN_ONLY = r"\p{Han}〇々"
+_HAN_ONLY = HAN  # 〇 and 々 included
 _HAN_SPACE = regex.compile(f"(?<=[{_HAN_ONLY}]){_SPACES}(?=[{_HAN_ONLY}])")
 # A cheap test on the unmasked body: Han next to a Latin letter or digit, or to the first or
 # last character of a word-like span that is not one (`%PATH%`, `&amp;`), or Han, a space, Han.
