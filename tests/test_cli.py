@@ -93,7 +93,7 @@ def test_check_github_format_writes_annotations(tmp_path: Path) -> None:
     dirty = tmp_path / "d.txt"
     dirty.write_bytes(b"a\r\nb")
     lines = run("--check", "--format", "github", str(dirty)).stdout.decode().splitlines()
-    assert lines and all(line.startswith(f"::notice file={dirty},line=") for line in lines)
+    assert lines and all(line.startswith(f"::warning file={dirty},line=") for line in lines)  # CI shows warnings
 
 
 def test_diff_prints_a_unified_diff(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ being tested, not the last committed ones.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import shutil
@@ -124,3 +125,34 @@ def documented_config() -> str:
     blocks = re.findall(r"```yaml title=\.pre-commit-config\.yaml\n(.*?)```", text, re.S)
     assert len(blocks) == 1, "docs/recipes.md should hold one ```yaml title=.pre-commit-config.yaml block"
     return str(blocks[0])
+
+
+def test_check_and_format_hooks_agree_on_re_encodes_and_skip_ignored_files(hook_repo: Path, tmp_path: Path) -> None:
+    """A clean post in GBK, or in UTF-8 with a BOM, is one the format hook rewrites: so the check
+    hook fails on it (`encoding/utf8`). A post force-added under an ignored folder is left alone."""
+    site = tmp_path / "site"
+    site.mkdir()
+    git("init", "-q", cwd=site)
+    clean = cleaner.clean(DIRTY_POST)
+    (site / "posts").mkdir()
+    (site / "posts" / "gbk.md").write_bytes(clean.encode("gbk"))
+    (site / "posts" / "bom.md").write_bytes(codecs.BOM_UTF8 + clean.encode())
+    (site / "posts" / "clean.md").write_bytes(clean.encode())
+    (site / ".gitignore").write_text("vendor/\n", encoding="utf-8")
+    (site / "vendor").mkdir()
+    (site / "vendor" / "README.md").write_bytes(DIRTY_POST.encode())
+    git("add", "-A", cwd=site)
+    git("add", "-f", "vendor/README.md", cwd=site)
+
+    proc = pre_commit("try-repo", str(hook_repo), "--all-files", "--color", "never", cwd=site, home=tmp_path / "home")
+    out = proc.stdout + proc.stderr
+    check = out.split("cleaner (format)")[0]
+    assert re.search(r"posts/gbk\.md:1:1: encoding/utf8 re-encode GB18030 as UTF-8", check), out
+    assert re.search(r"posts/bom\.md:1:1: encoding/utf8 re-encode UTF-8 with a BOM as UTF-8", check), out
+    assert "clean.md" not in check and "vendor" not in check
+    for name in ("gbk.md", "bom.md", "clean.md"):
+        assert (site / "posts" / name).read_bytes() == clean.encode()
+    assert (site / "vendor" / "README.md").read_bytes() == DIRTY_POST.encode()
+    git("add", "-A", cwd=site)
+    again = pre_commit("try-repo", str(hook_repo), "--all-files", "--color", "never", cwd=site, home=tmp_path / "home")
+    assert again.returncode == 0, again.stdout + again.stderr  # format wrote; now check agrees

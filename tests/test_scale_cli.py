@@ -239,7 +239,10 @@ def test_ctrl_c_leaves_nothing_under_the_final_name_and_resume_finishes_the_json
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130
-    assert err.decode().splitlines() == ["cleaner: interrupted; run the same command with --resume to continue"]
+    assert err.decode().splitlines() == [
+        "cleaner: stopping after the work in flight (Ctrl-C again to stop at once)",  # said at once
+        "cleaner: interrupted; run the same command with --resume to continue",
+    ]
     assert not target.exists()
     resumed = run(*args, "--resume")
     assert resumed.returncode == 0, resumed.stderr.decode()

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Union
 
-from .document import Change, Document, Warning
+from .document import REPAIR, Change, Document, Warning
 from .errors import UsageError
 from .options import DataFile
 from .pipeline import OPTIONS, STEP_CHOICE, Options, Pipeline
@@ -78,7 +78,9 @@ class Result:
 
     @property
     def changed(self) -> bool:
-        return self.markdown != self.original_text
+        if self.markdown != self.original_text:
+            return True
+        return any(c.step == "encoding" and c.rule == "utf8" for c in self.document.changes[:1])
 
     @property
     def post(self) -> frontmatter.Post:
@@ -119,17 +121,21 @@ def process(
     *,
     path: str = "<stdin>",
     pipeline: Pipeline | None = None,
+    encoding: str | None = None,
     group: str | None = None,
     **options: Unpack[CleanOptions],
 ) -> Result:
     """Clean one article and return the result with its change records and warnings.
 
-    `raw` is text, bytes (the encoding is detected) or a python-frontmatter `Post`. The
-    options (below) choose the steps and set them up; with a ready `pipeline`, the options are
-    its own and none may be given here. Raises `CleanerError` for bad input, `UsageError` for
-    bad options, `TypeError` for a `raw` that is none of those.
+    `raw` is text, bytes (the encoding is detected, or given as `encoding`, e.g. `"gbk"`) or a
+    python-frontmatter `Post`. The options (below) choose the steps and set them up; with a ready
+    `pipeline`, the options are its own and none may be given here. Raises `CleanerError` for
+    bad input, `UsageError` for bad options, `TypeError` for a `raw` that is none of those.
     `group`: the document's template group when its front matter does not name its site
     (see `cleaner.templates`).
+
+    Output is UTF-8 without a BOM: bytes in another encoding (or with a BOM) are a change even
+    when the text is not, recorded first as `encoding/utf8` at line 1, column 1.
     """
     _check_raw(raw)
     if pipeline is not None:
@@ -144,11 +150,13 @@ def process(
         pipeline = Pipeline.default(**given)
     if not isinstance(raw, (str, bytes)):
         raw = post_text(raw)
-    doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms)
+    doc = Document.parse(raw, path=path, protected_terms=pipeline.options.protected_terms, encoding=encoding)
     if group is not None:
         doc = doc.replace(group=group)
     original_text = doc.original_text if doc.original_text is not None else ""
     result = pipeline(doc)
+    if isinstance(raw, bytes):
+        result = _with_reencoding(raw, result)
     markdown = render(result, frontmatter=pipeline.options.frontmatter)
     return Result(
         markdown=markdown,
@@ -157,6 +165,18 @@ def process(
         original_text=original_text,
         options=pipeline.options,
     )
+
+
+def _with_reencoding(raw: bytes, doc: Document) -> Document:
+    """Record that the bytes are re-encoded as UTF-8 (no step edits text for it, so the record
+    holds the encodings, with offset -1 like a front matter change: no body text to replay)."""
+    from .decode import reencoding
+
+    was = reencoding(raw, doc.encoding)
+    if was is None:
+        return doc
+    reencode = Change("encoding", "utf8", 1, 1, was, "UTF-8", -1, kind=REPAIR, category="encoding")
+    return doc.replace(changes=(reencode, *doc.changes))
 
 
 def post_text(post: frontmatter.Post) -> str:
@@ -195,13 +215,13 @@ def _check_raw(raw: object) -> None:
     raise TypeError(f"raw must be str, bytes or a frontmatter.Post, not {type(raw).__name__}")
 
 
-def clean(raw: Input, **options: Unpack[CleanOptions]) -> str:
-    """Clean one article: raw text or bytes in, Markdown out.
+def clean(raw: Input, *, encoding: str | None = None, **options: Unpack[CleanOptions]) -> str:
+    """Clean one article: raw text or bytes in (bytes in `encoding` if given), Markdown out.
 
     >>> clean("他说:我们明天见,好吗?")
     '他说：我们明天见，好吗？\\n'
     """
-    return process(raw, **options).markdown
+    return process(raw, encoding=encoding, **options).markdown
 
 
 def _options_doc() -> str:

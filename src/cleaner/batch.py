@@ -237,20 +237,67 @@ def ordered(
     """`func(pipeline, payload)` for each payload, in order, with at most `executor.window` in flight.
 
     Payloads are taken from the iterable only as room frees up, so a generator reading a corpus
-    is never more than a window ahead. Once `stop()` is true no new payload is taken, and the
-    results of those in flight are still yielded (so they can be recorded as finished).
+    is never more than a window ahead. Once `stop()` is true no new payload is taken (see
+    `Ordered`, which also tells whether every payload was done).
     """
-    pending: deque[Pending] = deque()
-    source = iter(payloads)
-    while not stop():
-        payload = next(source, _END)
-        if payload is _END:
-            break
-        pending.append(executor.submit(func, payload))
-        while len(pending) >= executor.window:
+    return iter(Ordered(executor, func, payloads, stop))
+
+
+class Ordered(Iterable[R]):
+    """`ordered()` as an object: after iterating, `complete` says whether every payload's result
+    was yielded, so a run stopped by Ctrl-C just after its last task is a finished run.
+
+    Once `stop()` is true no new payload is taken; tasks not yet started are cancelled (with every
+    task after the first cancelled one, since results go out in order), and the results of those
+    already running are still yielded, so they can be recorded as finished.
+    """
+
+    def __init__(
+        self,
+        executor: Executor,
+        func: Callable[[Pipeline, P], R],
+        payloads: Iterable[P],
+        stop: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.executor = executor
+        self.func: Callable[[Pipeline, Any], R] = func
+        self.payloads: Iterable[Any] = payloads
+        self.stop = stop
+        self.complete = False
+
+    def __iter__(self) -> Iterator[R]:
+        pending: deque[Pending] = deque()
+        source = iter(self.payloads)
+        exhausted = cancelled = False
+        while not self.stop():
+            payload = next(source, _END)
+            if payload is _END:
+                exhausted = True
+                break
+            pending.append(self.executor.submit(self.func, payload))
+            while len(pending) >= self.executor.window and not self.stop():
+                yield pending.popleft().result()
+        if self.stop():
+            cancelled = _cancel_unstarted(pending)
+        while pending:
             yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
+        if not exhausted and not cancelled:
+            exhausted = next(source, _END) is _END  # stopped just as the last payload was taken
+        self.complete = exhausted and not cancelled
+
+
+def _cancel_unstarted(pending: deque[Pending]) -> bool:
+    """Cancel the tasks that have not started, and every one after them; whether any were."""
+    tasks = list(pending)
+    for index, task in enumerate(tasks):
+        cancel = getattr(task, "cancel", None)
+        if cancel is not None and cancel():
+            for later in tasks[index + 1 :]:
+                getattr(later, "cancel", lambda: False)()
+            while len(pending) > index:
+                pending.pop()  # results that could not be written in order: left for --resume
+            return True
+    return False
 
 
 _END: Any = object()
@@ -267,8 +314,9 @@ class StopFlag:
 
 
 @contextlib.contextmanager
-def interruptible() -> Iterator[StopFlag]:
-    """The first Ctrl-C asks the run to stop cleanly; a second one stops it at once.
+def interruptible(acknowledge: Callable[[], None] = lambda: None) -> Iterator[StopFlag]:
+    """The first Ctrl-C asks the run to stop cleanly (and calls `acknowledge`, which says so at
+    once); a second one stops it at once.
 
     SIGTERM (a service manager, `timeout`, a CI runner) stops at once, even inside one long
     document: what was committed stays for `--resume`, nothing half-written takes a final name.
@@ -282,6 +330,8 @@ def interruptible() -> Iterator[StopFlag]:
         if flag.requested:
             raise KeyboardInterrupt
         flag.requested = True
+        with contextlib.suppress(OSError, ValueError):
+            acknowledge()
 
     def terminate(signum: int, frame: Any) -> None:
         flag.requested = True
@@ -330,6 +380,8 @@ class FileJob:
     raw: bytes | None = None
     audit: bool = False
     force: bool = False  # rewrite in place even a document that would lose more than MAX_REMOVED_SHARE
+    encoding: str | None = None  # the input's encoding, given: no detection
+    name: str | None = None  # what standard input is called in messages (--stdin-filename)
 
 
 @dataclasses.dataclass
@@ -352,14 +404,15 @@ def clean_file(pipeline: Pipeline, job: FileJob) -> FileOutcome:
     `path` stays the name as the file system gives it (the journal's key); messages show it
     with bytes that are not UTF-8 escaped.
     """
-    path = job.source or "<stdin>"
+    path = job.source or job.name or "<stdin>"
     name = shown(path)
     try:
         raw = job.raw if job.raw is not None else read_bytes(Path(path))
     except CleanerError as error:
         return FileOutcome(path, Stats.failure(0), str(error))
     try:
-        result = process(raw, path=name, pipeline=pipeline, group=_template_group(pipeline, job.source))
+        group = _template_group(pipeline, job.source)
+        result = process(raw, path=name, pipeline=pipeline, encoding=job.encoding, group=group)
         held = _held_back(job, result)
         output = None if held else _emit(job, result)
     except CleanerError as error:
@@ -427,7 +480,7 @@ def _emit(job: FileJob, result: Result) -> bytes | None:
     if job.mode == "check":
         return None
     if job.mode == "diff":
-        return diff(job.source or "<stdin>", result).encode("utf-8") if result.changed else None
+        return diff(job.source or job.name or "<stdin>", result).encode("utf-8") if result.changed else None
     data = result.markdown.encode("utf-8")
     if job.mode == "in-place":
         assert job.source is not None
@@ -448,7 +501,11 @@ def diff(name: str, result: Result) -> str:
         fromfile=name,
         tofile=name,
     )
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    if not text and result.changed:  # the bytes change, the text does not: say how
+        was = next((c.before for c in result.changes if c.step == "encoding" and c.rule == "utf8"), "the encoding")
+        text = f"--- {name}\n+++ {name}\n# re-encoded: {was} -> UTF-8 (encoding/utf8); the text is the same\n"
+    return text
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -661,31 +718,116 @@ def _partial_usable(entry: dict[str, Any]) -> bool:
 
 
 class Progress:
-    """`1,234 documents  56.7 MB  2.10 MB/s` on one line of stderr, redrawn at most 5 times a second."""
+    """One status line on stderr, redrawn every `interval` seconds by a thread of its own:
 
-    def __init__(self, stream: IO[str] | None = None, *, enabled: bool = False, interval: float = 0.2) -> None:
+        1,234/2,972 documents  41%  2.0/4.9 MB  0.18 MB/s  ETA 16s
+
+    `total_bytes` (the input files' sizes, when known) gives the percent and the ETA. Anything
+    else written to the terminal goes through `above()`, which clears the line first and redraws
+    it after, so findings and diffs never land on it. Written by hand rather than with rich or
+    tqdm: one line, no dependency, stdout untouched, nothing in the worker processes.
+    """
+
+    def __init__(
+        self, stream: IO[str] | None = None, *, enabled: bool = False, interval: float = 0.5, total_bytes: int | None = None
+    ) -> None:
         self.stream = stream or sys.stderr
         self.enabled = enabled
         self.interval = interval
-        self._last = 0.0
+        self.total_bytes = total_bytes
+        self.total_documents: int | None = None
+        self._state: tuple[Stats, int, float] | None = None
         self._shown = False
+        self._paused = 0
+        self._lock = threading.RLock()
+        self._started = time.monotonic()
+        self._ticker: threading.Thread | None = None
+        self._stopped = threading.Event()
 
     def update(self, stats: Stats, new_bytes: int, seconds: float) -> None:
-        now = time.monotonic()
-        if not self.enabled or now - self._last < self.interval:
+        if not self.enabled:
             return
-        self._last = now
-        rate = new_bytes / 1e6 / seconds if seconds > 0 else 0.0
-        failed = f"  {stats.failed:,} failed" if stats.failed else ""
-        self.stream.write(f"\r\033[K{stats.documents:,} documents  {stats.bytes / 1e6:,.1f} MB  {rate:.2f} MB/s{failed}")
-        self.stream.flush()
-        self._shown = True
+        with self._lock:
+            self._state = (dataclasses.replace(stats), new_bytes, seconds)
+        if self._ticker is None:
+            self._draw()
+            self._ticker = threading.Thread(target=self._tick, name="cleaner-progress", daemon=True)
+            self._ticker.start()
 
-    def clear(self) -> None:
+    def _tick(self) -> None:
+        while not self._stopped.wait(self.interval):
+            self._draw()
+
+    def line(self) -> str:
+        """The status line for the latest state."""
+        assert self._state is not None
+        stats, new_bytes, _ = self._state
+        seconds = time.monotonic() - self._started
+        rate = new_bytes / seconds if seconds > 0 else 0.0
+        noun = "document" if stats.documents == 1 else "documents"
+        count = f"{stats.documents:,}/{self.total_documents:,} {noun}" if self.total_documents else f"{stats.documents:,} {noun}"
+        parts = [count]
+        if self.total_bytes:
+            done = min(stats.bytes, self.total_bytes)
+            parts.append(f"{done / self.total_bytes:.0%}")
+            parts.append(f"{done / 1e6:,.1f}/{self.total_bytes / 1e6:,.1f} MB")
+        else:
+            parts.append(f"{stats.bytes / 1e6:,.1f} MB")
+        parts.append(f"{rate / 1e6:.2f} MB/s")
+        if self.total_bytes and rate > 0:
+            parts.append(f"ETA {_duration(max(0.0, (self.total_bytes - stats.bytes) / rate))}")
+        if stats.failed:
+            parts.append(f"{stats.failed:,} failed")
+        return "  ".join(parts)
+
+    def _draw(self) -> None:
+        with self._lock:
+            if self._state is None or self._paused or self._stopped.is_set():
+                return
+            try:
+                self.stream.write(f"\r\033[K{self.line()}")
+                self.stream.flush()
+            except (OSError, ValueError):  # the terminal went away: no progress, no failure
+                self.enabled = False
+                return
+            self._shown = True
+
+    @contextlib.contextmanager
+    def above(self) -> Iterator[None]:
+        """Write something else to the terminal: the line is cleared first and redrawn after."""
+        if not self.enabled:
+            yield
+            return
+        with self._lock:
+            self._paused += 1
+            self._erase()
+            try:
+                yield
+            finally:
+                self._paused -= 1
+                if not self._paused:
+                    self._draw()
+
+    def _erase(self) -> None:
         if self._shown:
             self.stream.write("\r\033[K")
             self.stream.flush()
             self._shown = False
+
+    def clear(self) -> None:
+        self._stopped.set()
+        with self._lock:
+            with contextlib.suppress(OSError, ValueError):
+                self._erase()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
 class Run:

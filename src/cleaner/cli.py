@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import json
 import os
 import sys
@@ -12,15 +11,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__, audit, batch, config, jsonl
+from . import __version__, batch, config, discover, jsonl, runs
 from . import templates as site_templates
-from .batch import FileJob, Journal, Progress, ReportWriter, Run, atomic_write
+from .batch import ReportWriter, Run, atomic_write
 from .output import shown
 from .api import run_time
 from .errors import CleanerError, UsageError
 from .pipeline import OPTIONS, STEP_CHOICE, STEP_NAMES, Options, Pipeline, load_step
 
-DEFAULT_GLOB = ("*.md", "*.markdown", "*.txt", "*.text")
+DEFAULT_GLOB = runs.DEFAULT_GLOB
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,12 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="with --in-place: rewrite even a file that boilerplate rules would cut by more than 30%%")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if any input would change")
     p.add_argument("--format", choices=("text", "json", "github"), default=None, help="findings format for --check")
-    p.add_argument("--diff", action="store_true", help="print a unified diff instead of the output")
+    p.add_argument("--annotation-level", choices=("notice", "warning", "error"), help="with --format github: the level of a finding (default warning)")
+    p.add_argument("--diff", action="store_true", help="print a unified diff instead of the output (with --check: and exit 1 on a change)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour findings and diffs (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces it)")
+    p.add_argument("--encoding", metavar="NAME", help="the inputs' encoding (gbk, big5, utf-8, ...): skips detection")
+    p.add_argument("--stdin-filename", metavar="PATH", help="the name of what stdin holds, for messages and --force-exclude")
     p.add_argument("--report", metavar="PATH", help="JSON report of every change and warning ('-': stderr)")
     p.add_argument("--explain-rules", action="store_true", help="list the boilerplate rules (built-in and --rules) and exit")
     p.add_argument("--audit", metavar="PATH.html", help="an HTML page of every removal, repair and warning, with diffs")
     _add_option_flags(p)
     p.add_argument("--glob", action="append", metavar="PATTERN", help=f"files to take from folders (default {' '.join(DEFAULT_GLOB)}; with --jsonl {' '.join(jsonl.DEFAULT_GLOB)})")
+    p.add_argument("--exclude", action="append", metavar="GLOB", help=f"gitignore-style pattern of files and folders a folder walk leaves out; replaces the default ({' '.join(discover.DEFAULT_EXCLUDE)})")
+    p.add_argument("--extend-exclude", action="append", metavar="GLOB", help="a pattern to leave out, besides the default ones")
+    p.add_argument("--force-exclude", action="store_true", help="leave out excluded and git-ignored files even when named on the command line (pre-commit names them)")
     p.add_argument("--config", metavar="PATH", help="options file (default: cleaner.toml or [tool.cleaner] in pyproject.toml)")
     scale = p.add_argument_group("many files and corpora (docs/scale.md)")
     scale.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: the CPU count)")
@@ -130,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return batch.Terminated.exit_status
         _fail(f"interrupted{resume}")
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader of our output left before the run began its work
+        _silence_stdout()
         return 0
     except OSError as error:  # standard output or error gone bad under us (files go through CleanerError)
         _fail(f"cannot write to standard output: {error.strerror or error}")
@@ -144,8 +151,20 @@ def _fail(message: str) -> None:
     sys.stderr.write(f"{_paint('cleaner:', '1;31', colour_on(sys.stderr))} {message}\n")
 
 
-def colour_on(stream: Any) -> bool:
-    """Colour is for a person at a terminal: never into a file or pipe, never with NO_COLOR set."""
+_colour_choice = "auto"  # --color, set once per run by _main
+
+
+def colour_on(stream: Any, choice: str | None = None) -> bool:
+    """Colour is for a person at a terminal: never into a file or pipe, never with NO_COLOR set.
+
+    `--color always|never` decides outright; then FORCE_COLOR (set, not empty or `0`) turns it on
+    (CI logs that show colour), NO_COLOR or TERM=dumb off, and otherwise a terminal on.
+    """
+    choice = choice or _colour_choice
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     isatty = getattr(stream, "isatty", None)
@@ -167,7 +186,9 @@ def _colour_diff(text: str) -> str:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    global _colour_choice
     args = build_parser().parse_args(argv)
+    _colour_choice = args.color
     options = _options(args)
     if args.explain_rules:
         from .steps.boilerplate import explain_rules
@@ -177,57 +198,132 @@ def _main(argv: Sequence[str] | None) -> int:
         return 0
     _check_modes(args)
     pipeline = Pipeline.default(**options)
-    names = args.inputs or ["-"]
-    several = len(names) > 1 or any(n != "-" and Path(n).is_dir() for n in names)
-    batch_run = several or args.jsonl  # a run that gets a progress bar, a journal and workers
     _check_stdout(args)
-    # Every (input, output) pair is known and checked before anything is written.
-    plan = _inputs(args, jsonl.DEFAULT_GLOB if args.jsonl else DEFAULT_GLOB)
-    if _wants_learning(args, options, pipeline, names, batch_run):
-        template = _learn_templates(args, pipeline, (args.jobs or batch.cpu_count()) if batch_run else 1, plan)
+    if args.stdin_filename and args.force_exclude and runs._ignores(settings_of(args)).named_file_left_out(Path(args.stdin_filename)):
+        return _pass_through(args)
+    settings = settings_of(args)
+    if _wants_learning(args, options, pipeline, settings.names, settings.several or args.jsonl):
+        # Every (input, output) pair is known and checked before anything is read (execute plans again).
+        plan = runs._inputs(settings, jsonl.DEFAULT_GLOB if args.jsonl else DEFAULT_GLOB)
+        workers = (args.jobs or batch.cpu_count()) if settings.several or args.jsonl else 1
+        template = _learn_templates(args, pipeline, workers, plan)
         if args.save_templates:
             template.write(args.save_templates)
         if _learn_only(args):
             return 0
         pipeline = Pipeline.default(**{**options, "templates": template})
-    run = _start_run(args, pipeline, names, several, batch_run)
     check_report = ReportWriter(stream=sys.stdout.buffer) if args.check and args.format == "json" else None
-    audits: list[audit.Audit] = []
-    try:
-        workers = (args.jobs or batch.cpu_count()) if batch_run else 1
-        with _executor(args, pipeline, workers) as pool, batch.interruptible() as stop:
-            if args.jsonl:
-                changed = _run_jsonl(args, plan, pool, run, stop)
-            else:
-                changed = _run_files(args, plan, pool, run, stop, check_report, audits)
-    except KeyboardInterrupt as interrupt:
-        run.abandon()  # temporary files and the journal stay, for --resume
-        if isinstance(interrupt, batch.Terminated):
-            interrupt.resumable = run.journal is not None
-        raise
-    except CleanerError:
-        run.discard()  # a write failed (a full disk): no partial file stays
-        raise
-    except BaseException:
-        run.abandon()
-        raise
-    run.finish()
+
+    def on_file(outcome: batch.FileOutcome) -> None:
+        if outcome.output:
+            data = outcome.output
+            if args.diff and colour_on(sys.stdout):
+                data = _colour_diff(data.decode("utf-8")).encode("utf-8")
+            with progress.above():
+                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.flush()
+        if check_report is not None:
+            check_report.add(outcome.entry or {"path": outcome.path, "error": outcome.error, "changes": [], "warnings": []})
+        elif args.check and not args.diff and outcome.changed and outcome.entry is not None:
+            with progress.above():
+                _print_findings(args.format or "text", outcome.entry, args.annotation_level or "warning")
+
+    progress = batch.Progress()
+
+    def before(run: Run) -> None:
+        nonlocal progress
+        progress = run.progress
+
+    def acknowledge(run: Run) -> None:  # the first Ctrl-C: said at once, while the work in flight ends
+        with run.progress.above():
+            sys.stderr.write("cleaner: stopping after the work in flight (Ctrl-C again to stop at once)\n")
+            sys.stderr.flush()
+
+    done = runs.execute(settings, pipeline, on_file=on_file, before=before, acknowledge=acknowledge)
+    if done.reader_gone:
+        _silence_stdout()
+        for line in done.errors:
+            _fail(line)
+        return done.exit_status
     if check_report is not None:
         check_report.close()
-    for line in run.error_lines():
+    for line in done.errors:
         _fail(line)
     if args.check:
-        _check_summary(args, run, changed)
-    if not args.quiet and (args.verbose or (batch_run and sys.stderr.isatty())):
-        sys.stderr.write(f"cleaner: {run.summary()}\n")
-    if args.audit:
-        title = f"cleaner audit: {' '.join(names)}"
-        atomic_write(Path(args.audit), audit.page(audits, title=title, steps=pipeline.names).encode("utf-8"))
-    for line in run.held:  # what --in-place did not rewrite: it would lose too much (see --force)
+        _check_summary(args, done)
+    if not args.quiet and (args.verbose or (settings.progress and sys.stderr.isatty())):
+        sys.stderr.write(f"cleaner: {done.summary_line}\n")
+    for line in done.held:  # what --in-place did not rewrite: it would lose too much (see --force)
         _fail(line)
-    if run.stats.failed:
-        return 2
-    return 1 if run.held or (args.check and changed) else 0
+    return done.exit_status
+
+
+def settings_of(args: argparse.Namespace) -> runs.RunSettings:
+    """The run-level flags of the command line, as the API takes them."""
+    names = args.inputs or ["-"]
+    batch_run = len(names) > 1 or any(n != "-" and Path(n).is_dir() for n in names) or args.jsonl
+
+    def listed(value: list[str] | None) -> tuple[str, ...] | None:
+        return tuple(value) if value else None
+
+    return runs.RunSettings(
+        inputs=tuple(args.inputs),
+        output=args.output,
+        in_place=args.in_place,
+        check=args.check,
+        diff=args.diff,
+        force=args.force,
+        jobs=args.jobs,
+        jsonl=args.jsonl,
+        field=args.field,
+        changes_field=args.changes_field,
+        on_bad_record=args.on_bad_record,
+        resume=args.resume,
+        dask=args.dask,
+        report=args.report,
+        audit=args.audit,
+        glob=listed(args.glob),
+        exclude=listed(args.exclude),
+        extend_exclude=listed(args.extend_exclude),
+        force_exclude=args.force_exclude,
+        encoding=args.encoding,
+        stdin_filename=args.stdin_filename,
+        progress=batch_run and not args.quiet,
+    )
+
+
+# For callers (and tests) that still hold a Namespace: the run helpers live in `cleaner.runs`.
+Pair = runs.Pair
+_checked = runs._checked
+
+
+def _inputs(args: argparse.Namespace, default_glob: tuple[str, ...]) -> list[Pair]:
+    return runs._inputs(settings_of(args), default_glob)
+
+
+def _journal_path(args: argparse.Namespace, names: list[str], several: bool) -> Path | None:
+    return runs._journal_path(settings_of(args), names, several)
+
+
+def _silence_stdout() -> None:
+    """Standard output's reader is gone: later writes (the interpreter's final flush) go nowhere."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _pass_through(args: argparse.Namespace) -> int:
+    """`--stdin-filename` names an excluded file and `--force-exclude` is given: leave it as it is."""
+    raw = sys.stdin.buffer.read()
+    if args.check or args.diff:
+        return 0
+    if args.output:
+        atomic_write(Path(args.output), raw)
+    else:
+        sys.stdout.buffer.write(raw)
+        sys.stdout.buffer.flush()
+    return 0
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -269,6 +365,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _check_modes(args: argparse.Namespace) -> None:
     modes = [m for m in ("in_place", "check", "diff") if getattr(args, m)]
+    if modes == ["check", "diff"]:
+        modes = ["check"]  # show the diff and exit 1 on a change, as black and ruff do
     if len(modes) > 1:
         raise UsageError(f"choose one of --in-place, --check, --diff (got {', '.join('--' + m.replace('_', '-') for m in modes)})")
     names = args.inputs or ["-"]
@@ -280,6 +378,18 @@ def _check_modes(args: argparse.Namespace) -> None:
         raise UsageError("--force goes with --in-place (it lets a rewrite remove more than 30%)")
     if args.format and not args.check:
         raise UsageError("--format goes with --check")
+    if args.format and args.diff:
+        raise UsageError("--format does not go with --diff (the diff is the output)")
+    if args.annotation_level and args.format != "github":
+        raise UsageError("--annotation-level goes with --format github")
+    if args.stdin_filename is not None and names != ["-"]:
+        raise UsageError("--stdin-filename names standard input; give no other input")
+    if args.encoding is not None:
+        from .decode import check_encoding_name
+
+        check_encoding_name(args.encoding)
+        if args.jsonl:
+            raise UsageError("--encoding does not go with --jsonl (JSON Lines is UTF-8)")
     several = len(names) > 1 or any(n != "-" and Path(n).is_dir() for n in names)
     _check_template_modes(args, names)
     if several and not (args.output or args.in_place or args.check or args.diff or _learn_only(args)):
@@ -362,7 +472,7 @@ def _learn_templates(
         for paths_batch in site_templates.batches(paths):
             yield paths_batch, group_by
 
-    with _executor(args, pipeline, workers) as pool:
+    with runs._executor(settings_of(args), pipeline, workers) as pool:
         if args.jsonl:
             for counts in batch.ordered(pool, site_templates.count_chunk, chunk_payloads()):
                 learner.add(counts)
@@ -370,75 +480,6 @@ def _learn_templates(
             for counts in batch.ordered(pool, site_templates.count_files, file_payloads()):
                 learner.add(counts)
     return learner.template()
-
-
-def _start_run(
-    args: argparse.Namespace, pipeline: Pipeline, names: list[str], several: bool, batch_run: bool
-) -> Run:
-    interactive = sys.stderr.isatty() and not args.quiet and args.report != "-"
-    journal = None
-    path = _journal_path(args, names, several) if batch_run else None
-    if path is not None:
-        run_id = batch.fingerprint(
-            inputs=[n if n == "-" else str(Path(n).resolve()) for n in names],
-            output=str(Path(args.output).resolve()) if args.output else None,
-            in_place=args.in_place,
-            jsonl=[args.jsonl, args.field, args.changes_field, args.on_bad_record],
-            glob=args.glob,
-            report=str(Path(args.report).resolve()) if args.report and args.report != "-" else args.report,
-            version=__version__,
-            steps=pipeline.names,
-            # The time of the run differs between a run and its resumption; nothing else may.
-            options=repr(dataclasses.replace(pipeline.options, now=None)),
-        )
-        journal = Journal(path, run_id, resume=args.resume)
-    report = None
-    if args.report == "-":
-        report = ReportWriter(stream=sys.stderr.buffer)
-    elif args.report:
-        position = journal.state.report if journal and args.resume else None
-        try:
-            report = ReportWriter(Path(args.report), resume=position)
-        except CleanerError:
-            if journal is not None:  # a journal this run just made goes; one to resume from stays
-                journal.close() if args.resume else journal.finish()
-            raise
-    return Run(report=report, journal=journal, progress=Progress(enabled=batch_run and interactive))
-
-
-def _journal_path(args: argparse.Namespace, names: list[str], several: bool) -> Path | None:
-    """Beside the output: in the output folder, next to the output file, or in the input folder."""
-    if args.in_place:
-        first = Path(names[0])
-        return (first if first.is_dir() else first.parent) / batch.JOURNAL_NAME
-    if not args.output:
-        return None  # stdout, --check, --diff: nothing is written that a later run could go on from
-    out = Path(args.output)
-    if several or out.is_dir():
-        return out / batch.JOURNAL_NAME
-    if out.exists() and not out.is_file():
-        return None  # /dev/null, a FIFO: written through, nothing to resume (and no journal in /dev)
-    return out.parent / f".{out.name}{batch.JOURNAL_NAME}"
-
-
-@contextlib.contextmanager
-def _executor(args: argparse.Namespace, pipeline: Pipeline, workers: int) -> Iterator[batch.Executor]:
-    if not args.dask:
-        with batch.executor(pipeline, workers) as pool:
-            yield pool
-        return
-    with contextlib.ExitStack() as stack:
-        try:
-            from . import dask as on_dask
-
-            pool = stack.enter_context(on_dask.executor(args.dask, pipeline, workers))
-        except ImportError as error:
-            raise UsageError(f"--dask: {error}") from None
-        except OSError as error:
-            raise UsageError(f"--dask {args.dask}: cannot reach the scheduler: {error}") from None
-        except (ValueError, TypeError) as error:  # `foo://host`: distributed knows no such scheme
-            raise UsageError(f"--dask {args.dask}: not a scheduler address ({error}); use tcp://HOST:PORT or local") from None
-        yield pool
 
 
 def _check_stdout(args: argparse.Namespace) -> None:
@@ -451,170 +492,17 @@ def _check_stdout(args: argparse.Namespace) -> None:
     raise UsageError("standard output is closed; give -o PATH or --in-place to write files")
 
 
-Pair = tuple[Path | None, Path | None]
+# GitHub shows at most a few annotations per step; more than this per file are summed up in one.
+GITHUB_ANNOTATIONS_PER_FILE = 10
 
 
-def _inputs(args: argparse.Namespace, default_glob: tuple[str, ...]) -> list[Pair]:
-    """(source, target) pairs; None as source is stdin, None as target is stdout.
-
-    With `-o DIR` one folder's tree is mirrored under DIR; several inputs are mirrored relative
-    to their common parent (`a/posts b/posts -o out` gives `out/a/posts/…`, `out/b/posts/…`), so
-    no target lies outside DIR. Refused before anything is written (exit 2): two inputs that
-    would write one output, and an output that is an input (only `--in-place` rewrites inputs).
-    An output folder inside an input folder is not walked. An input named twice is cleaned once.
-    """
-    names = args.inputs or ["-"]
-    out = Path(args.output) if args.output else None
-    out_abs = os.path.abspath(out) if out is not None else None
-    several = len(names) > 1 or any(n != "-" and Path(n).is_dir() for n in names)
-    files = [Path(n) for n in names if n != "-"]
-    one_folder = len(names) == 1 and bool(files) and files[0].is_dir()  # its tree goes straight under DIR
-    mirrored = out is not None and not one_folder and bool(files) and (len(names) > 1 or out.is_dir())
-    base = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in files]) if mirrored else None
-    pairs: list[Pair] = []
-    for name in names:
-        if name == "-":
-            if several and out is not None:
-                raise UsageError("standard input has no file name to write under -o DIR; clean it in a run of its own")
-            pairs.append((None, out))
-            continue
-        path = Path(name)
-        if path.is_dir():
-            if out_abs is not None and os.path.abspath(path) == out_abs:
-                raise UsageError(f"-o {shown(out or '')} is the input folder; use --in-place to rewrite the inputs")
-            for file in _walk(path, tuple(args.glob or default_glob), skip=out_abs):
-                if out is None:
-                    pairs.append((file, None))
-                elif base is not None:
-                    pairs.append((file, out / os.path.relpath(os.path.abspath(file), base)))
-                else:
-                    pairs.append((file, out / file.relative_to(path)))
-        elif out is not None and base is not None:
-            pairs.append((path, out / os.path.relpath(os.path.abspath(path), base)))
-        elif several:
-            pairs.append((path, None))
-        else:
-            pairs.append((path, out))
-    return _checked(pairs, out_abs if (one_folder or mirrored) else None)
-
-
-def _checked(pairs: list[Pair], tree: str | None) -> list[Pair]:
-    """`tree`: the output folder every target must lie in, when the output is a folder."""
-    sources = {os.path.abspath(s) for s, _ in pairs if s is not None}
-    identities = {_identity(s) for s, _ in pairs if s is not None} - {None}
-    seen_sources: set[str] = set()
-    writers: dict[str, Path | None] = {}
-    kept: list[Pair] = []
-    for source, target in pairs:
-        if source is not None:
-            key = os.path.abspath(source)
-            if key in seen_sources:
-                continue  # named twice, or named and inside a folder also named
-            seen_sources.add(key)
-        if target is not None:
-            where = os.path.abspath(target)
-            if tree is not None and source is not None and not where.startswith(tree.rstrip(os.sep) + os.sep):
-                raise UsageError(f"{shown(source)} would be written outside -o {shown(tree)} (to {shown(where)})")
-            if where in sources or (_identity(target) in identities):
-                raise UsageError(
-                    f"-o {shown(target)} is an input; cleaner never overwrites its input except with --in-place"
-                )
-            if where in writers:
-                first = writers[where]
-                raise UsageError(
-                    f"{shown(first or '<stdin>')} and {shown(source or '<stdin>')} would both be written to "
-                    f"{shown(target)}; give them separate -o runs"
-                )
-            writers[where] = source
-        kept.append((source, target))
-    return kept
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    """Device and inode: a hard link or a symlink to an input is that input."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
-
-
-def _walk(root: Path, patterns: tuple[str, ...], skip: str | None = None) -> Iterator[Path]:
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(
-            d for d in dirs if not d.startswith(".") and os.path.abspath(os.path.join(folder, d)) != skip
-        )  # the output folder inside an input folder is not input: it would nest again each run
-        for name in sorted(files):
-            if name == batch.JOURNAL_NAME or name.endswith(batch.PARTIAL_SUFFIX):
-                continue  # our own bookkeeping from an interrupted run
-            file = Path(folder) / name
-            if any(file.match(p) for p in patterns):
-                yield file
-
-
-def _run_files(
-    args: argparse.Namespace,
-    plan: list[Pair],
-    pool: batch.Executor,
-    run: Run,
-    stop: batch.StopFlag,
-    check_report: ReportWriter | None,
-    audits: list[audit.Audit],
-) -> list[str]:
-    mode = "in-place" if args.in_place else "check" if args.check else "diff" if args.diff else "write"
-    wants_entry = bool(args.report) or args.check
-
-    def jobs() -> Iterator[FileJob]:
-        for source, target in plan:
-            if source is None:
-                yield FileJob(None, str(target) if target else None, mode, wants_entry, raw=sys.stdin.buffer.read(), audit=bool(args.audit))
-            elif str(source) not in run.done:
-                yield FileJob(str(source), str(target) if target else None, mode, wants_entry, audit=bool(args.audit), force=args.force)
-
-    changed: list[str] = []
-    for outcome in batch.ordered(pool, batch.clean_file, jobs(), stop):
-        run.add_file(outcome)
-        if outcome.changed:
-            changed.append(shown(outcome.path))
-        if outcome.audit is not None:
-            audits.append(outcome.audit)
-        if outcome.output:
-            data = outcome.output
-            if args.diff and colour_on(sys.stdout):
-                data = _colour_diff(data.decode("utf-8")).encode("utf-8")
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        if check_report is not None:
-            check_report.add(outcome.entry or {"path": outcome.path, "error": outcome.error, "changes": [], "warnings": []})
-        elif args.check and outcome.changed and outcome.entry is not None:
-            _print_findings(args.format or "text", outcome.entry)
-    if stop():
-        raise batch.Interrupted(resumable=run.journal is not None)
-    return changed
-
-
-def _run_jsonl(args: argparse.Namespace, plan: list[Pair], pool: batch.Executor, run: Run, stop: batch.StopFlag) -> list[str]:
-    settings = jsonl.RecordSettings(
-        field=args.field or "text",
-        changes_field=args.changes_field,
-        on_bad_record=args.on_bad_record or "pass",
-        entries=bool(args.report),
-        check=args.check,
-        hold_removals=args.in_place and not args.force,
-    )
-    changed: list[str] = []
-    for source, target in plan:
-        before = dataclasses.replace(run.stats)
-        jsonl.run_file(source, source if args.in_place else target, pool, run, settings, stop=stop)
-        if run.stats.changed > before.changed:
-            name = shown(source) if source else "<stdin>"
-            records = run.stats.documents - before.documents
-            changed.append(f"{name} ({run.stats.changed - before.changed} of {records} records)")
-    return changed
-
-
-def _print_findings(fmt: str, entry: dict[str, Any]) -> None:
+def _print_findings(fmt: str, entry: dict[str, Any], level: str = "warning") -> None:
     out = sys.stdout
+    if fmt == "github":
+        for line in _github_annotations(entry, level):
+            out.write(line + "\n")
+        out.flush()
+        return
     on = fmt == "text" and colour_on(out)
     for item in entry["changes"]:
         out.write(_finding(fmt, entry["path"], item, colour=on) + "\n")
@@ -625,9 +513,41 @@ def _print_findings(fmt: str, entry: dict[str, Any]) -> None:
     out.flush()
 
 
-def _check_summary(args: argparse.Namespace, run: Run, changed: list[str]) -> None:
+def _github_annotations(entry: dict[str, Any], level: str) -> list[str]:
+    """One annotation per line with findings (all of its changes and warnings in one message),
+    at most GITHUB_ANNOTATIONS_PER_FILE per file, then one that counts the rest."""
+    path = entry["path"]
+    by_line: dict[int, list[tuple[bool, dict[str, Any]]]] = {}
+    for item in entry["changes"]:
+        by_line.setdefault(item.get("line") or 1, []).append((False, item))
+    for item in entry["warnings"]:
+        by_line.setdefault(item.get("line") or 1, []).append((True, item))
+    if not by_line:  # the layout alone changes (a final newline)
+        by_line[1] = [(False, {"line": 1, "column": 1, "step": "render", "rule": "layout", "before": "", "after": ""})]
+    lines = sorted(by_line)
+    annotations = []
+    for number in lines[:GITHUB_ANNOTATIONS_PER_FILE]:
+        found = by_line[number]
+        only_warnings = all(warning for warning, _ in found)
+        rules = sorted({f"{item['step']}/{item['rule']}" for _, item in found})
+        messages = [_message(item, warning) for warning, item in found]
+        message = messages[0] if len(messages) == 1 else f"{len(messages)} findings:\n" + "\n".join(messages)
+        column = min(item.get("column") or 1 for _, item in found)
+        properties = f"file={_github_property(path)},line={number},col={column},title={_github_property(', '.join(rules))}"
+        annotations.append(f"::{'warning' if only_warnings else level} {properties}::{_github_data(message)}")
+    rest = lines[GITHUB_ANNOTATIONS_PER_FILE:]
+    if rest:
+        more = sum(len(by_line[n]) for n in rest)
+        properties = f"file={_github_property(path)},line={rest[0]},title=cleaner"
+        note = f"{more} more findings on {len(rest)} more lines of this file; run cleaner --check {path} to see them all"
+        annotations.append(f"::{level} {properties}::{_github_data(note)}")
+    return annotations
+
+
+def _check_summary(args: argparse.Namespace, done: runs.RunSummary) -> None:
+    changed = done.changed
     what = "JSON Lines input(s)" if args.jsonl else "file(s)"
-    total = run.stats.documents - run.stats.failed
+    total = done.stats.documents - done.stats.failed
     if changed:
         of = "" if args.jsonl else f" of {total}"
         sys.stderr.write(f"{len(changed)}{of} {what} would change: {', '.join(changed)}\n")
@@ -637,14 +557,7 @@ def _check_summary(args: argparse.Namespace, run: Run, changed: list[str]) -> No
 
 def _finding(fmt: str, path: str, item: dict[str, Any], warning: bool = False, colour: bool = False) -> str:
     rule = f"{item['step']}/{item['rule']}"
-    if warning:
-        message = f"{item['message']}: {item.get('text', '')}".rstrip(": ")
-    elif not item["after"]:
-        message = f"remove {_short(item['before'])}"
-    elif not item["before"]:
-        message = f"insert {_short(item['after'])}"
-    else:
-        message = f"{_short(item['before'])} -> {_short(item['after'])}"
+    message = _message(item, warning)
     line, column = item.get("line") or 1, item.get("column") or 1  # line 0: the whole document
     if fmt == "github":
         level = "warning" if warning else "notice"
@@ -652,6 +565,37 @@ def _finding(fmt: str, path: str, item: dict[str, Any], warning: bool = False, c
         return f"::{level} {properties}::{_github_data(message)}"
     where = _paint(f"{path}:{line}:{column}:", "1", colour)
     return f"{where} {_paint(rule, '33' if warning else '36', colour)} {message}"
+
+
+def _message(item: dict[str, Any], warning: bool) -> str:
+    if warning:
+        return f"{item['message']}: {_visible(item.get('text', ''))}".rstrip(": ")
+    if item["step"] == "encoding" and item["rule"] == "utf8":
+        return f"re-encode {item['before']} as {item['after']}"
+    if not item["after"]:
+        return f"remove {_short(item['before'])}"
+    if not item["before"]:
+        return f"insert {_short(item['after'])}"
+    return f"{_short(item['before'])} -> {_short(item['after'])}"
+
+
+def _visible(text: str, *, controls: bool = True) -> str:
+    """Invisible characters as their code points (`U+200B`), as the audit page shows them.
+
+    `controls=False` leaves C0 controls to `json.dumps`, which already writes them as escapes.
+    """
+    import unicodedata
+
+    def show(c: str) -> str:
+        if c in "\n\t" or (c < " " and not controls):
+            return c
+        category = unicodedata.category(c)
+        hidden = category in ("Cf", "Cc", "Zl", "Zp", "Mn") or (category == "Zs" and c != " ")
+        return f"<U+{ord(c):04X}>" if hidden else c
+
+    if text.isascii() and not (controls and any(c < " " or c == "\x7f" for c in text)):
+        return text
+    return "".join(map(show, text))
 
 
 def _github_data(text: str) -> str:
@@ -666,7 +610,7 @@ def _github_property(text: str) -> str:
 
 def _short(text: str, limit: int = 60) -> str:
     shown = text if len(text) <= limit else text[: limit - 1] + "…"
-    return json.dumps(shown, ensure_ascii=False)
+    return json.dumps(_visible(shown, controls=False), ensure_ascii=False)
 
 
 # Re-exported: `Options` for type checkers reading the CLI module, `atomic_write` for its users.

@@ -56,13 +56,20 @@ def decode(data: bytes, *, path: str = "<stdin>") -> tuple[str, str]:
     return text, name
 
 
-def decode_with_damage(data: bytes, *, path: str = "<stdin>") -> tuple[str, str, list[tuple[int, str]]]:
+def decode_with_damage(
+    data: bytes, *, path: str = "<stdin>", encoding: str | None = None
+) -> tuple[str, str, list[tuple[int, str]]]:
     """Like `decode`, and also the damage found: (line, message) for bytes no decoding reads.
 
     GB18030 or Big5 text with a byte lost in transit does not decode strictly. Refusing the
     file would lose the whole article for one byte, so the bytes that do not decode become
     U+FFFD, the rest is kept, and each damaged line is reported.
+
+    `encoding` names the encoding and skips detection (`--encoding gbk`): the bytes must then
+    decode strictly with it.
     """
+    if encoding is not None:
+        return _decode_as(data, encoding, path), _canonical(encoding), []
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise EncodingError(f"not text: the input is {what}", path=path)
@@ -97,6 +104,80 @@ def decode_with_damage(data: bytes, *, path: str = "<stdin>") -> tuple[str, str,
     if b"\x00" in data:
         raise EncodingError("not text: the input holds NUL bytes (binary data?)", path=path)
     raise EncodingError("not text in a supported encoding (UTF-8, UTF-16, GB18030/GBK, Big5)", path=path)
+
+
+def _canonical(encoding: str) -> str:
+    name = codecs.lookup(encoding).name
+    return "utf-8" if name == "utf-8-sig" else name
+
+
+def check_encoding_name(encoding: str) -> str:
+    """The codec's own name for `encoding`, or a UsageError naming what is accepted."""
+    from .errors import UsageError
+
+    try:
+        return _canonical(encoding)
+    except LookupError:
+        raise UsageError(
+            f"encoding {encoding!r} is not one Python knows (try utf-8, gb18030, gbk, big5, utf-16)"
+        ) from None
+
+
+def _decode_as(data: bytes, encoding: str, path: str) -> str:
+    name = check_encoding_name(encoding)
+    try:
+        text = data.decode(name)
+    except UnicodeDecodeError as error:
+        raise EncodingError(f"not valid {name} text at byte {error.start} (given as the encoding)", path=path) from None
+    return _refuse_binary(text.removeprefix("\ufeff"), path)  # a BOM is not text
+
+
+def reencoding(raw: bytes, encoding: str) -> str | None:
+    """How the bytes differ from UTF-8 without a BOM (`GB18030`, `UTF-8 with a BOM`), or None.
+
+    Output is always UTF-8 without a BOM, so such an input changes even when its text does not:
+    the `encoding/utf8` change record says so, and `--check` fails exactly when `--in-place`
+    would rewrite the file.
+    """
+    if raw.startswith(codecs.BOM_UTF8):
+        return "UTF-8 with a BOM"
+    if codecs.lookup(encoding).name == "utf-8":
+        return None
+    return encoding.upper().replace("_", "-")
+
+
+# Detection on fewer bytes than this has little to go on; a close second reading is then reported.
+_SHORT_BYTES = 256
+
+
+def ambiguity(data: bytes, encoding: str) -> str | None:
+    """For a short input, the warning that another encoding reads it about as well (or better).
+
+    `"谢谢".encode("gbk")` is also valid UTF-8 (`лл`), and `"好的".encode("gbk")` is also
+    valid Big5 (`疑腔`): a title has too few bytes to tell. Long inputs are not checked.
+    """
+    if len(data) > _SHORT_BYTES or not any(b > 0x7F for b in data) or b"\x00" in data:
+        return None
+    if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        return None  # a BOM is a statement, not a guess
+    chosen = data.decode("utf-8-sig" if encoding == "utf-8" else encoding, errors="ignore")
+    chosen_share = _common_share(chosen)
+    for other in ("gb18030", "big5"):
+        if codecs.lookup(other).name == codecs.lookup(encoding).name or not _decodes(data, other):
+            continue
+        reading = data.decode(other)
+        share = _common_share(reading)
+        if share >= _MIN_SHARE and chosen_share - share < _MARGIN:
+            return (
+                f"short input read as {encoding} ({_snippet(chosen)}); as {other} it reads "
+                f"{_snippet(reading)}: give the encoding (--encoding, or encoding= in the API) to be sure"
+            )
+    return None
+
+
+def _snippet(text: str, limit: int = 20) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def detect(data: bytes) -> str | None:

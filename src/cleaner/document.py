@@ -194,31 +194,38 @@ class Document:
         *,
         path: str = "<stdin>",
         protected_terms: Sequence[str] = (),
+        encoding: str | None = None,
     ) -> Document:
         """Read an article: bytes are decoded (see `cleaner.decode`), front matter split off.
+
+        `encoding` names the bytes' encoding and skips detection.
 
         Raises `EncodingError` for input that is not text, `FrontMatterError` for front matter
         that cannot be read.
         """
-        from .decode import decode_with_damage
+        from .decode import ambiguity, decode_with_damage
         from .frontmatter_io import split_any
 
         damage: list[tuple[int, str]] = []
+        doubt = None
         if isinstance(raw, bytes):
-            text, encoding, damage = decode_with_damage(raw, path=path)
+            text, read_as, damage = decode_with_damage(raw, path=path, encoding=encoding)
+            doubt = None if encoding is not None else ambiguity(raw, read_as)
         else:
-            text, encoding = raw, "utf-8"
+            text, read_as = raw, "utf-8"
         meta, frontmatter, body, body_line, frontmatter_format = split_any(text, path=path)
         warnings = tuple(
             Warning("encoding", "undecodable", line - body_line + 1, message) for line, message in damage
         )
+        if doubt is not None:  # line 0: about the whole document
+            warnings += (Warning("encoding", "ambiguous", 0, doubt),)
         return cls(
             warnings=warnings,
             body=body,
             meta=meta,
             frontmatter=frontmatter,
             path=path,
-            encoding=encoding,
+            encoding=read_as,
             body_line=body_line,
             protected_terms=tuple(protected_terms),
             frontmatter_format=frontmatter_format,
