@@ -220,3 +220,10 @@ def test_the_parser_free_blocks_are_the_parsers_blocks(body: str) -> None:
     if _BLOCK_SYNTAX.search(body) is None:
         assert _paragraph_maps(_blocks.__wrapped__(body)) == _paragraph_maps(parsed)
         assert all(t.type.startswith(("paragraph", "inline")) for t in parsed)
+
+
+def test_a_bare_carriage_return_is_text_to_the_step_run_alone() -> None:
+    # markdown-it reads `\r` as a line break and our line index does not: the step alone (no
+    # `encoding` before it) crashed with an IndexError on such text.
+    text = "第一行\r第二行\n\n- 一\r- 二\n"
+    assert cleaner.clean(text, only="paragraphs") == "第一行\n第二行\n\n- 一\n- 二\n"

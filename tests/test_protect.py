@@ -179,3 +179,11 @@ def test_overlaps_by_bisection_is_the_definition(raw: list[tuple[int, int]], sta
     else:
         expected = any(s.start < end and start < s.end for s in spans)
     assert overlaps(spans, start, end) == expected
+
+
+def test_a_bare_carriage_return_does_not_shift_block_spans() -> None:
+    # A step run without `encoding` sees CRs; markdown-it counted them as line breaks and the
+    # spans of a fence below them pointed past the end of the text (IndexError).
+    body = "一\r二\r\n\r\n```\r\ncode,x\r\n```\r\n"
+    spans = find_spans(body)
+    assert [body[s.start : s.end] for s in spans if s.kind == "code"] == ["```\r\ncode,x\r\n```\r"]

@@ -170,7 +170,9 @@ def _block_spans(body: str) -> list[Span]:
         return starts[first], max(end, starts[first])
 
     spans: list[Span] = []
-    for token in _markdown().parse(body):
+    # markdown-it reads a bare CR as a line break, the line index does not: until `encoding`
+    # turns CRs into line breaks they are text, so the parser must not see one.
+    for token in _markdown().parse(body.replace("\r", " ") if "\r" in body else body):
         if token.map is None:
             continue
         first, last = token.map

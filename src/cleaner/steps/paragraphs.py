@@ -105,7 +105,9 @@ def _blocks(body: str) -> tuple[Any, ...]:
     changed nothing, read the same body). Plain text (no line that could open anything but a
     paragraph) needs no parser: its paragraphs are the runs of non-blank lines."""
     if _BLOCK_SYNTAX.search(body) is not None:
-        return tuple(_markdown().parse(body))
+        # markdown-it counts a bare CR as a line break, our line index does not: a CR is text
+        # here (only `encoding` turns it into a line break), so the parser must not see one.
+        return tuple(_markdown().parse(body.replace("\r", " ") if "\r" in body else body))
     blocks: list[_Block] = []
     first: int | None = None
     index = 0
