@@ -542,3 +542,12 @@ def test_a_yaml_rule_file_reads_like_a_toml_one() -> None:
     assert _removed(before, after) == {2: ("my-footer", "本站网址：example.com")}
     with pytest.raises(RuleFileError, match="rules.yaml.*not valid YAML"):
         bp.check_options(Options(rules=(DataFile("rules.yaml", "rule: [\n"),)))
+
+
+def test_a_line_a_removal_brings_into_a_tail_scope_goes_in_the_same_run() -> None:
+    # The tail rule saw the link row only once the noise under it was gone: a second run of the
+    # pipeline removed it. The step runs to its fixed point instead.
+    text = "大模型的训练需要海量数据，这些数据量可能是人类一生阅读量的千倍或者万倍。\n甲 | 乙 | 丙\n# g& w( v8 D+ F! ]+ ~\n$# $* $@ $? $$\n"
+    once = _step(text)[1].body
+    assert once == "大模型的训练需要海量数据，这些数据量可能是人类一生阅读量的千倍或者万倍。\n"
+    assert _step(once)[1].body == once

@@ -946,14 +946,44 @@ def boilerplate(doc: Document, options: BoilerplateOptions | None = None) -> Doc
     """Remove boilerplate lines, each recorded whole; warn about near-duplicates and heavy losses.
 
     `打开网易新闻 查看精彩图片\\n正文。\\n` -> `正文。\\n` (change: rule open-app-promo, the line).
+
+    The step runs to its fixed point: a removal can bring a line into a rule's head or tail
+    scope (or next to chrome), and a second run of the pipeline must find nothing more.
     """
+    size = len(doc.body)
+    warnings: list[Report] = []
+    for round_ in range(_MAX_ROUNDS):
+        length = len(doc.body)
+        doc, found = _one_round(doc, options)
+        if round_ == 0:
+            warnings = found  # a later round would repeat the near-duplicate warnings
+        if len(doc.body) == length or not doc.body:
+            break
+    return doc.add_warnings(warnings + _removed_share(doc, size - len(doc.body), size))
+
+
+def _removed_share(doc: Document, lost: int, size: int) -> list[Report]:
+    if size and lost / size > MAX_REMOVED_SHARE:
+        message = (
+            f"{doc.path}: boilerplate removed {lost / size:.0%} of the characters"
+            f" (more than {MAX_REMOVED_SHARE:.0%}); check the rules that fired"
+        )
+        return [Report(STEP, "removed-share", 0, message)]
+    return []
+
+
+# Rounds of the step before it stops (see `boilerplate`).
+_MAX_ROUNDS = 4
+
+
+def _one_round(doc: Document, options: BoilerplateOptions | None) -> tuple[Document, list[Report]]:
     rules_ = ruleset(*_option_args(options))
     enabled = rules_.rules
     mode = options.boilerplate_mode if options is not None else DEFAULT_MODE
     if options is not None and CONTEXT_CATEGORY in options.disable_rules:
         mode = "off"  # `--disable-rule context` turns the whole classifier off
     if not doc.body or not enabled:
-        return doc
+        return doc, []
     doc = doc.with_spans()
     body = doc.body
     matcher = rules_.matcher
@@ -974,17 +1004,10 @@ def boilerplate(doc: Document, options: BoilerplateOptions | None = None) -> Doc
         category = removed[i].category if i in removed else CONTEXT_CATEGORY
         edits.append(Edit(lines.starts[i], end, "", rule_name, kind=REMOVAL, category=category))
     warnings = _near_duplicates(lines, removed, enabled)
-    lost = sum(e.end - e.start for e in edits)
-    if lost / len(body) > MAX_REMOVED_SHARE:
-        message = (
-            f"{doc.path}: boilerplate removed {lost / len(body):.0%} of the characters"
-            f" (more than {MAX_REMOVED_SHARE:.0%}); check the rules that fired"
-        )
-        warnings.append(Report(STEP, "removed-share", 0, message))
     # The per-line tables are several times the body's size: let them go before the change
     # records are made, so the two are not held together.
     del lines, removed, decisions, view
-    return doc.edit(STEP, edits).add_warnings(warnings)
+    return (doc.edit(STEP, edits) if edits else doc), warnings
 
 
 # Lines normalised together (see `_cut`): large enough that the converter's per-call cost is
