@@ -17,7 +17,7 @@ from .batch import ReportWriter, Run, atomic_write
 from .output import shown
 from .api import run_time
 from .errors import CleanerError, UsageError
-from .pipeline import OPTIONS, STEP_CHOICE, STEP_NAMES, Options, Pipeline, load_step
+from .pipeline import OPTIONS, STEP_CHOICE, STEP_NAMES, TEMPLATE_STEP, Options, Pipeline, load_step
 
 DEFAULT_GLOB = runs.DEFAULT_GLOB
 
@@ -440,12 +440,12 @@ def _wants_learning(
 ) -> bool:
     """--learn-templates (or --save-templates) asks for it; `--preset corpus` over a corpus has it on."""
     asked = args.learn_templates or bool(args.save_templates)
-    if asked and "boilerplate" not in pipeline.names:
+    if asked and TEMPLATE_STEP not in pipeline.names:
         raise UsageError("--learn-templates removes lines in the boilerplate step, which this run leaves out")
     if asked:
         return True
     default_on = options.get("preset") == "corpus" and batch_run and "-" not in names
-    return args.learn_templates is None and default_on and not args.templates and "boilerplate" in pipeline.names
+    return args.learn_templates is None and default_on and not args.templates and TEMPLATE_STEP in pipeline.names
 
 
 def _learn_templates(

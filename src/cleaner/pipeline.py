@@ -42,6 +42,8 @@ REGISTRY: dict[str, str] = {
     "paragraphs": "cleaner.steps.paragraphs:paragraphs",
     "frontmatter": "cleaner.steps.frontmatter:frontmatter",
 }
+# The step a learned site template (`cleaner.templates`) extends: its lines are that step's removals.
+TEMPLATE_STEP = "boilerplate"
 STEP_NAMES: tuple[str, ...] = tuple(REGISTRY)
 
 # The text steps that also clean the front matter's prose strings, in pipeline order. A step whose
@@ -218,8 +220,8 @@ def load_step(name: str) -> Callable[..., Document]:
 
 
 def _bound_step(name: str, options: Options) -> Callable[..., Document]:
-    """The function a pipeline runs for a step: with a template, `boilerplate` also removes its lines."""
-    if name == "boilerplate" and options.templates is not None:
+    """The function a pipeline runs for a step: with a template, `TEMPLATE_STEP` also removes its lines."""
+    if name == TEMPLATE_STEP and options.templates is not None:
         from .templates import boilerplate_with_templates
 
         return boilerplate_with_templates

@@ -58,7 +58,8 @@ from .errors import CleanerError, RuleFileError
 if TYPE_CHECKING:
     from .pipeline import Options
 
-STEP = "boilerplate"  # removals are the boilerplate step's: rule id `boilerplate/template`
+# Removals are the extended step's: rule id `boilerplate/template`.
+from .pipeline import TEMPLATE_STEP as STEP  # noqa: E402
 RULE = "template"
 TEMPLATE_CATEGORY = "template"  # learned from the site's pages, not a rule file
 FORMAT = "cleaner-templates"
