@@ -227,3 +227,12 @@ def test_a_bare_carriage_return_is_text_to_the_step_run_alone() -> None:
     # `encoding` before it) crashed with an IndexError on such text.
     text = "第一行\r第二行\n\n- 一\r- 二\n"
     assert cleaner.clean(text, only="paragraphs") == "第一行\n第二行\n\n- 一\n- 二\n"
+
+
+def test_a_fence_indented_with_ideographic_spaces_is_cleaned_not_crashed_on() -> None:
+    # The closing fence opened an unclosed block whose span took the final newline; the blank
+    # tail edit cut into it (ValueError: edits protected text).
+    text = "\u3000\u3000```\nx = f(a, b);\n```\n\n"
+    once = cleaner.clean(text)
+    assert once == "```\nx = f(a, b);\n```\n"
+    assert cleaner.clean(once) == once

@@ -296,6 +296,9 @@ def _blank_line_edits(masked: str, spans: tuple[Span, ...]) -> list[Edit]:
     # search, `\n(?:[ \t]*\n)*[ \t]*\Z`, it read every run of blank lines to its end from each
     # of its newlines: 10,000 blank lines took 25 s.)
     tail_start = masked.find("\n", len(masked.rstrip(" \t\n")))
+    if tail_start != -1:
+        # A protected span that reaches into the tail (an unclosed fence) keeps its line ends.
+        tail_start = max([tail_start, *(span.end for span in spans if span.end > tail_start)])
     if tail_start != -1 and len(masked) - tail_start > 1:
         edits = [e for e in edits if e.end <= tail_start]
         if not (lead and lead.end() >= tail_start):
