@@ -236,3 +236,12 @@ def test_a_fence_indented_with_ideographic_spaces_is_cleaned_not_crashed_on() ->
     once = cleaner.clean(text)
     assert once == "```\nx = f(a, b);\n```\n"
     assert cleaner.clean(once) == once
+
+
+@pytest.mark.parametrize("text", ["第一段。\n\n    第二段。\n", "\n    一一\n", "第一段。\n\t第二段。\n"])
+def test_an_indent_goes_wherever_the_paragraph_starts(text: str) -> None:
+    # The indent pattern was anchored with `^`, which `match` at a later offset never finds:
+    # only a paragraph at the very start of the body lost its indent (a second run took the rest).
+    once = cleaner.clean(text, only="paragraphs")
+    assert not any(line[:1] in (" ", "\t") for line in once.splitlines())
+    assert cleaner.clean(once, only="paragraphs") == once

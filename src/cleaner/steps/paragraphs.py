@@ -126,7 +126,7 @@ def _blocks(body: str) -> tuple[Any, ...]:
 # Only from the start of a run, taken whole: tried inside a run, `[ \t]+$` would read to the
 # run's end from every space of it (100,000 spaces between two words: minutes).
 _TRAILING = regex.compile(r"(?<![ \t])[ \t]++$", regex.M)
-_INDENT = regex.compile(r"^[ \t]+")
+_INDENT = regex.compile(r"[ \t]+")  # matched at a line start (`match` at pos: `^` would fail there)
 
 
 # Rounds of the step before it stops looking for more: each round's breaks can only expose
