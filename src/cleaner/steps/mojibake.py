@@ -1280,7 +1280,9 @@ def _leftover_marks(line: str) -> list[Leftover]:
     for m in _LEFTOVER.finditer(line):
         text = m.group()
         house = _HOUSE_MARKS.sub(lambda mark: _HOUSE_FORMS[mark.group()[0]], text)
-        forms = [house[:-1] + q for q in _CURLED[house[-1]]] if house[-1] in _CURLED else [house]
+        # A quote may be curled either way, or left straight (`punctuation` leaves an unbalanced
+        # quote as it is) while the marks before it are doubled.
+        forms = [house[:-1] + q for q in _CURLED[house[-1]]] + [house] if house[-1] in _CURLED else [house]
         if len(text.rstrip("\"'")) < 2 or forms == [text]:
             continue  # a lone `é` or `ð` is a letter; no mark, nothing the house style changes
         a, b = m.span()
