@@ -285,6 +285,7 @@ def test_template_json_round_trips() -> None:
 
 
 def test_dask_python_api_learns_and_cleans_as_the_command_line(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")  # the `[dask]` extra
     on_dask = pytest.importorskip("cleaner.dask")
     shards = tmp_path / "shards"
     shards.mkdir()
