@@ -308,3 +308,12 @@ def load_yaml(text: str) -> Any:
 def compose_yaml(text: str) -> Any:
     """The YAML node tree (with line marks) of a text, composed by the same safe loader."""
     return yaml.compose(text, Loader=NoAliasSafeLoader)  # noqa: S506 - composes nodes only
+
+
+# The number that opens a section title in scraped Chinese text (`01、背景`, `一、市场回顾`,
+# `（二）`, `第三章`), with the space after it. `paragraphs` makes such a line a heading, and the
+# boilerplate classifier must read it the same way (it judges lines as `paragraphs` leaves them).
+SECTION_NUMBER = (
+    r"(?:\d{1,2}、|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]"
+    r"|第[一二三四五六七八九十百\d]{1,3}[章节部分篇])[ \t\u3000]*"
+)

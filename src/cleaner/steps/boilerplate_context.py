@@ -47,7 +47,7 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 
-from ..text import HAN_RE, load_toml
+from ..text import HAN_RE, SECTION_NUMBER, load_toml
 
 MODES = ("conservative", "balanced", "aggressive")
 DEFAULT_MODE = "balanced"
@@ -108,10 +108,7 @@ _ATX_HEADING = re.compile(r"#{1,6}(?:[ \t]|$)")
 # a heading whatever its neighbours, so it judges the line the same before and after: the pattern
 # is `paragraphs`'s, the title test a wider one (`tests/test_boilerplate_context.py` checks that
 # every heading `paragraphs` makes is one here).
-_SECTION_NUMBER = re.compile(
-    r"(?:\d{1,2}、|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]"
-    r"|第[一二三四五六七八九十百\d]{1,3}[章节部分篇])[ \t\u3000]*"
-)
+_SECTION_NUMBER = re.compile(SECTION_NUMBER)
 # What makes a numbered line a sentence rather than a title, in either width (`punctuation`
 # runs between the two steps). An ellipsis does not count: `punctuation` makes `...` a `……` only
 # beside Han, so a line with either is taken for a title (a wider test than `paragraphs`'s).

@@ -46,7 +46,7 @@ import regex
 from ..document import REWRITE, Document, Edit
 from ..options import option
 from ..protect import BLOCK, MARKUP, Span, overlaps
-from ..text import HAN, KANA, line_starts
+from ..text import HAN, KANA, SECTION_NUMBER, line_starts
 
 
 # Declarations (docs/architecture.md, "Adding an option / a rule").
@@ -321,10 +321,7 @@ _JOINS_AFTER = regex.compile(f"[{HAN}{KANA}”’」』）》]")
 _ASCII_MARK = regex.compile(r"[!-/:-@\[-`{-~]")
 _UNDECIDED_MARK = regex.compile(r"[,;:?!()\"'＂＇]")
 _BULLET = regex.compile(r"[·•●・][ \t\u3000]*")
-_NUMBERED = regex.compile(
-    r"(?:\d{1,2}、|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]"
-    r"|第[一二三四五六七八九十百\d]{1,3}[章节部分篇])[ \t\u3000]*"
-)
+_NUMBERED = regex.compile(SECTION_NUMBER)
 _SENTENCE_MARK = regex.compile(r"[。！？!?；;…]|[：:，,、]$")
 _TITLE_MAX = 30
 _LIST_LIKE_START = regex.compile(r"[#>*+-]|\d{1,9}[.)]")
