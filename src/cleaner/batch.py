@@ -207,9 +207,19 @@ class ProcessExecutor:
 
     def close(self, *, abort: bool = False) -> None:
         if abort:  # SIGTERM, a second Ctrl-C, a failed write: do not wait for documents in flight
-            for process in list(getattr(self._pool, "_processes", {}).values()):
+            processes = list(getattr(self._pool, "_processes", {}).values())
+            for process in processes:
                 with contextlib.suppress(OSError, ValueError):
                     process.terminate()
+            for process in processes:
+                with contextlib.suppress(OSError, ValueError, AssertionError):
+                    process.join(5)
+            # A worker stopped halfway through writing a result leaves the pool's reader thread
+            # blocked on the rest of that message, and `shutdown` would wait for it forever.
+            # With every worker gone, closing this process's own end of the result pipe gives
+            # that read an end of file, and the thread sees a broken pool and ends.
+            with contextlib.suppress(Exception):
+                self._pool._result_queue._writer.close()  # type: ignore[attr-defined]
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
