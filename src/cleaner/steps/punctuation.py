@@ -73,6 +73,10 @@ _TRANSPARENT = frozenset(" \t*_~,;:?!.()-") | _CHINESE_MARKS
 _DOUBLE_QUOTES = '"＂“”'
 _SINGLE_QUOTES = "'＇‘’"
 _QUOTES = frozenset(_DOUBLE_QUOTES + _SINGLE_QUOTES)
+_DOUBLE_QUOTE = re.compile(f"[{_DOUBLE_QUOTES}]")
+_SINGLE_QUOTE = re.compile(f"[{_SINGLE_QUOTES}]")
+_ANY_PAREN = re.compile("[()（）]")
+_ANY_OPENING = re.compile("[(（]")
 
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 _RULE = {
@@ -109,9 +113,17 @@ def _kind(c: str) -> str:
 # letters or digits (`１．５` → `1.5`), because at a line start `－ ` or `１．` would become a list.
 # `＃ ＊ ＿ ｀ ［ ］ ＜ ＞ ＼ ｜ ～ ｛ ｝ ＾` stay: as ASCII they are Markdown syntax (a heading,
 # emphasis, code, a link, HTML); `，：；？！（）` are the house marks; quotes go by the quote pass.
+# One match per run of characters that fold, so `１．５` is one edit (`1.5`), not three. The
+# pattern opens with one character class (the sign's conditions are checked after it), which
+# lets the engine skip ahead to the next candidate instead of trying a look-behind everywhere:
+# five times faster on clean news text.
+_FW_ALWAYS = "Ａ-Ｚａ-ｚ０-９％＄＠＆＝／"
+_FW_BETWEEN = "＋－．"
+_FW_NEIGHBOUR = "A-Za-z0-9Ａ-Ｚａ-ｚ０-９"
+_FW_SIGN = f"(?<=[{_FW_NEIGHBOUR}][{_FW_BETWEEN}])(?=[{_FW_NEIGHBOUR}])"
 _FULLWIDTH = re.compile(
-    r"[Ａ-Ｚａ-ｚ０-９％＄＠＆＝／]+"
-    r"|(?<=[A-Za-z0-9Ａ-Ｚａ-ｚ０-９])[＋－．](?=[A-Za-z0-9Ａ-Ｚａ-ｚ０-９])"
+    f"[{_FW_ALWAYS}{_FW_BETWEEN}](?:(?<=[{_FW_ALWAYS}])|{_FW_SIGN})"
+    f"(?:[{_FW_ALWAYS}]|[{_FW_BETWEEN}]{_FW_SIGN})*"
 )
 
 
@@ -123,10 +135,17 @@ _FULLWIDTH_HINT = re.compile(r"[Ａ-Ｚａ-ｚ０-９％＄＠＆＝／＋－．
 def _fullwidth_edits(masked: str) -> list[Edit]:
     if _FULLWIDTH_HINT.search(masked) is None:
         return []
-    return [
-        Edit(m.start(), m.end(), m.group().translate(_TO_HALFWIDTH), "fullwidth-ascii")
-        for m in _FULLWIDTH.finditer(masked)
-    ]
+    # The same runs recur (`１９９８`, `１２月３１日`): each folded once. Edits are built as the
+    # tuples they are (`tuple.__new__`), which is measurably faster than `Edit(...)` per match.
+    folded: dict[str, str] = {}
+    make, edits = tuple.__new__, []
+    for m in _FULLWIDTH.finditer(masked):
+        run = m.group()
+        half = folded.get(run)
+        if half is None:
+            half = folded[run] = run.translate(_TO_HALFWIDTH)
+        edits.append(make(Edit, (m.start(), m.end(), half, "fullwidth-ascii")))
+    return edits
 
 
 # --- pass 2: marks ---------------------------------------------------------------------------
@@ -159,7 +178,8 @@ _CANDIDATE = re.compile(
     f"|(?<=[,;?])(?<!{_CJK_CLASS}.)(?!{_CJK_CLASS})"
     f"|(?<=:)(?<!{_CJK_CLASS}:)"
     f"|(?<=!)(?<!{_CJK_CLASS}!)(?!{_CJK_CLASS})|(?<={_CJK_CLASS}!)(?=\\[)"
-    "|(?<=[.…\\-—―－•・‧∙･·()])"
+    # A dot or hyphen alone is no rule's business: only `...` starts an ellipsis, `--` a dash.
+    "|(?<=[…—―•・‧∙･·()])|(?<=\\.)(?=\\.\\.)|(?<=-)(?=-)|(?<=－)(?=－)"
     ")"
 )
 
@@ -319,12 +339,11 @@ class _LineFacts:
         if self._parens is None:
             self._parens = {}
             stack: list[int] = []
-            text = self.text
-            for i in range(self.start, self.end):
-                c = text[i]
-                if c in "(（":
+            for m in _ANY_PAREN.finditer(self.text, self.start, self.end):
+                i = m.start()
+                if m.group() in "(（":
                     stack.append(i)
-                elif c in ")）" and stack:
+                elif stack:
                     opening = stack.pop()
                     self._parens[opening] = i
                     self._parens[i] = opening
@@ -334,7 +353,14 @@ class _LineFacts:
         if self._labels is None:
             # Each label's colon, and whether the label is a speaker's (at the line start) rather
             # than a gloss's (after an opening parenthesis).
-            self._labels = {m.end(): m.start() == self.start for m in _LABEL.finditer(self.text, self.start, self.end)}
+            # A label starts at the line start or right after a parenthesis and holds neither
+            # a parenthesis nor a line break, so trying those places alone finds every one.
+            self._labels = {}
+            text, start, end = self.text, self.start, self.end
+            for begin in (start, *(m.end() for m in _ANY_OPENING.finditer(text, start, end))):
+                found = _LABEL.match(text, begin, end)
+                if found is not None:
+                    self._labels[found.end()] = found.start() == start
         return position in self._labels
 
     def is_speaker_colon(self, position: int) -> bool:
@@ -350,8 +376,8 @@ def _pair_quotes(text: str, start: int, end: int) -> tuple[list[tuple[int, int]]
     """
     pairs: list[tuple[int, int]] = []
     unbalanced = False
-    doubles = [i for i in range(start, end) if text[i] in _DOUBLE_QUOTES]
-    singles = [i for i in range(start, end) if text[i] in _SINGLE_QUOTES and not _apostrophe(text, i, start, end)]
+    doubles = [m.start() for m in _DOUBLE_QUOTE.finditer(text, start, end)]
+    singles = [m.start() for m in _SINGLE_QUOTE.finditer(text, start, end) if not _apostrophe(text, m.start(), start, end)]
     for positions, openers, closers in ((doubles, "\"＂“", "\"＂”"), (singles, "'＇‘", "'＇’")):
         if not positions:
             continue
@@ -645,6 +671,8 @@ _ANY = re.compile(
     r"|[，；：？！][ \t]*[，；：？！]|[ \t][" + FULLWIDTH_MARKS + r"“”‘’·]|[" + FULLWIDTH_MARKS + r"“”‘’·][ \t]"
 )
 
+_HTML_BANG = re.compile("(?:<|&lt;)!")
+
 
 def punctuation(doc: Document, options: object = None) -> Document:
     """Apply the house style of punctuation to the body; protected spans are left as they are.
@@ -653,7 +681,7 @@ def punctuation(doc: Document, options: object = None) -> Document:
     """
     if _ANY.search(doc.body) is None:
         return doc  # nothing any rule could change: no parsing, no masking
-    lines = doc.body.split("\n")  # warnings quote the line as the step found it
+    found_body = doc.body  # warnings quote the line as the step found it
     doc = doc.with_spans()
     doc = doc.edit(STEP, _fullwidth_edits(doc.masked()), kind=REWRITE)
     masked = doc.masked()
@@ -661,11 +689,14 @@ def punctuation(doc: Document, options: object = None) -> Document:
     # writes (a quote pair's content is the same before and after), so they share one pass.
     quote_edits, unbalanced = _quote_edits(masked)
     body = doc.body
-    # `<!` (`&lt;!--` once `paragraphs` escaped an unclosed comment) opens HTML, not a sentence.
-    marks = [e for e in _mark_edits(masked) if not (body[e.start] == "!" and body[: e.start].endswith(("<", "&lt;")))]
+    marks = _mark_edits(masked)
+    if _HTML_BANG.search(body) is not None:
+        # `<!` (`&lt;!--` once `paragraphs` escaped an unclosed comment) opens HTML, not a sentence.
+        marks = [e for e in marks if not (body[e.start] == "!" and body[: e.start].endswith(("<", "&lt;")))]
     doc = doc.edit(STEP, marks + quote_edits, kind=REWRITE)
     doc = doc.edit(STEP, _space_edits(doc.masked(), doc.protected()), kind=REWRITE)
     if unbalanced:
+        lines = found_body.split("\n")
         doc = doc.add_warnings(
             Warning(STEP, "unbalanced-quote", n, "straight quotes in this line do not pair up; left as they are", lines[n - 1].strip()[:80])
             for n in unbalanced
