@@ -206,3 +206,33 @@ def test_entities_are_never_rewritten(parts: list[str]) -> None:
     entity = regex.compile(r"&(?:amp;)*(?:#[0-9]+|#x[0-9a-f]+|[a-z]+);")
     doc = punctuation(Document(body=text))
     assert Counter(entity.findall(doc.body)) == Counter(entity.findall(text))
+
+
+def test_a_run_of_full_width_characters_is_one_change() -> None:
+    """Issue 24: `１．５％` is one number, so one change (it was three: `１`, `．`, `５％`)."""
+    doc = run("增长１．５％，达到１２０．３亿元")
+    assert doc.body == "增长1.5%，达到120.3亿元"
+    assert [(c.before, c.after) for c in doc.changes] == [("１．５％", "1.5%"), ("１２０．３", "120.3")]
+
+
+FULL_WIDTH_ALWAYS = set("Ａａ０％／")
+FULL_WIDTH_BETWEEN = set("＋－．")
+ALNUM = set("Ａａ０aZ9")
+
+
+@given(st.text(st.sampled_from("Ａａ０％／＋－．aZ9 中.-+"), max_size=16))
+def test_full_width_folds_each_character_by_its_own_rule(text: str) -> None:
+    """Which characters fold does not depend on how they are grouped into changes: a letter,
+    digit or safe sign always, `＋－．` only between two letters or digits (so `－ ` at a line
+    start never becomes a list marker)."""
+    from cleaner.steps.punctuation import _fullwidth_edits
+
+    expected = {
+        i
+        for i, c in enumerate(text)
+        if c in FULL_WIDTH_ALWAYS
+        or (c in FULL_WIDTH_BETWEEN and 0 < i < len(text) - 1 and text[i - 1] in ALNUM and text[i + 1] in ALNUM)
+    }
+    edits = _fullwidth_edits(text)
+    assert {i for e in edits for i in range(e.start, e.end)} == expected
+    assert all(a.end < b.start for a, b in zip(edits, edits[1:]))  # runs are whole: no two touch
