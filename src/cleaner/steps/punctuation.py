@@ -188,11 +188,13 @@ _CANDIDATE = re.compile(
 # A bullet (`·`, `•`) at the line start counts as a list marker, which `paragraphs` makes it
 # later: a second run must see the same label. A colon between digits is a time or a ratio
 # (`AI10:30`), never a label's.
-_LABEL = regex.compile(
+# Written for `re`, which matches it three times faster than `regex` (an interview has a label
+# on every line).
+_LABEL = re.compile(
     r"(?:^[\ue002 \t]*(?:[·•●・][ \t\u3000]*)?(?:\*\*|__)?|(?<=[（(]))"
     r"[A-Za-z0-9\ue000][A-Za-z0-9\ue000.'’&+-]*(?:[ ][A-Za-z0-9\ue000][A-Za-z0-9\ue000.'’&+-]*){0,3}"
     r"(?:\*\*|__)?(?=:)(?<![0-9\ue000](?=:[0-9\ue000]))",
-    regex.M,
+    re.M,
 )
 
 
@@ -282,6 +284,13 @@ class _Context:
 
 
 class _LineFacts:
+    # Slots: one of these is made per line that holds a candidate (a speaker's label on every
+    # line of an interview), and slots make that cheaper.
+    __slots__ = (
+        "text", "start", "end", "_quotes", "_parens", "_labels", "has_han", "_clause_ends", "_first_han",
+        "_openings", "_notation",
+    )
+
     def __init__(self, text: str, start: int, end: int) -> None:
         self.text = text
         self.start = start
@@ -357,7 +366,10 @@ class _LineFacts:
             # a parenthesis nor a line break, so trying those places alone finds every one.
             self._labels = {}
             text, start, end = self.text, self.start, self.end
-            for begin in (start, *(m.end() for m in _ANY_OPENING.finditer(text, start, end))):
+            begins = [start]
+            if text.find("(", start, end) != -1 or text.find("（", start, end) != -1:
+                begins += [m.end() for m in _ANY_OPENING.finditer(text, start, end)]
+            for begin in begins:
                 found = _LABEL.match(text, begin, end)
                 if found is not None:
                     self._labels[found.end()] = found.start() == start
@@ -418,7 +430,7 @@ def _mark_edits(masked: str) -> list[Edit]:
     ctx = _Context(masked)
     edits: list[Edit] = []
     parens_done: set[int] = set()
-    covered: list[tuple[int, int]] = []  # runs and ellipses: a lone-looking mark inside is theirs
+    covered: list[tuple[int, int]] = []  # runs: the last mark of one looks lone, but is the run's
     done_to = 0
     for m in _CANDIDATE.finditer(masked):
         start = m.start()
@@ -430,8 +442,7 @@ def _mark_edits(masked: str) -> list[Edit]:
             if found is None:
                 continue  # 。 before another kind of mark: nothing to do
             end, text = found.end(), found.group()
-            done_to = end
-            covered.append((start, end))
+            done_to = end  # (no lone mark is inside: ellipses and full stops hold none)
             if found.re is _PERIOD:
                 edits.append(Edit(start, end, "。", "period"))
             elif text != "……" and ("。" in text or "…" in text or ctx.chinese(start, end)):
@@ -486,29 +497,31 @@ def _near(text: str, i: int, step: int) -> str:
     return text[i] if 0 <= i < len(text) else "\n"
 
 
-def _run_edits(ctx: _Context, masked: str, start: int, end: int, text: str) -> Iterable[Edit]:
-    marks = [c for c in text if c not in " \t"]
+def _run_edits(ctx: _Context, masked: str, start: int, end: int, text: str) -> list[Edit]:
+    # A list, not a generator: most calls are one colon of a speaker's label (an interview
+    # has one a line), and a generator's set-up cost more than the work.
+    marks = [text] if end - start == 1 else [c for c in text if c not in " \t"]
     if marks == [":"]:
         if start > 0 and masked[start - 1] == "]":
-            return  # a link reference definition or footnote label, `[1]: …`
+            return []  # a link reference definition or footnote label, `[1]: …`
         line = ctx.line(start)
         if line.is_label_colon(start):
-            if line.has_han:
-                if line.is_speaker_colon(start):
-                    yield from _speaker_colon(masked, start, end, line.end)
-                else:
-                    yield from _label_space(masked, end, line.end)
-            return
+            if not line.has_han:
+                return []
+            if line.is_speaker_colon(start):
+                return _speaker_colon(masked, start, end, line.end)
+            return _label_space(masked, end, line.end)
     if marks == ["!"] and end < len(masked) and masked[end] == "[":
-        return  # `![alt](src)`: a Markdown image
+        return []  # `![alt](src)`: a Markdown image
     has_fullwidth = any(c in _CHINESE_MARKS for c in marks)
     if not (has_fullwidth or ctx.chinese(start, end) or _latin_comma(ctx, masked, start, end, marks)):
-        return
+        return []
     full = [_HALF_TO_FULL.get(c, c) for c in marks]
     collapsed = [c for k, c in enumerate(full) if k == 0 or c != full[k - 1]]
     replacement = "".join(collapsed)
     if replacement != text:
-        yield Edit(start, end, replacement, _RULE.get(collapsed[0], "mark"))
+        return [Edit(start, end, replacement, _RULE.get(collapsed[0], "mark"))]
+    return []
 
 
 def _latin_comma(ctx: _Context, masked: str, start: int, end: int, marks: list[str]) -> bool:
@@ -524,23 +537,25 @@ def _latin_comma(ctx: _Context, masked: str, start: int, end: int, marks: list[s
     return ctx.line(start).clause_has_han(start) and not _inside_notation(ctx, start)
 
 
-def _speaker_colon(masked: str, colon: int, colon_end: int, line_end: int) -> Iterable[Edit]:
+def _speaker_colon(masked: str, colon: int, colon_end: int, line_end: int) -> list[Edit]:
     """A Latin speaker's colon before a Chinese sentence is that sentence's colon, written as a
     Chinese label's is: `Dwarkesh Patel: Mark,欢迎` → `Dwarkesh Patel：Mark,欢迎` (issue 20)."""
     i = colon_end
     while i < line_end and masked[i] in " \t":
         i += 1
     if i < line_end and masked[i] not in (BLOCK, MARKUP):
-        yield Edit(colon, i, "：", "label-colon")
+        return [Edit(colon, i, "：", "label-colon")]
+    return []
 
 
-def _label_space(masked: str, colon_end: int, line_end: int) -> Iterable[Edit]:
+def _label_space(masked: str, colon_end: int, line_end: int) -> list[Edit]:
     """One space after a label's colon when text follows (`Patel:谢谢` → `Patel: 谢谢`)."""
     i = colon_end
     while i < line_end and masked[i] in " \t":
         i += 1
     if i < line_end and masked[i] not in (BLOCK, MARKUP) and masked[colon_end:i] != " ":
-        yield Edit(colon_end, i, " ", "label-colon")
+        return [Edit(colon_end, i, " ", "label-colon")]
+    return []
 
 
 def _paren_edits(ctx: _Context, masked: str, position: int, done: set[int]) -> Iterable[Edit]:
@@ -683,8 +698,11 @@ def punctuation(doc: Document, options: object = None) -> Document:
         return doc  # nothing any rule could change: no parsing, no masking
     found_body = doc.body  # warnings quote the line as the step found it
     doc = doc.with_spans()
-    doc = doc.edit(STEP, _fullwidth_edits(doc.masked()), kind=REWRITE)
     masked = doc.masked()
+    folded = _fullwidth_edits(masked)
+    if folded:
+        doc = doc.edit(STEP, folded, kind=REWRITE)
+        masked = doc.masked()
     # Marks and quotes touch different characters, and neither rule reads what the other
     # writes (a quote pair's content is the same before and after), so they share one pass.
     quote_edits, unbalanced = _quote_edits(masked)
@@ -694,7 +712,10 @@ def punctuation(doc: Document, options: object = None) -> Document:
         # `<!` (`&lt;!--` once `paragraphs` escaped an unclosed comment) opens HTML, not a sentence.
         marks = [e for e in marks if not (body[e.start] == "!" and body[: e.start].endswith(("<", "&lt;")))]
     doc = doc.edit(STEP, marks + quote_edits, kind=REWRITE)
-    doc = doc.edit(STEP, _space_edits(doc.masked(), doc.protected()), kind=REWRITE)
+    # Masking only turns characters into non-spaces that are not marks, so a body with no space
+    # beside a full-width mark or quote has none masked either: no third masked copy.
+    if _SPACE.search(doc.body) is not None:
+        doc = doc.edit(STEP, _space_edits(doc.masked(), doc.protected()), kind=REWRITE)
     if unbalanced:
         lines = found_body.split("\n")
         doc = doc.add_warnings(
