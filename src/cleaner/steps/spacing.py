@@ -63,7 +63,9 @@ _ADD = regex.compile(f"(?<=[{_H}])(?=[{_L}])|(?<=[{_L}])(?=[{_H}])")
 # A space of any width between two Han characters (Hangul is left out: Korean spaces words).
 _SPACES = r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+"
 _HAN_ONLY = HAN  # 〇 and 々 included
-_HAN_SPACE = regex.compile(f"(?<=[{_HAN_ONLY}]){_SPACES}(?=[{_HAN_ONLY}])")
+# Written for `re` and opening with the space class (the Han before it checked once a space is
+# found): the look-behind first made the engine try it at every character, 2.4 times slower.
+_HAN_SPACE = re.compile(f"{_SPACES[:-1]}(?<=[{_HAN_ONLY}]{_SPACES[:-1]}){_SPACES[:-1]}*(?=[{_HAN_ONLY}])")
 # A cheap test on the unmasked body: Han next to a Latin letter or digit, or to the first or
 # last character of a word-like span that is not one (`%PATH%`, `&amp;`), or Han, a space, Han.
 _HINT = regex.compile(f"[{_H}][ \\t]*[{_L}%$&]|[{_L}%;}}][ \\t]*[{_H}]|[{_HAN_ONLY}]{_SPACES}[{_HAN_ONLY}]")
