@@ -771,3 +771,15 @@ def test_the_libyaml_fast_path_reads_dumped_front_matter_alike(meta: dict[str, A
 def test_the_libyaml_fast_path_reads_tricky_values_alike(value: str) -> None:
     for text in (f"v: {value}\n", f"v: '{value}'\n", f"v:\n- {value}\n", dump({"v": value})):
         assert_fast_path_agrees(text)
+
+
+def test_without_libyaml_the_pure_loader_reads_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyYAML built without libyaml has no C parser: front matter is read as before, alike."""
+    import cleaner.frontmatter_io as frontmatter_io
+
+    with_c = cleaner.clean(CLEAN_POST)
+    monkeypatch.setattr(frontmatter_io, "LIBYAML", False)
+    assert frontmatter_io.read_yaml("a: [1, 2]\n") == {"a": [1, 2]}
+    assert cleaner.clean(CLEAN_POST) == with_c
+    with pytest.raises(FrontMatterError, match="aliases are not allowed"):
+        Document.parse("---\na: &x [1]\nb: *x\n---\n正文")

@@ -65,15 +65,15 @@ _C_NESTING_BOUND = 256
 _LINE_OPENING = regex.compile(r"^ *(?:[-?][ \t]+)*", regex.M)
 
 if LIBYAML:
-    from yaml.cyaml import CParser
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
 
-    class _CNoAliasLoader(CParser, NoAliasSafeLoader):  # type: ignore[misc]
+    class _CNoAliasLoader(CParser, NoAliasSafeLoader):
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
 
-    class _CTextDatesLoader(CParser, _TextDatesLoader):  # type: ignore[misc]
+    class _CTextDatesLoader(CParser, _TextDatesLoader):
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             yaml.constructor.SafeConstructor.__init__(self)

@@ -483,7 +483,7 @@ def frontmatter(
     if doc.frontmatter is not None and doc.frontmatter_format != "yaml":
         text = splice(doc.frontmatter, meta, fmt=doc.frontmatter_format)  # TOML or JSON, as it came
     elif source is not None and not rewrite and same_value(meta, source.loaded):
-        text = doc.frontmatter
+        text = source.text
     else:
         text = splice(doc.frontmatter, meta, frozenset(rewrite))
     return doc.replace(meta=meta, frontmatter=text, changes=doc.changes + tuple(changes))
@@ -494,6 +494,7 @@ class _Source:
     fields' lines, and its mapping (None when it is not one)."""
 
     def __init__(self, text: str) -> None:
+        self.text = text
         self.entries = entries(text)
         self.lines = {e.key: e.first + 2 for e in self.entries} if self.entries else {}
         self.loaded = _loaded(text)
