@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 import regex
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -236,3 +236,28 @@ def test_full_width_folds_each_character_by_its_own_rule(text: str) -> None:
     edits = _fullwidth_edits(text)
     assert {i for e in edits for i in range(e.start, e.end)} == expected
     assert all(a.end < b.start for a, b in zip(edits, edits[1:]))  # runs are whole: no two touch
+
+
+@pytest.mark.parametrize(("text", "expected"), [("a＋b", "a+b"), ("x－y", "x-y"), ("v１．２", "v1.2")])
+def test_a_full_width_sign_between_ascii_letters_folds_alone(text: str, expected: str) -> None:
+    """Issue 24: the quick test that lets a document through untouched did not list `＋ － ．`,
+    so a sign between two ASCII letters, alone in its document, was never folded."""
+    assert run(text).body == expected
+
+
+@given(st.one_of(st.text(st.sampled_from(list("中文aZ9 \t.-。、，；：？！,;:?!()\"'“”‘’·•…—＋－．Ａ１％<&\n"))), chinese_sentence()))
+@example("a＋b")
+@example("他说 ， 好")
+def test_the_quick_test_never_skips_a_document_a_rule_would_change(text: str) -> None:
+    """Issue 24: `punctuation` returns a document untouched, without masking it, when `_ANY`
+    finds nothing any rule starts with. The full passes must then change nothing either."""
+    import re
+    from unittest import mock
+
+    from cleaner.steps import punctuation as module
+
+    doc = encoding(Document(body=text)).replace(changes=())
+    if module._ANY.search(doc.body) is not None:
+        return
+    with mock.patch.object(module, "_ANY", re.compile("")):
+        assert punctuation(doc).body == doc.body

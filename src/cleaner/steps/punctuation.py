@@ -627,6 +627,8 @@ _STRAIGHT = re.compile("[\"'＂＇]")
 def _quote_edits(masked: str) -> tuple[list[Edit], list[int]]:
     edits: list[Edit] = []
     unbalanced: list[int] = []
+    if not any(quote in masked for quote in "\"'＂＇"):
+        return edits, unbalanced  # `in` is a memchr-fast search; most Chinese text has curly quotes only
     ctx = _Context(masked)
     seen: set[int] = set()
     for m in _STRAIGHT.finditer(masked):
@@ -681,13 +683,16 @@ def _space_edits(masked: str, spans: Sequence[Span]) -> list[Edit]:
 
 # --- the step --------------------------------------------------------------------------------
 
+# Anything a rule could start with. One character class first, the conditions after it, so the
+# engine skips ahead between candidates (as one alternation it tried every branch at every
+# character). `＋ － ．` are listed: between two ASCII letters (`a＋b`) they fold too.
+_ALWAYS = ",;:?!()\"'＂＇…—―•・‧∙･Ａ-Ｚａ-ｚ０-９％＄＠＆＝／＋－．"
+_MARK_OR_QUOTE = FULLWIDTH_MARKS + "“”‘’·"
 _ANY = re.compile(
-    r"[,;:?!()\"'＂＇…—―•・‧∙･Ａ-Ｚａ-ｚ０-９％＄＠＆＝／]|\.\.\.|--|－－|。[ \t]*。|、[ \t]*、"
-    r"|[，；：？！][ \t]*[，；：？！]|[ \t][" + FULLWIDTH_MARKS + r"“”‘’·]|[" + FULLWIDTH_MARKS + r"“”‘’·][ \t]"
+    f"[{_ALWAYS}.\\-。、 \t{_MARK_OR_QUOTE}]"
+    f"(?:(?<=[{_ALWAYS}])|(?<=\\.)\\.\\.|(?<=-)-|(?<=。)[ \\t]*。|(?<=、)[ \\t]*、"
+    f"|(?<=[，；：？！])[ \\t]*[，；：？！]|(?<=[ \\t])[{_MARK_OR_QUOTE}]|(?<=[{_MARK_OR_QUOTE}])[ \\t])"
 )
-
-_HTML_BANG = re.compile("(?:<|&lt;)!")
-
 
 def punctuation(doc: Document, options: object = None) -> Document:
     """Apply the house style of punctuation to the body; protected spans are left as they are.
@@ -708,7 +713,7 @@ def punctuation(doc: Document, options: object = None) -> Document:
     quote_edits, unbalanced = _quote_edits(masked)
     body = doc.body
     marks = _mark_edits(masked)
-    if _HTML_BANG.search(body) is not None:
+    if "<!" in body or "&lt;!" in body:
         # `<!` (`&lt;!--` once `paragraphs` escaped an unclosed comment) opens HTML, not a sentence.
         marks = [e for e in marks if not (body[e.start] == "!" and body[: e.start].endswith(("<", "&lt;")))]
     doc = doc.edit(STEP, marks + quote_edits, kind=REWRITE)
