@@ -751,6 +751,7 @@ YAML_PIECES = st.sampled_from(
 @example("a: " + "[" * 40 + "]" * 40 + "\n")
 @example("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)))
 @example("a:\n- " + "- " * 40 + "x\n")
+@example("? a\n: " + "- " * 40 + "x\n")
 @example("title: a\ntitle: b\n")
 @example("a: " + "9" * 5000 + "\n")
 @example('a: "\\ud800"\n')
@@ -783,3 +784,14 @@ def test_without_libyaml_the_pure_loader_reads_everything(monkeypatch: pytest.Mo
     assert cleaner.clean(CLEAN_POST) == with_c
     with pytest.raises(FrontMatterError, match="aliases are not allowed"):
         Document.parse("---\na: &x [1]\nb: *x\n---\n正文")
+
+
+@pytest.mark.parametrize("nested", ["a:\n- " + "- " * 29000 + "x\n", "a: " + "[" * 29000 + "]" * 29000 + "\n"])
+def test_deep_front_matter_never_reaches_the_recursive_c_composer(nested: str) -> None:
+    """libyaml's composer recurses in C, with no depth check: 29,000 levels (within the 64 KiB
+    limit) could overflow the stack. Such text goes to the pure loader, which refuses it."""
+    from cleaner.frontmatter_io import _shallow
+
+    assert not _shallow(nested)
+    with pytest.raises(FrontMatterError, match="nested deeper than 32 levels"):
+        Document.parse(f"---\n{nested}---\n正文")

@@ -60,9 +60,9 @@ _TextDatesLoader.add_constructor("tag:yaml.org,2002:timestamp", _TextDatesLoader
 LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 # Nesting the C composer may be handed: far above MAX_DEPTH, far below a deep C stack.
 _C_NESTING_BOUND = 256
-# A line's indentation with the block indicators (`- `, `? `) that open it, each of which can
-# open one more nested collection on the same line.
-_LINE_OPENING = regex.compile(r"^ *(?:[-?][ \t]+)*", regex.M)
+# A line's indentation with the block indicators (`- `, `? `, `: `) that open it, each of which
+# can open one more nested collection on the same line.
+_LINE_OPENING = regex.compile(r"^ *(?:[-?:][ \t]+)*", regex.M)
 
 if LIBYAML:
     from yaml.cyaml import CParser  # type: ignore[attr-defined]
