@@ -146,20 +146,22 @@ class Change(NamedTuple):
 # How many changes a `Document.edit` call may hold as loose texts before they are joined into
 # one string (so are pieces of the new body): a slice per edit, all alive until the end, cost
 # more than the change records themselves when every short line has an edit.
-_PIECES_JOINED = 8192
-# Below this body length, the place columns of a change log fit in 32 bits.
-_NARROW = 2**32 - 2
+_PIECES_JOINED = 1024
+# The columns of a change log: 16 bits for the shape index and 32 for places and text ends,
+# or 64 bits for all when a value does not fit (`Document.edit` tries narrow first).
+_NARROW = ("H", "I")
+_WIDE = ("q", "q")
 
 
 class _Packed:
     """The changes one `Document.edit` call made, in columns rather than one `Change` each.
 
     A `Change` tuple with its own line, offset and `before` string is about 200 bytes, ten
-    times a short line that gets one fix. Here a change is five 32-bit numbers (what its rule,
-    kind and category are, as an index into `shapes`; its line, column and start in the step's
-    input; where its `before` ends in `before`) and one 64-bit one (where its `after` ends in
-    `after`), its texts are parts of two joined strings, and its `offset` is worked out: the
-    start, plus what the changes before it added, less what they took out.
+    times a short line that gets one fix. Here a change is a 16-bit index into `shapes` (its
+    rule, detail, kind and category, shared by the changes that have the same) and five 32-bit
+    numbers: its line, column and start in the step's input, and where its `before` and its
+    `after` end in the two joined strings `before` and `after`. Its `offset` is worked out:
+    the start, plus what the changes before it wrote, less what they took out.
     """
 
     __slots__ = ("step", "shapes", "shape", "line", "column", "start", "before", "before_end", "after", "after_end")
@@ -510,11 +512,24 @@ class Document:
         ordered = edits if isinstance(edits, (list, tuple)) else list(edits)
         if not _in_order(ordered):
             ordered = _sorted_edits(ordered)
+        try:
+            return self._apply(step, ordered, keep_spans, kind, category, _NARROW)
+        except OverflowError:  # a place or a text past 4 G characters, or 65,536 rule shapes
+            return self._apply(step, ordered, keep_spans, kind, category, _WIDE)
+
+    def _apply(
+        self,
+        step: str,
+        ordered: Sequence[Edit],
+        keep_spans: bool,
+        kind: str | None,
+        category: str | None,
+        typecodes: tuple[str, str],
+    ) -> Document:
         body = self.body
         disabled = bool(self.disabled_rules)
-        typecode = "I" if len(body) < _NARROW else "q"
-        shape, lines, columns, starts, before_ends = (array(typecode) for _ in range(5))
-        after_ends = array("q")
+        shape = array(typecodes[0])
+        lines, columns, starts, before_ends, after_ends = (array(typecodes[1]) for _ in range(5))
         add_shape, add_line, add_column, add_start = shape.append, lines.append, columns.append, starts.append
         add_before_end, add_after_end = before_ends.append, after_ends.append
         shapes: list[tuple[str, tuple[tuple[str, Any], ...], str, str]] = []
@@ -530,6 +545,7 @@ class Document:
         cursor = 0
         before_total = after_total = 0
         skipped = 0
+        countdown = _PIECES_JOINED
         # Edits are sorted: count lines incrementally instead of searching for each one.
         line, line_start, counted = 1, 0, 0
         for e in ordered:
@@ -574,15 +590,15 @@ class Document:
                 after_total += len(replacement)
             add_after_end(after_total)
             cursor = end
-            if len(pieces) >= _PIECES_JOINED:
+            countdown -= 1
+            if not countdown:  # each list has grown by at most two pieces an edit
+                countdown = _PIECES_JOINED
                 chunks.append("".join(pieces))
                 pieces.clear()
-                if len(befores) >= _PIECES_JOINED:
-                    before_chunks.append("".join(befores))
-                    befores.clear()
-                if len(afters) >= _PIECES_JOINED:
-                    after_chunks.append("".join(afters))
-                    afters.clear()
+                before_chunks.append("".join(befores))
+                befores.clear()
+                after_chunks.append("".join(afters))
+                afters.clear()
         if not shape:
             return self
         pieces.append(body[cursor:])
