@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/memory.py                      # every shape, 300 KB
     .venv/bin/python benchmarks/memory.py --kb 1000 --shape table --top 8
     .venv/bin/python benchmarks/memory.py --rss                # peak RSS too (a fresh process each)
+    CLEANER_SRC=/work/main/src .venv/bin/python benchmarks/memory.py   # another checkout's code
 
 Figures are ratios to the input's size in UTF-8 bytes, as `tests/test_memory.py` measures them:
 `tracemalloc` around `process(bytes)` after a tiny document has loaded the tables and compiled
@@ -17,7 +18,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import resource
+import os
 import subprocess
 import sys
 import tracemalloc
@@ -25,7 +26,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+# CLEANER_SRC: another checkout's `src` to measure (main's, to compare), in this process and the
+# fresh ones `--rss` starts.
+sys.path.insert(0, os.environ.get("CLEANER_SRC", str(ROOT / "src")))
 
 from cleaner import Document, Pipeline, process  # noqa: E402
 
@@ -141,19 +144,29 @@ def per_step(pipeline: Pipeline, raw: bytes, top: int, only: str | None = None) 
     return rows
 
 
-def rss_growth(shape: str, size: int) -> float:
-    """Peak RSS of a fresh process running one document, over the same process after warming up."""
+def rss_growth(shape: str, size: int) -> tuple[float, float]:
+    """Peak RSS of a fresh process running one document, over the same process after warming
+    up (as a ratio to the input's size), and that peak in MB. Read as `VmHWM` from
+    /proc/self/status (Linux): `ru_maxrss` keeps the forking parent's size across `exec`."""
     code = (
-        "import resource, sys, json; sys.path.insert(0, sys.argv[1]); import memory as m;"
+        "import sys, json; sys.path.insert(0, sys.argv[1]); import memory as m;"
         "p, _ = m._warm(); raw = m.SHAPES[sys.argv[2]](int(sys.argv[3])).encode();"
-        "import gc; gc.collect(); before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
+        "import gc; gc.collect(); before = m.peak_rss();"
         "m.process(raw, pipeline=p);"
-        "print(json.dumps([before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(raw)]))"
+        "print(json.dumps([before, m.peak_rss(), len(raw)]))"
     )
     out = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), shape, str(size)],
                          capture_output=True, text=True, check=True).stdout
     before, after, length = json.loads(out)
-    return (after - before) * 1024 / length
+    return (after - before) / length, after / 1e6
+
+
+def peak_rss() -> int:
+    """This process's peak resident set size in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise OSError("no VmHWM in /proc/self/status")
 
 
 def main() -> None:
@@ -171,7 +184,8 @@ def main() -> None:
         raw = SHAPES[shape](size).encode()
         line = f"{shape:15} {len(raw) / 1e3:8.0f} KB  peak {whole(pipeline, fixed, raw):5.1f}×"
         if args.rss:
-            line += f"  RSS {rss_growth(shape, size):5.1f}×"
+            growth, peak = rss_growth(shape, size)
+            line += f"  RSS +{growth:4.1f}× (peak {peak:.0f} MB)"
         print(line, flush=True)
         if args.steps or args.top:
             for name, peak, held in per_step(pipeline, raw, args.top, args.watch):
