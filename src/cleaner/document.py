@@ -4,6 +4,9 @@ A `Document` is immutable. A step returns a new one, built with `Document.edit`,
 list of `Edit`s to the body and records one `Change` per edit. Because every change carries its
 exact place (`offset`, in the step's output) and both texts, the changes of a step can be replayed
 backwards over its output to give back its input (`unapply`): "nothing lost" is checkable.
+`Document.changes` is a `ChangeLog`, a sequence of `Change` that keeps each `edit` call's
+records in columns and makes a `Change` when one is read (a document with a change on every
+short line would otherwise hold ten times its size in records).
 
 Every record says what it is (`kind`: a removal, a repair, a rewrite; a `Warning` is a warning)
 and its `category`, both set by the step that makes it, so the JSON report and the audit page
@@ -143,9 +146,9 @@ class Change(NamedTuple):
         return entry
 
 
-# How many changes a `Document.edit` call may hold as loose texts before they are joined into
-# one string (so are pieces of the new body): a slice per edit, all alive until the end, cost
-# more than the change records themselves when every short line has an edit.
+# How many edits `Document.edit` applies before it joins what it has gathered of the new body,
+# and of the `before` and `after` texts, into one string each: a slice per edit, all alive
+# until the end, cost more than the change records when every short line has an edit.
 _PIECES_JOINED = 1024
 # The columns of a change log: 16 bits for the shape index and 32 for places and text ends,
 # or 64 bits for all when a value does not fit (`Document.edit` tries narrow first).
