@@ -653,7 +653,7 @@ def punctuation(doc: Document, options: object = None) -> Document:
     """
     if _ANY.search(doc.body) is None:
         return doc  # nothing any rule could change: no parsing, no masking
-    lines = doc.body.split("\n")  # warnings quote the line as the step found it
+    original = doc.body  # warnings quote the line as the step found it
     doc = doc.with_spans()
     doc = doc.edit(STEP, _fullwidth_edits(doc.masked()), kind=REWRITE)
     masked = doc.masked()
@@ -666,6 +666,7 @@ def punctuation(doc: Document, options: object = None) -> Document:
     doc = doc.edit(STEP, marks + quote_edits, kind=REWRITE)
     doc = doc.edit(STEP, _space_edits(doc.masked(), doc.protected()), kind=REWRITE)
     if unbalanced:
+        lines = original.split("\n")  # only now: a list of every line is several times the text
         doc = doc.add_warnings(
             Warning(STEP, "unbalanced-quote", n, "straight quotes in this line do not pair up; left as they are", lines[n - 1].strip()[:80])
             for n in unbalanced
