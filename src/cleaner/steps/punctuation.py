@@ -701,7 +701,7 @@ def punctuation(doc: Document, options: object = None) -> Document:
     """
     if _ANY.search(doc.body) is None:
         return doc  # nothing any rule could change: no parsing, no masking
-    found_body = doc.body  # warnings quote the line as the step found it
+    original = doc.body  # warnings quote the line as the step found it
     doc = doc.with_spans()
     masked = doc.masked()
     folded = _fullwidth_edits(masked)
@@ -722,7 +722,7 @@ def punctuation(doc: Document, options: object = None) -> Document:
     if _SPACE.search(doc.body) is not None:
         doc = doc.edit(STEP, _space_edits(doc.masked(), doc.protected()), kind=REWRITE)
     if unbalanced:
-        lines = found_body.split("\n")
+        lines = original.split("\n")  # only now: a list of every line is several times the text
         doc = doc.add_warnings(
             Warning(STEP, "unbalanced-quote", n, "straight quotes in this line do not pair up; left as they are", lines[n - 1].strip()[:80])
             for n in unbalanced
