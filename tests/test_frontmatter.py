@@ -598,7 +598,7 @@ JSON_POST = '{\n    "title": "開源模型,新的一年",\n    "date": "2024-01-
 def test_toml_front_matter_is_read_cleaned_and_written_as_toml() -> None:
     result = cleaner.process(TOML_POST)
     assert result.markdown == (
-        '+++\ntitle = "开源模型，新的一年"\ndate = 2024-01-01\ntags = ["ai"]\n\n[params]\nnote = "保持原样, 不动"\n+++\n\n正文，很好.\n'
+        '+++\ntitle = "开源模型，新的一年"\ndate = 2024-01-01\ntags = ["ai"]\n\n[params]\nnote = "保持原样, 不动"\n+++\n\n正文，很好。\n'
     )
     assert {c.rule for c in result.changes if c.offset < 0} == {
         "frontmatter:title:opencc", "frontmatter:title:comma", "frontmatter:tags:duplicate"
@@ -607,7 +607,7 @@ def test_toml_front_matter_is_read_cleaned_and_written_as_toml() -> None:
 
 def test_json_front_matter_is_read_cleaned_and_written_as_json() -> None:
     result = cleaner.process(JSON_POST)
-    assert result.markdown == '{\n    "title": "开源模型，新的一年",\n    "date": "2024-01-01",\n    "draft": false\n}\n\n正文，很好.\n'
+    assert result.markdown == '{\n    "title": "开源模型，新的一年",\n    "date": "2024-01-01",\n    "draft": false\n}\n\n正文，很好。\n'
 
 
 @pytest.mark.parametrize("post", [TOML_POST.replace("開源模型,", "开源模型，").replace('"ai", "ai"', '"ai"'), JSON_POST.replace("開源模型,", "开源模型，")])

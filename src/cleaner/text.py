@@ -319,7 +319,9 @@ def compose_yaml(text: str) -> Any:
 # The number that opens a section title in scraped Chinese text (`01、背景`, `一、市场回顾`,
 # `（二）`, `第三章`), with the space after it. `paragraphs` makes such a line a heading, and the
 # boilerplate classifier must read it the same way (it judges lines as `paragraphs` leaves them).
+# `第 3 节` is how `--spacing add` writes `第3节`: the classifier, which runs before `spacing`,
+# must read a second run's input as it read the first's.
 SECTION_NUMBER = (
     r"(?:\d{1,2}、|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]"
-    r"|第[一二三四五六七八九十百\d]{1,3}[章节部分篇])[ \t\u3000]*"
+    r"|第[ \t]?[一二三四五六七八九十百\d]{1,3}[ \t]?[章节部分篇])[ \t\u3000]*"
 )

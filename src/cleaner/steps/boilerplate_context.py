@@ -49,6 +49,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ..text import HAN_RE, SECTION_NUMBER, load_toml
+from .punctuation import sentence_marks
 
 MODES = ("conservative", "balanced", "aggressive")
 DEFAULT_MODE = "balanced"
@@ -484,7 +485,7 @@ def _verdict(
     view: LineView, i: int, removed: Mapping[int, object], menu: set[int], lex: Lexicon,
     titles: dict[str, int], position: int, in_head: bool,
 ) -> Verdict:
-    text = view.raw[i].lstrip(_INDENT)  # as `paragraphs` leaves it
+    text = sentence_marks(view.raw[i].lstrip(_INDENT))  # as `paragraphs` and `punctuation` leave it
     if i in removed:
         return _RULE
     if i in menu:

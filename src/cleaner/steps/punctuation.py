@@ -180,6 +180,23 @@ _FULL_STOP = re.compile(
     "(?<!^[文图摄译编]\\.)(?<![ \\t)）][文图摄译编]\\.)",
     re.M,
 )
+
+
+# A `?` or `!` right after Han or a Chinese mark: the lone-mark and run rules make it full-width.
+_SENTENCE_END_AFTER_CHINESE = re.compile(f"(?<=[{_CJK_RANGES}，。、；：？！])[?!](?!\\[)")
+
+
+def sentence_marks(text: str) -> str:
+    """`text` with its sentence-ending marks as this step leaves them (`一.` → `一。`, `好?` →
+    `好？`), for a step that judges a line before this one runs: the boilerplate classifier must
+    read a second run's `一。？` as it read the first run's `一.?`."""
+    if "." in text:
+        text = _FULL_STOP.sub("。", text)
+    if "?" in text or "!" in text:
+        text = _SENTENCE_END_AFTER_CHINESE.sub(lambda m: _HALF_TO_FULL[m.group()], text)
+    return text
+
+
 # Every other place a rule may act: a mark followed by another (a run), a half-width mark
 # that is not lone, a dot, dash, ellipsis or parenthesis. Each pattern here starts with one
 # character class, which lets the regular expression engine skip ahead fast (measured: five
