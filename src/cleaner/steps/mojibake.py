@@ -875,8 +875,11 @@ def _simple(ch: str) -> str:
     return out if len(out) == 1 else ch
 
 
+@lru_cache(maxsize=65536)
 def _pair_bonus(last: str, text: str) -> tuple[float, str]:
-    """Bonus for known pairs in `last + text`, and the new last character (Han or empty)."""
+    """Bonus for known pairs in `last + text`, and the new last character (Han or empty).
+
+    Cached: the search asks it for the same few readings from each of its states."""
     bonus = 0.0
     pairs = _pairs()
     for ch in text:
@@ -890,9 +893,9 @@ def _pair_bonus(last: str, text: str) -> tuple[float, str]:
     return bonus, last
 
 
-class _State(NamedTuple):
-    pending: int | None  # a lead byte waiting for its trail byte
-    last: str  # the last Han character read (Simplified), for the pair bonus
+# A state of the search: the lead byte left pending (None if none) and the last Han character
+# read (Simplified, for the pair bonus). A plain tuple: the search makes one per reading tried.
+_State = tuple[int | None, str]
 
 
 class _Step(NamedTuple):
@@ -900,6 +903,23 @@ class _Step(NamedTuple):
     previous: _State
     text: str
     lost: int
+
+
+@lru_cache(maxsize=4096)
+def _byte_forms(ch: str) -> tuple[tuple[bytes, float], ...]:
+    """The GBK bytes a character of the damaged text may stand for, each with what it costs.
+
+    Its own bytes; for a half-width mark also the full-width one it may have been folded from.
+    None for a character GBK cannot write.
+    """
+    data = _gbk(ch)
+    if data is not None:
+        return ((data, 0.0),)
+    if ch >= "\x80":
+        return ()
+    if ord(ch) in _FOLDED:
+        return ((ch.encode(), 0.0), (_FOLDED[ord(ch)], _FOLD_COST))
+    return ((ch.encode(), 0.0),)
 
 
 _ANNOTATION_AFTER = re.compile(f"[(（]([{_PINYIN_LETTERS}]{{1,7}})[)）]")
@@ -938,48 +958,51 @@ def _misaligned_repairs(line: str) -> list[Repair]:
     annotated = _readings_after(line)
     marked = _after_loss_marks(line)
     history: list[dict[_State, _Step]] = []
-    current: dict[_State, float] = {_State(None, ""): 0.0}
+    current: dict[_State, float] = {(None, ""): 0.0}
+    # The inner loop runs once per character, state and reading: a step is made only when it
+    # beats the one already kept for its state.
     for i, ch in enumerate(line):
         nxt: dict[_State, _Step] = {}
         drop = _LOST_AFTER_MARK if i in marked or ch in "?\ufffd" else _LOST_BYTE
         reading = annotated.get(i)
-
-        def offer(key: _State, step: _Step) -> None:
-            if key not in nxt or step.cost < nxt[key].cost:
-                nxt[key] = step
-
-        data = _gbk(ch)
-        reps: list[tuple[bytes, float]]
-        if data is not None:
-            reps = [(data, 0.0)]
-        elif ch < "\x80":
-            reps = [(ch.encode(), 0.0)]
-            if ord(ch) in _FOLDED:
-                reps.append((_FOLDED[ord(ch)], _FOLD_COST))
+        forms = _byte_forms(ch)
+        if not forms:
+            # A character GBK cannot write ends every misreading.
+            char_cost = cost(ch)
+            for state, total in current.items():
+                lost = int(state[0] is not None)
+                bonus, last = _pair_bonus(state[1], ch)
+                key = (None, last)
+                path_cost = total + char_cost + lost * drop - bonus
+                kept = nxt.get(key)
+                if kept is None or path_cost < kept.cost:
+                    nxt[key] = _Step(path_cost, state, ch, lost)
         else:
-            reps = []
-        for state, total in current.items():
-            if not reps:
-                # A character GBK cannot write ends every misreading.
-                lost = int(state.pending is not None)
-                bonus, last = _pair_bonus(state.last, ch)
-                offer(_State(None, last), _Step(total + cost(ch) + lost * drop - bonus, state, ch, lost))
-                continue
-            for rep, extra in reps:
-                for text, pend, lost, c in _parses(state.pending, rep, drop):
-                    if extra and chr(ord(ch) + 0xFEE0) in text:
-                        continue  # a folded mark read back as itself is no repair
-                    bonus, last = _pair_bonus(state.last, text) if text else (0.0, state.last)
-                    if reading and text and _is_reading(text[-1], reading):
-                        bonus += _READING_BONUS
-                    offer(_State(pend, last), _Step(total + extra + c - bonus, state, text, lost))
+            full_width = chr(ord(ch) + 0xFEE0)
+            for state, total in current.items():
+                pending, last_read = state
+                for rep, extra in forms:
+                    for text, pend, lost, c in _parses(pending, rep, drop):
+                        if extra and full_width in text:
+                            continue  # a folded mark read back as itself is no repair
+                        if text:
+                            bonus, last = _pair_bonus(last_read, text)
+                            if reading and _is_reading(text[-1], reading):
+                                bonus += _READING_BONUS
+                        else:
+                            bonus, last = 0.0, last_read
+                        key = (pend, last)
+                        path_cost = total + extra + c - bonus
+                        kept = nxt.get(key)
+                        if kept is None or path_cost < kept.cost:
+                            nxt[key] = _Step(path_cost, state, text, lost)
         if len(nxt) > _BEAM:
             nxt = dict(sorted(nxt.items(), key=lambda item: item[1].cost)[:_BEAM])
         history.append(nxt)
         current = {key: step.cost for key, step in nxt.items()}
     if not history:
         return []
-    final = {key: c + (_LOST_BYTE if key.pending is not None else 0.0) for key, c in current.items()}
+    final = {key: c + (_LOST_BYTE if key[0] is not None else 0.0) for key, c in current.items()}
     state = min(final, key=lambda key: final[key])
     path: list[tuple[_State, _Step]] = []
     for i in range(n - 1, -1, -1):
@@ -988,7 +1011,7 @@ def _misaligned_repairs(line: str) -> list[Repair]:
         state = step.previous
     path.reverse()
     same = [
-        step.previous.pending is None and after.pending is None and step.text == line[i]
+        step.previous[0] is None and after[0] is None and step.text == line[i]
         for i, (after, step) in enumerate(path)
     ]
     repairs = []
@@ -1003,10 +1026,10 @@ def _misaligned_repairs(line: str) -> list[Repair]:
         text = "".join(path[k][1].text for k in range(start, i))
         lost = sum(path[k][1].lost for k in range(start, i))
         path_cost = path[i - 1][1].cost - (path[start - 1][1].cost if start else 0.0)
-        if i == n and path[-1][0].pending is not None:
+        if i == n and path[-1][0][0] is not None:
             lost += 1
             path_cost += _LOST_BYTE
-        left = path[start - 1][0].last if start else ""
+        left = path[start - 1][0][1] if start else ""
         repair = _misaligned_repair(line, start, i, text, lost, _score(line, start, i, left, annotated) - path_cost)
         if repair is not None:
             repairs.append(repair)
