@@ -1118,11 +1118,14 @@ def _is_reading(ch: str, text: str) -> bool:
 
 
 def _annotation_edits(masked: str) -> list[Edit]:
-    if _PINYIN_HINT.search(masked) is None:
-        return []
+    # Each reading is a bracketed run of pinyin letters (what `_PINYIN_HINT` finds, with the
+    # standard `re` engine at C speed) after a Han character: the `regex` pattern is tried only
+    # there, not at every character of the text.
     edits = []
-    for m in _annotation().finditer(masked):
-        if _is_reading(m.group(1), m.group(3)):
+    annotation = _annotation()
+    for hint in _PINYIN_HINT.finditer(masked):
+        m = annotation.match(masked, hint.start() - 1) if hint.start() else None
+        if m is not None and _is_reading(m.group(1), m.group(3)):
             edits.append(Edit(m.start(2), m.end(4), "", "pinyin"))
     return edits
 
@@ -1380,8 +1383,8 @@ def mojibake(doc: Document, options: object = None) -> Document:
         # Repaired text may read differently to the span finder: `槟銢](méi)` looked like a link
         # target until `槟銢]` became `你沒`.
         doc = doc.edit(STEP, edits, keep_spans=False, kind=REPAIR).replace(spans=None).with_spans()
-    if _PINYIN_HINT.search(doc.body):
-        doc = doc.edit(STEP, _annotation_edits(_masked(doc)), keep_spans=False, kind=REPAIR).replace(spans=None).with_spans()
+    if _PINYIN_HINT.search(doc.body) and (readings := _annotation_edits(_masked(doc))):
+        doc = doc.edit(STEP, readings, keep_spans=False, kind=REPAIR).replace(spans=None).with_spans()
     if _C1.search(doc.body):
         doc = doc.edit(STEP, _c1_edits(doc.masked()), kind=REPAIR)
     if _LEFTOVER_HINT.search(doc.body):
