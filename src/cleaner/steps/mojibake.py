@@ -898,11 +898,9 @@ def _pair_bonus(last: str, text: str) -> tuple[float, str]:
 _State = tuple[int | None, str]
 
 
-class _Step(NamedTuple):
-    cost: float  # of the whole path up to and including this character
-    previous: _State
-    text: str
-    lost: int
+# A step into a state: (cost of the whole path up to and including this character, the state
+# before, the text read, the bytes dropped). A plain tuple too.
+_Step = tuple[float, _State, str, int]
 
 
 @lru_cache(maxsize=4096)
@@ -945,6 +943,25 @@ def _after_loss_marks(line: str) -> set[int]:
     return {m.end() for m in _LOSS_MARK.finditer(line)}
 
 
+def _prune(states: dict[_State, _Step]) -> dict[_State, _Step]:
+    """The states worth going on from: the cheapest few (a beam), none dominated by another.
+
+    Two states with the same byte pending differ only in the last character read, which is
+    worth at most one pair bonus on the next character: after it, their paths read alike. A
+    state dearer than another with the same byte pending by more than that bonus can never be
+    on the best path, and is dropped rather than take a place in the beam (the beam is then
+    often two states, not four).
+    """
+    cheapest: dict[int | None, float] = {}
+    for (pending, _), step in states.items():
+        if pending not in cheapest or step[0] < cheapest[pending]:
+            cheapest[pending] = step[0]
+    kept = {key: step for key, step in states.items() if step[0] <= cheapest[key[0]] + _PAIR_BONUS}
+    if len(kept) > _BEAM:
+        kept = dict(sorted(kept.items(), key=lambda item: item[1][0])[:_BEAM])
+    return kept
+
+
 def _misaligned_repairs(line: str) -> list[Repair]:
     """Find the best GBK byte alignment of the line and keep where it differs from the text.
 
@@ -958,7 +975,7 @@ def _misaligned_repairs(line: str) -> list[Repair]:
     annotated = _readings_after(line)
     marked = _after_loss_marks(line)
     history: list[dict[_State, _Step]] = []
-    current: dict[_State, float] = {(None, ""): 0.0}
+    current: dict[_State, _Step] = {(None, ""): (0.0, (None, ""), "", 0)}
     # The inner loop runs once per character, state and reading: a step is made only when it
     # beats the one already kept for its state.
     for i, ch in enumerate(line):
@@ -969,17 +986,19 @@ def _misaligned_repairs(line: str) -> list[Repair]:
         if not forms:
             # A character GBK cannot write ends every misreading.
             char_cost = cost(ch)
-            for state, total in current.items():
+            for state, step in current.items():
+                total = step[0]
                 lost = int(state[0] is not None)
                 bonus, last = _pair_bonus(state[1], ch)
                 key = (None, last)
                 path_cost = total + char_cost + lost * drop - bonus
                 kept = nxt.get(key)
-                if kept is None or path_cost < kept.cost:
-                    nxt[key] = _Step(path_cost, state, ch, lost)
+                if kept is None or path_cost < kept[0]:
+                    nxt[key] = (path_cost, state, ch, lost)
         else:
             full_width = chr(ord(ch) + 0xFEE0)
-            for state, total in current.items():
+            for state, step in current.items():
+                total = step[0]
                 pending, last_read = state
                 for rep, extra in forms:
                     for text, pend, lost, c in _parses(pending, rep, drop):
@@ -994,25 +1013,26 @@ def _misaligned_repairs(line: str) -> list[Repair]:
                         key = (pend, last)
                         path_cost = total + extra + c - bonus
                         kept = nxt.get(key)
-                        if kept is None or path_cost < kept.cost:
-                            nxt[key] = _Step(path_cost, state, text, lost)
-        if len(nxt) > _BEAM:
-            nxt = dict(sorted(nxt.items(), key=lambda item: item[1].cost)[:_BEAM])
+                        if kept is None or path_cost < kept[0]:
+                            nxt[key] = (path_cost, state, text, lost)
+        if len(nxt) > 1:
+            nxt = _prune(nxt)
         history.append(nxt)
-        current = {key: step.cost for key, step in nxt.items()}
+        current = nxt
     if not history:
         return []
-    final = {key: c + (_LOST_BYTE if key[0] is not None else 0.0) for key, c in current.items()}
+    final = {key: step[0] + (_LOST_BYTE if key[0] is not None else 0.0) for key, step in current.items()}
     state = min(final, key=lambda key: final[key])
     path: list[tuple[_State, _Step]] = []
     for i in range(n - 1, -1, -1):
         step = history[i][state]
         path.append((state, step))
-        state = step.previous
+        state = step[1]
     path.reverse()
+    # (A character read as it stands, aligned before and after: not part of any repair.)
     same = [
-        step.previous[0] is None and after[0] is None and step.text == line[i]
-        for i, (after, step) in enumerate(path)
+        previous[0] is None and after[0] is None and text == line[i]
+        for i, (after, (_, previous, text, _)) in enumerate(path)
     ]
     repairs = []
     i = 0
@@ -1023,9 +1043,9 @@ def _misaligned_repairs(line: str) -> list[Repair]:
         start = i
         while i < n and not same[i]:
             i += 1
-        text = "".join(path[k][1].text for k in range(start, i))
-        lost = sum(path[k][1].lost for k in range(start, i))
-        path_cost = path[i - 1][1].cost - (path[start - 1][1].cost if start else 0.0)
+        text = "".join(path[k][1][2] for k in range(start, i))
+        lost = sum(path[k][1][3] for k in range(start, i))
+        path_cost = path[i - 1][1][0] - (path[start - 1][1][0] if start else 0.0)
         if i == n and path[-1][0][0] is not None:
             lost += 1
             path_cost += _LOST_BYTE
