@@ -1117,13 +1117,12 @@ def _misaligned_repair(line: str, start: int, end: int, text: str, lost: int, ga
 _TONES = str.maketrans(PINYIN_TONE_LETTERS, "aaaaeeeeiiiioooouuuuüüüünnnm")
 
 
-@lru_cache(maxsize=1)
-def _annotation():  # type: ignore[no-untyped-def]
-    import regex
-
-    return regex.compile(f"([{HAN}])([(（])([{_PINYIN_LETTERS}]{{1,7}})([)）])")
+# A reading after its character; the standard `re` engine scans for it at C speed (the class is
+# written out as code point ranges).
+_ANNOTATION = re.compile(f"([{HAN}])([(（])([{_PINYIN_LETTERS}]{{1,7}})([)）])")
 
 
+@lru_cache(maxsize=65536)
 def _is_reading(ch: str, text: str) -> bool:
     readings = tables().readings.get(ch)
     if not readings:
@@ -1138,14 +1137,9 @@ def _is_reading(ch: str, text: str) -> bool:
 
 
 def _annotation_edits(masked: str) -> list[Edit]:
-    # Each reading is a bracketed run of pinyin letters (what `_PINYIN_HINT` finds, with the
-    # standard `re` engine at C speed) after a Han character: the `regex` pattern is tried only
-    # there, not at every character of the text.
     edits = []
-    annotation = _annotation()
-    for hint in _PINYIN_HINT.finditer(masked):
-        m = annotation.match(masked, hint.start() - 1) if hint.start() else None
-        if m is not None and _is_reading(m.group(1), m.group(3)):
+    for m in _ANNOTATION.finditer(masked):
+        if _is_reading(m.group(1), m.group(3)):
             edits.append(Edit(m.start(2), m.end(4), "", "pinyin"))
     return edits
 
