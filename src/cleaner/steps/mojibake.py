@@ -33,7 +33,7 @@ import codecs
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
@@ -621,11 +621,11 @@ def _decode_pair(lead: int, trail: int) -> str | None:
     return ch if len(ch) == 1 and ch not in PLACEHOLDERS else None
 
 
-def _double_byte_runs(line: str) -> Iterator[tuple[int, int]]:
-    """Maximal runs of characters that GBK writes with two bytes."""
+def _runs(line: str, inside: Callable[[str], bool]) -> Iterator[tuple[int, int]]:
+    """Maximal runs of characters for which `inside` holds: (start, end)."""
     start = None
     for i, ch in enumerate(line):
-        if _gbk(ch) is not None:
+        if inside(ch):
             if start is None:
                 start = i
         elif start is not None:
@@ -633,6 +633,11 @@ def _double_byte_runs(line: str) -> Iterator[tuple[int, int]]:
             start = None
     if start is not None:
         yield start, len(line)
+
+
+def _double_byte_runs(line: str) -> Iterator[tuple[int, int]]:
+    """Maximal runs of characters that GBK writes with two bytes."""
+    return _runs(line, lambda ch: _gbk(ch) is not None)
 
 
 # --- kind 2: UTF-8 read as GBK --------------------------------------------------------------------
@@ -990,7 +995,7 @@ def _misaligned_repairs(line: str) -> list[Repair]:
                 total = step[0]
                 lost = int(state[0] is not None)
                 bonus, last = _pair_bonus(state[1], ch)
-                key = (None, last)
+                key: _State = (None, last)
                 path_cost = total + char_cost + lost * drop - bonus
                 kept = nxt.get(key)
                 if kept is None or path_cost < kept[0]:
@@ -1278,16 +1283,7 @@ def _half_words(text: str) -> bool:
 
 def _swap_stretches(line: str, source: str, target: str) -> Iterator[tuple[int, int]]:
     """Maximal stretches of double-byte characters that the conversion maps, one by one."""
-    start = None
-    for i, ch in enumerate(line):
-        if ch >= "\x80" and ch not in PLACEHOLDERS and _swap(ch, source, target) is not None:
-            if start is None:
-                start = i
-        elif start is not None:
-            yield start, i
-            start = None
-    if start is not None:
-        yield start, len(line)
+    return _runs(line, lambda ch: ch >= "\x80" and ch not in PLACEHOLDERS and _swap(ch, source, target) is not None)
 
 
 # --- Latin mojibake left unrepaired, and the house style's marks ----------------------------------
