@@ -167,6 +167,8 @@ def supported(text: str) -> list[bool]:
 
 def reads_as_chinese(text: str, *, min_han: int = 2) -> bool:
     """Whether `text` reads as running Chinese: enough Han characters, mostly forming words."""
+    if sum(1 for ch in text if _is_han(ch)) < min_han:
+        return False  # decided before the word check, which converts the text with OpenCC
     marks = supported(text)
     han = [ok for ch, ok in zip(text, marks) if _is_han(ch)]
     if len(han) < min_han:
@@ -762,9 +764,9 @@ def _incomplete_tail(rest: bytes) -> bool:
 
 def _accept(before: str, after: str, lost: int) -> bool:
     """Whether replacing `before` with `after` is a repair: reads as Chinese, and better."""
-    if not reads_as_chinese(after, min_han=2 if len(after) < 4 else 2):
+    if text_cost(before) - text_cost(after) - lost * _LOST_CHAR < 3.0:
         return False
-    return text_cost(before) - text_cost(after) - lost * _LOST_CHAR >= 3.0
+    return reads_as_chinese(after, min_han=2)
 
 
 # --- kind 4b: GBK and Big5 read as each other -----------------------------------------------------
