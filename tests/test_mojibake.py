@@ -472,3 +472,27 @@ def test_latin_mojibake_cut_at_any_byte_cleans_to_a_fixed_point(
     except CleanerError:
         return
     assert cleaner.clean(once) == once
+
+
+def test_text_ftfy_would_normalize_is_no_crash_and_no_repair() -> None:
+    # ftfy reports Unicode normalization as a step of its plan (`\ufb2a` is NFC `\u05e9\u05c1`),
+    # and `apply_plan` refused to replay it: the step raised a ValueError.
+    assert mojibake(Document(body="\x9d\ufb2a")).body == "\x9d\ufb2a"
+    out = mojibake(Document(body="cafÃ©\ufb2a\uf900"))
+    assert out.body == "café\ufb2a\uf900"  # the repair only; normalizing is `encoding`'s job
+
+
+_NOT_NFC = ("\ufb2a", "\u212b", "\uf900", "\u030a")
+
+
+@given(
+    st.lists(
+        st.sampled_from([*_NOT_NFC, "A", "\x9d", "\x81", "Ã©", "æ–‡", "ä¸\xad", "中文", " ", "é"]),
+        max_size=8,
+    ).map("".join)
+)
+def test_characters_unicode_normalizes_are_left_to_encoding(text: str) -> None:
+    """Whatever ftfy reads around them, characters NFC would rewrite come out as they went in
+    (and the step raises nothing)."""
+    out = mojibake(Document(body=text)).body
+    assert [out.count(ch) for ch in _NOT_NFC] == [text.count(ch) for ch in _NOT_NFC]

@@ -15,7 +15,7 @@ from cleaner import Document
 from cleaner.steps import mojibake as M
 from cleaner.text import HAN, PINYIN_LETTERS
 
-from .strategies import COMMON_HAN, TRADITIONAL_HAN, damage_misaligned
+from .strategies import COMMON_HAN, TRADITIONAL_HAN, damage_misaligned, damage_pinyin
 
 # --- the beam: dominated states ---------------------------------------------------------------
 
@@ -105,3 +105,82 @@ def test_brackets_that_are_no_reading_cost_no_second_span_search(monkeypatch: py
     out = M.mojibake(doc)
     assert out.body == doc.body and not out.changes
     assert calls == []
+
+
+# --- one span search where two are not needed ----------------------------------------------------
+
+_PIECES = st.sampled_from(
+    [
+        "[链接](https://a.com/x)",
+        "](méi)",
+        "`代码(dài)`",
+        "https://a.com/路(lù)径 ",
+        "<b>",
+        "</b>",
+        "：)",
+        ":)",
+        "(",
+        " ",
+        "\n",
+        "\n\n",
+        "- ",
+        "?",
+        "AI",
+    ]
+)
+
+
+def _first_reading(ch: str) -> str | None:
+    readings = M.tables().readings.get(ch)
+    return min(readings) if readings else None
+
+
+@st.composite
+def _damaged_with_readings(draw: st.DrawFn) -> str:
+    parts = []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.integers(0, 3))
+        clean = "".join(draw(st.lists(st.sampled_from(COMMON_HAN[:400] + TRADITIONAL_HAN), min_size=4, max_size=14)))
+        if kind == 0:
+            parts.append(draw(_PIECES))
+        elif kind == 1:
+            parts.append(damage_pinyin(clean, draw(st.integers(1, 3)), _first_reading))
+        else:
+            text = damage_pinyin(clean, draw(st.integers(1, 4)), _first_reading) if kind == 3 else clean
+            at = draw(st.integers(0, len(text) - 1))
+            if "(" not in text[at : at + 1]:
+                parts.append(damage_misaligned(text, at, vanish=draw(st.booleans())))
+    return "".join(parts)
+
+
+@given(_damaged_with_readings())
+@settings(max_examples=200, deadline=None)
+def test_one_span_search_gives_what_two_give(text: str) -> None:
+    """Repairs and readings removed with the spans found once give the document (text, change
+    records, warnings, spans) that finding them after each pass gives."""
+    doc = Document(body=text).with_spans()
+    once = M.mojibake(doc)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(M, "_repaired", lambda doc, edits: _two_searches(doc, edits))
+        twice = M.mojibake(doc)
+    assert (once.body, once.changes, once.warnings, once.protected()) == (
+        twice.body,
+        twice.changes,
+        twice.warnings,
+        twice.protected(),
+    )
+
+
+_REPAIRED = M._repaired
+
+
+def _two_searches(doc: Document, edits: list[M.Edit]) -> Document:
+    return _REPAIRED(doc, edits, one_search=False)
+
+
+def test_a_link_target_a_repair_undoes_still_loses_its_reading() -> None:
+    # `槟銢]` read as a link's text until repaired (`你沒`): the reading after it is removed in
+    # the same run, as the spans found after the repair show it.
+    out = M.mojibake(Document(body="我們?cè)诤棋珶o(wú)垠，?槟銢](méi)有用。").with_spans())
+    assert "(méi)" not in out.body
+    assert M.mojibake(out.replace(changes=())).body == out.body
