@@ -354,7 +354,61 @@ _UTF8_RUN = re.compile(rb"(?:" + _UTF8_CHAR + rb")+")
 
 
 def _latin_repairs(line: str) -> list[Repair]:
-    """Repairs of text read through a single-byte code page: GBK pairs first, then ftfy.
+    """Repairs of text read through a single-byte code page (`_latin_stretch_repairs`), and of
+    the pieces of a stretch that the Chinese found in it splits.
+
+    Where ftfy declines a stretch as a whole and its strict UTF-8 reading gives Chinese, the
+    repaired line falls into more stretches, which a second run would hand ftfy one by one
+    (`ï¼¢StraÃŸeä¸\xadæ–‡cafÃ©`: `中文` first, then `cafÃ©` on its own is `café`): they are
+    read now, so that cleaning twice equals cleaning once.
+    """
+    repairs, split = _latin_stretch_repairs(line)
+    for _ in range(3):  # each round splits a stretch further; three is more than text needs
+        if not split:
+            break
+        repaired, shifts = _applied(line, repairs)
+        more, split = _latin_stretch_repairs(repaired)
+        taken = []
+        # ftfy's readings only: GBK pairs in a piece cut off by such Chinese read as GBK where
+        # the whole stretch did not (a chance UTF-8 character in GBK bytes, `å£¬`, splits them
+        # out of step), and are better left for the whole stretch to decide.
+        for r in (r for r in more if r.rule == "latin"):
+            start, end = _unshifted(shifts, r.start), _unshifted(shifts, r.end)
+            if start is not None and end is not None and all(end <= o.start or o.end <= start for o in repairs):
+                taken.append(r._replace(start=start, end=end))
+        if not taken:
+            break
+        repairs = repairs + taken
+    return repairs
+
+
+def _applied(line: str, repairs: list[Repair]) -> tuple[str, list[tuple[int, int, int]]]:
+    """`line` with the (non-overlapping) repairs made, and for each stretch of it no repair
+    touched: (start in the result, start in `line`, length)."""
+    pieces, shifts = [], []
+    cursor = out = 0
+    for r in sorted(repairs):
+        pieces += [line[cursor : r.start], r.replacement]
+        shifts.append((out, cursor, r.start - cursor))
+        out += r.start - cursor + len(r.replacement)
+        cursor = r.end
+    pieces.append(line[cursor:])
+    shifts.append((out, cursor, len(line) - cursor))
+    return "".join(pieces), shifts
+
+
+def _unshifted(shifts: list[tuple[int, int, int]], at: int) -> int | None:
+    """Where a place of the repaired line lies in the line, if it lies in text no repair touched
+    (or at its edge)."""
+    for out, start, length in shifts:
+        if out <= at <= out + length:
+            return start + at - out
+    return None
+
+
+def _latin_stretch_repairs(line: str) -> tuple[list[Repair], bool]:
+    """Repairs of text read through a single-byte code page: GBK pairs first, then ftfy; and
+    whether a stretch ftfy declined held Chinese that its UTF-8 reading gave.
 
     GBK read as Latin-1 is looked for in the Latin-1/cp1252 runs; ftfy is handed each stretch of
     the line between Chinese or Japanese text (`_SEGMENT`), which holds the mojibake of every
@@ -367,6 +421,7 @@ def _latin_repairs(line: str) -> list[Repair]:
         if data is not None:
             gbk += _gbk_from_latin(data, m.start())
     repairs: list[Repair] = []
+    split = False
     # ftfy reads a stretch of Latin-1/cp1252 characters with its C1 controls shown as cp1252, as
     # `_c1_edits` leaves them for a second run: its reading then does not depend on which run it
     # is (`å\x80\x91` and `å€‘` are both `們`). In a stretch of another code page a C1 control is
@@ -422,8 +477,10 @@ def _latin_repairs(line: str) -> list[Repair]:
         for m in (m for ra, rb in rest for m in _LATIN_RUN.finditer(line, ra, rb)) if not other_page else ():
             data = _latin_bytes(m.group())
             if data is not None and not _reads_as_gbk(data):
-                repairs += _utf8_chinese_from_latin(data, m.start())
-    return repairs
+                chinese = _utf8_chinese_from_latin(data, m.start())
+                repairs += chinese
+                split = split or (found is None and bool(chinese))
+    return repairs, split
 
 
 def _gbk_from_latin(data: bytes, base: int) -> list[Repair]:
