@@ -494,6 +494,9 @@ _NOT_NFC = ("\ufb2a", "\u212b", "\uf900", "\u030a")
         max_size=8,
     ).map("".join)
 )
+# ftfy normalized `Å` (U+212B) to `Å` and then read it as Latin-1; without the normalization,
+# replaying the rest of its plan raised a UnicodeEncodeError.
+@example("\u212b\x9d")
 def test_characters_unicode_normalizes_are_left_to_encoding(text: str) -> None:
     """Whatever ftfy reads around them, characters NFC would rewrite come out as they went in
     (and the step raises nothing)."""

@@ -524,8 +524,8 @@ def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
         # Unicode normalization is no repair (and `encoding` does it), and `apply_plan` cannot
         # replay it (`\ufb2a` gave a ValueError): the plan is read without it.
         plan = [(action, parameter) for action, parameter in plan if action != "normalize"]
-        readings = [ftfy.apply_plan(run, plan)] if plan else []
-    readings += [ftfy.apply_plan(run, plan[:k]) for k in range(len(plan) - 1, 0, -1)]
+        readings = [_replayed(run, plan)] if plan else []
+    readings += [_replayed(run, plan[:k]) for k in range(len(plan) - 1, 0, -1)]
     for fixed in readings:
         if isinstance(fixed, str) and fixed != run and _plausible_reading(line, run, fixed):
             break
@@ -541,6 +541,17 @@ def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
     # whose bytes were lost: it is reported.
     lost = replacement.count("\ufffd") + (run[end : end + 1] == "\ufffd")
     return Repair(a + start, a + end, replacement, "latin", float(end - start), lost)
+
+
+def _replayed(run: str, plan: list[tuple[str, str]]) -> str | None:
+    """`run` read by steps of ftfy's plan; None where they do not apply to it (without the
+    normalization ftfy made first, `Å` is no Latin-1 character: `\u212b\x9d` raised)."""
+    import ftfy
+
+    try:
+        return ftfy.apply_plan(run, plan)
+    except ValueError:  # UnicodeError too
+        return None
 
 
 def _plausible_reading(line: str, run: str, fixed: str) -> bool:
