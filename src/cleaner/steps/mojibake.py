@@ -787,6 +787,8 @@ def _utf8_run_repairs(line: str, a: int, b: int, guesses: frozenset[int]) -> tup
     wrong: set[int] = set()
     covered: set[int] = set()
     for start, end, text in _utf8_sequences(data, starts, covered):
+        if not guesses and sum(1 for ch in text if _is_han(ch)) < 2:
+            continue  # `_accept` needs two Han characters, and no guessed byte is at stake
         # A repair covers whole characters of the damaged text. A byte of a character at
         # either edge that the UTF-8 reading does not use is an ASCII character GBK
         # swallowed as a trail byte (given back), or the piece of a character that is lost.
