@@ -304,6 +304,9 @@ def test_mixed_script_text_is_never_changed(text: str) -> None:
 
 
 @given(mixed_script_line(), st.sampled_from(["cp1252", "cp1251", "cp1250", "mac_roman", "cp437"]))
+# ftfy declined the line as a whole, its UTF-8 reading gave `中文`, and a second run read the
+# stretch after it on its own (`cafÃ©` -> `café`).
+@example("ＢStraße中文café", "cp1252")
 def test_other_code_pages_idempotent_and_replayable(text: str, page: str) -> None:
     """Whatever a code-page reading of such a line becomes, a second run changes nothing."""
     try:
@@ -472,3 +475,30 @@ def test_latin_mojibake_cut_at_any_byte_cleans_to_a_fixed_point(
     except CleanerError:
         return
     assert cleaner.clean(once) == once
+
+
+def test_text_ftfy_would_normalize_is_no_crash_and_no_repair() -> None:
+    # ftfy reports Unicode normalization as a step of its plan (`\ufb2a` is NFC `\u05e9\u05c1`),
+    # and `apply_plan` refused to replay it: the step raised a ValueError.
+    assert mojibake(Document(body="\x9d\ufb2a")).body == "\x9d\ufb2a"
+    out = mojibake(Document(body="cafÃ©\ufb2a\uf900"))
+    assert out.body == "café\ufb2a\uf900"  # the repair only; normalizing is `encoding`'s job
+
+
+_NOT_NFC = ("\ufb2a", "\u212b", "\uf900", "\u030a")
+
+
+@given(
+    st.lists(
+        st.sampled_from([*_NOT_NFC, "A", "\x9d", "\x81", "Ã©", "æ–‡", "ä¸\xad", "中文", " ", "é"]),
+        max_size=8,
+    ).map("".join)
+)
+# ftfy normalized `Å` (U+212B) to `Å` and then read it as Latin-1; without the normalization,
+# replaying the rest of its plan raised a UnicodeEncodeError.
+@example("\u212b\x9d")
+def test_characters_unicode_normalizes_are_left_to_encoding(text: str) -> None:
+    """Whatever ftfy reads around them, characters NFC would rewrite come out as they went in
+    (and the step raises nothing)."""
+    out = mojibake(Document(body=text)).body
+    assert [out.count(ch) for ch in _NOT_NFC] == [text.count(ch) for ch in _NOT_NFC]

@@ -29,11 +29,12 @@ so clean text pays almost nothing.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
@@ -167,6 +168,8 @@ def supported(text: str) -> list[bool]:
 
 def reads_as_chinese(text: str, *, min_han: int = 2) -> bool:
     """Whether `text` reads as running Chinese: enough Han characters, mostly forming words."""
+    if sum(1 for ch in text if _is_han(ch)) < min_han:
+        return False  # decided before the word check, which converts the text with OpenCC
     marks = supported(text)
     han = [ok for ch, ok in zip(text, marks) if _is_han(ch)]
     if len(han) < min_han:
@@ -351,7 +354,61 @@ _UTF8_RUN = re.compile(rb"(?:" + _UTF8_CHAR + rb")+")
 
 
 def _latin_repairs(line: str) -> list[Repair]:
-    """Repairs of text read through a single-byte code page: GBK pairs first, then ftfy.
+    """Repairs of text read through a single-byte code page (`_latin_stretch_repairs`), and of
+    the pieces of a stretch that the Chinese found in it splits.
+
+    Where ftfy declines a stretch as a whole and its strict UTF-8 reading gives Chinese, the
+    repaired line falls into more stretches, which a second run would hand ftfy one by one
+    (`ï¼¢StraÃŸeä¸\xadæ–‡cafÃ©`: `中文` first, then `cafÃ©` on its own is `café`): they are
+    read now, so that cleaning twice equals cleaning once.
+    """
+    repairs, split = _latin_stretch_repairs(line)
+    for _ in range(3):  # each round splits a stretch further; three is more than text needs
+        if not split:
+            break
+        repaired, shifts = _applied(line, repairs)
+        more, split = _latin_stretch_repairs(repaired)
+        taken = []
+        # ftfy's readings only: GBK pairs in a piece cut off by such Chinese read as GBK where
+        # the whole stretch did not (a chance UTF-8 character in GBK bytes, `å£¬`, splits them
+        # out of step), and are better left for the whole stretch to decide.
+        for r in (r for r in more if r.rule == "latin"):
+            start, end = _unshifted(shifts, r.start), _unshifted(shifts, r.end)
+            if start is not None and end is not None and all(end <= o.start or o.end <= start for o in repairs):
+                taken.append(r._replace(start=start, end=end))
+        if not taken:
+            break
+        repairs = repairs + taken
+    return repairs
+
+
+def _applied(line: str, repairs: list[Repair]) -> tuple[str, list[tuple[int, int, int]]]:
+    """`line` with the (non-overlapping) repairs made, and for each stretch of it no repair
+    touched: (start in the result, start in `line`, length)."""
+    pieces, shifts = [], []
+    cursor = out = 0
+    for r in sorted(repairs):
+        pieces += [line[cursor : r.start], r.replacement]
+        shifts.append((out, cursor, r.start - cursor))
+        out += r.start - cursor + len(r.replacement)
+        cursor = r.end
+    pieces.append(line[cursor:])
+    shifts.append((out, cursor, len(line) - cursor))
+    return "".join(pieces), shifts
+
+
+def _unshifted(shifts: list[tuple[int, int, int]], at: int) -> int | None:
+    """Where a place of the repaired line lies in the line, if it lies in text no repair touched
+    (or at its edge)."""
+    for out, start, length in shifts:
+        if out <= at <= out + length:
+            return start + at - out
+    return None
+
+
+def _latin_stretch_repairs(line: str) -> tuple[list[Repair], bool]:
+    """Repairs of text read through a single-byte code page: GBK pairs first, then ftfy; and
+    whether a stretch ftfy declined held Chinese that its UTF-8 reading gave.
 
     GBK read as Latin-1 is looked for in the Latin-1/cp1252 runs; ftfy is handed each stretch of
     the line between Chinese or Japanese text (`_SEGMENT`), which holds the mojibake of every
@@ -364,6 +421,7 @@ def _latin_repairs(line: str) -> list[Repair]:
         if data is not None:
             gbk += _gbk_from_latin(data, m.start())
     repairs: list[Repair] = []
+    split = False
     # ftfy reads a stretch of Latin-1/cp1252 characters with its C1 controls shown as cp1252, as
     # `_c1_edits` leaves them for a second run: its reading then does not depend on which run it
     # is (`å\x80\x91` and `å€‘` are both `們`). In a stretch of another code page a C1 control is
@@ -419,8 +477,10 @@ def _latin_repairs(line: str) -> list[Repair]:
         for m in (m for ra, rb in rest for m in _LATIN_RUN.finditer(line, ra, rb)) if not other_page else ():
             data = _latin_bytes(m.group())
             if data is not None and not _reads_as_gbk(data):
-                repairs += _utf8_chinese_from_latin(data, m.start())
-    return repairs
+                chinese = _utf8_chinese_from_latin(data, m.start())
+                repairs += chinese
+                split = split or (found is None and bool(chinese))
+    return repairs, split
 
 
 def _gbk_from_latin(data: bytes, base: int) -> list[Repair]:
@@ -460,7 +520,12 @@ def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
     # (`MaÃŸÂª` -> `Maßª` -> `Maߪ`): the longest of its plans that is plausible is kept.
     plan = [(step.action, step.parameter) for step in result.explanation or []]
     readings: list[object] = [result.text]
-    readings += [ftfy.apply_plan(run, plan[:k]) for k in range(len(plan) - 1, 0, -1)]
+    if any(action == "normalize" for action, _ in plan):
+        # Unicode normalization is no repair (and `encoding` does it), and `apply_plan` cannot
+        # replay it (`\ufb2a` gave a ValueError): the plan is read without it.
+        plan = [(action, parameter) for action, parameter in plan if action != "normalize"]
+        readings = [_replayed(run, plan)] if plan else []
+    readings += [_replayed(run, plan[:k]) for k in range(len(plan) - 1, 0, -1)]
     for fixed in readings:
         if isinstance(fixed, str) and fixed != run and _plausible_reading(line, run, fixed):
             break
@@ -476,6 +541,17 @@ def _ftfy_repair(line: str, a: int, b: int) -> Repair | None:
     # whose bytes were lost: it is reported.
     lost = replacement.count("\ufffd") + (run[end : end + 1] == "\ufffd")
     return Repair(a + start, a + end, replacement, "latin", float(end - start), lost)
+
+
+def _replayed(run: str, plan: list[tuple[str, str]]) -> str | None:
+    """`run` read by steps of ftfy's plan; None where they do not apply to it (without the
+    normalization ftfy made first, `Å` is no Latin-1 character: `\u212b\x9d` raised)."""
+    import ftfy
+
+    try:
+        return ftfy.apply_plan(run, plan)
+    except ValueError:  # UnicodeError too
+        return None
 
 
 def _plausible_reading(line: str, run: str, fixed: str) -> bool:
@@ -621,11 +697,11 @@ def _decode_pair(lead: int, trail: int) -> str | None:
     return ch if len(ch) == 1 and ch not in PLACEHOLDERS else None
 
 
-def _double_byte_runs(line: str) -> Iterator[tuple[int, int]]:
-    """Maximal runs of characters that GBK writes with two bytes."""
+def _runs(line: str, inside: Callable[[str], bool]) -> Iterator[tuple[int, int]]:
+    """Maximal runs of characters for which `inside` holds: (start, end)."""
     start = None
     for i, ch in enumerate(line):
-        if _gbk(ch) is not None:
+        if inside(ch):
             if start is None:
                 start = i
         elif start is not None:
@@ -633,6 +709,11 @@ def _double_byte_runs(line: str) -> Iterator[tuple[int, int]]:
             start = None
     if start is not None:
         yield start, len(line)
+
+
+def _double_byte_runs(line: str) -> Iterator[tuple[int, int]]:
+    """Maximal runs of characters that GBK writes with two bytes."""
+    return _runs(line, lambda ch: _gbk(ch) is not None)
 
 
 # --- kind 2: UTF-8 read as GBK --------------------------------------------------------------------
@@ -706,6 +787,8 @@ def _utf8_run_repairs(line: str, a: int, b: int, guesses: frozenset[int]) -> tup
     wrong: set[int] = set()
     covered: set[int] = set()
     for start, end, text in _utf8_sequences(data, starts, covered):
+        if not guesses and sum(1 for ch in text if _is_han(ch)) < 2:
+            continue  # `_accept` needs two Han characters, and no guessed byte is at stake
         # A repair covers whole characters of the damaged text. A byte of a character at
         # either edge that the UTF-8 reading does not use is an ASCII character GBK
         # swallowed as a trail byte (given back), or the piece of a character that is lost.
@@ -757,9 +840,9 @@ def _incomplete_tail(rest: bytes) -> bool:
 
 def _accept(before: str, after: str, lost: int) -> bool:
     """Whether replacing `before` with `after` is a repair: reads as Chinese, and better."""
-    if not reads_as_chinese(after, min_han=2 if len(after) < 4 else 2):
+    if text_cost(before) - text_cost(after) - lost * _LOST_CHAR < 3.0:
         return False
-    return text_cost(before) - text_cost(after) - lost * _LOST_CHAR >= 3.0
+    return reads_as_chinese(after, min_han=2)
 
 
 # --- kind 4b: GBK and Big5 read as each other -----------------------------------------------------
@@ -875,8 +958,11 @@ def _simple(ch: str) -> str:
     return out if len(out) == 1 else ch
 
 
+@lru_cache(maxsize=65536)
 def _pair_bonus(last: str, text: str) -> tuple[float, str]:
-    """Bonus for known pairs in `last + text`, and the new last character (Han or empty)."""
+    """Bonus for known pairs in `last + text`, and the new last character (Han or empty).
+
+    Cached: the search asks it for the same few readings from each of its states."""
     bonus = 0.0
     pairs = _pairs()
     for ch in text:
@@ -890,16 +976,31 @@ def _pair_bonus(last: str, text: str) -> tuple[float, str]:
     return bonus, last
 
 
-class _State(NamedTuple):
-    pending: int | None  # a lead byte waiting for its trail byte
-    last: str  # the last Han character read (Simplified), for the pair bonus
+# A state of the search: the lead byte left pending (None if none) and the last Han character
+# read (Simplified, for the pair bonus). A plain tuple: the search makes one per reading tried.
+_State = tuple[int | None, str]
 
 
-class _Step(NamedTuple):
-    cost: float  # of the whole path up to and including this character
-    previous: _State
-    text: str
-    lost: int
+# A step into a state: (cost of the whole path up to and including this character, the state
+# before, the text read, the bytes dropped). A plain tuple too.
+_Step = tuple[float, _State, str, int]
+
+
+@lru_cache(maxsize=4096)
+def _byte_forms(ch: str) -> tuple[tuple[bytes, float], ...]:
+    """The GBK bytes a character of the damaged text may stand for, each with what it costs.
+
+    Its own bytes; for a half-width mark also the full-width one it may have been folded from.
+    None for a character GBK cannot write.
+    """
+    data = _gbk(ch)
+    if data is not None:
+        return ((data, 0.0),)
+    if ch >= "\x80":
+        return ()
+    if ord(ch) in _FOLDED:
+        return ((ch.encode(), 0.0), (_FOLDED[ord(ch)], _FOLD_COST))
+    return ((ch.encode(), 0.0),)
 
 
 _ANNOTATION_AFTER = re.compile(f"[(（]([{_PINYIN_LETTERS}]{{1,7}})[)）]")
@@ -925,6 +1026,25 @@ def _after_loss_marks(line: str) -> set[int]:
     return {m.end() for m in _LOSS_MARK.finditer(line)}
 
 
+def _prune(states: dict[_State, _Step]) -> dict[_State, _Step]:
+    """The states worth going on from: the cheapest few (a beam), none dominated by another.
+
+    Two states with the same byte pending differ only in the last character read, which is
+    worth at most one pair bonus on the next character: after it, their paths read alike. A
+    state dearer than another with the same byte pending by more than that bonus can never be
+    on the best path, and is dropped rather than take a place in the beam (the beam is then
+    often two states, not four).
+    """
+    cheapest: dict[int | None, float] = {}
+    for (pending, _), step in states.items():
+        if pending not in cheapest or step[0] < cheapest[pending]:
+            cheapest[pending] = step[0]
+    kept = {key: step for key, step in states.items() if step[0] <= cheapest[key[0]] + _PAIR_BONUS}
+    if len(kept) > _BEAM:
+        kept = dict(sorted(kept.items(), key=lambda item: item[1][0])[:_BEAM])
+    return kept
+
+
 def _misaligned_repairs(line: str) -> list[Repair]:
     """Find the best GBK byte alignment of the line and keep where it differs from the text.
 
@@ -938,58 +1058,64 @@ def _misaligned_repairs(line: str) -> list[Repair]:
     annotated = _readings_after(line)
     marked = _after_loss_marks(line)
     history: list[dict[_State, _Step]] = []
-    current: dict[_State, float] = {_State(None, ""): 0.0}
+    current: dict[_State, _Step] = {(None, ""): (0.0, (None, ""), "", 0)}
+    # The inner loop runs once per character, state and reading: a step is made only when it
+    # beats the one already kept for its state.
     for i, ch in enumerate(line):
         nxt: dict[_State, _Step] = {}
         drop = _LOST_AFTER_MARK if i in marked or ch in "?\ufffd" else _LOST_BYTE
         reading = annotated.get(i)
-
-        def offer(key: _State, step: _Step) -> None:
-            if key not in nxt or step.cost < nxt[key].cost:
-                nxt[key] = step
-
-        data = _gbk(ch)
-        reps: list[tuple[bytes, float]]
-        if data is not None:
-            reps = [(data, 0.0)]
-        elif ch < "\x80":
-            reps = [(ch.encode(), 0.0)]
-            if ord(ch) in _FOLDED:
-                reps.append((_FOLDED[ord(ch)], _FOLD_COST))
+        forms = _byte_forms(ch)
+        if not forms:
+            # A character GBK cannot write ends every misreading.
+            char_cost = cost(ch)
+            for state, step in current.items():
+                total = step[0]
+                lost = int(state[0] is not None)
+                bonus, last = _pair_bonus(state[1], ch)
+                key: _State = (None, last)
+                path_cost = total + char_cost + lost * drop - bonus
+                kept = nxt.get(key)
+                if kept is None or path_cost < kept[0]:
+                    nxt[key] = (path_cost, state, ch, lost)
         else:
-            reps = []
-        for state, total in current.items():
-            if not reps:
-                # A character GBK cannot write ends every misreading.
-                lost = int(state.pending is not None)
-                bonus, last = _pair_bonus(state.last, ch)
-                offer(_State(None, last), _Step(total + cost(ch) + lost * drop - bonus, state, ch, lost))
-                continue
-            for rep, extra in reps:
-                for text, pend, lost, c in _parses(state.pending, rep, drop):
-                    if extra and chr(ord(ch) + 0xFEE0) in text:
-                        continue  # a folded mark read back as itself is no repair
-                    bonus, last = _pair_bonus(state.last, text) if text else (0.0, state.last)
-                    if reading and text and _is_reading(text[-1], reading):
-                        bonus += _READING_BONUS
-                    offer(_State(pend, last), _Step(total + extra + c - bonus, state, text, lost))
-        if len(nxt) > _BEAM:
-            nxt = dict(sorted(nxt.items(), key=lambda item: item[1].cost)[:_BEAM])
+            full_width = chr(ord(ch) + 0xFEE0)
+            for state, step in current.items():
+                total = step[0]
+                pending, last_read = state
+                for rep, extra in forms:
+                    for text, pend, lost, c in _parses(pending, rep, drop):
+                        if extra and full_width in text:
+                            continue  # a folded mark read back as itself is no repair
+                        if text:
+                            bonus, last = _pair_bonus(last_read, text)
+                            if reading and _is_reading(text[-1], reading):
+                                bonus += _READING_BONUS
+                        else:
+                            bonus, last = 0.0, last_read
+                        key = (pend, last)
+                        path_cost = total + extra + c - bonus
+                        kept = nxt.get(key)
+                        if kept is None or path_cost < kept[0]:
+                            nxt[key] = (path_cost, state, text, lost)
+        if len(nxt) > 1:
+            nxt = _prune(nxt)
         history.append(nxt)
-        current = {key: step.cost for key, step in nxt.items()}
+        current = nxt
     if not history:
         return []
-    final = {key: c + (_LOST_BYTE if key.pending is not None else 0.0) for key, c in current.items()}
+    final = {key: step[0] + (_LOST_BYTE if key[0] is not None else 0.0) for key, step in current.items()}
     state = min(final, key=lambda key: final[key])
     path: list[tuple[_State, _Step]] = []
     for i in range(n - 1, -1, -1):
         step = history[i][state]
         path.append((state, step))
-        state = step.previous
+        state = step[1]
     path.reverse()
+    # (A character read as it stands, aligned before and after: not part of any repair.)
     same = [
-        step.previous.pending is None and after.pending is None and step.text == line[i]
-        for i, (after, step) in enumerate(path)
+        previous[0] is None and after[0] is None and text == line[i]
+        for i, (after, (_, previous, text, _)) in enumerate(path)
     ]
     repairs = []
     i = 0
@@ -1000,13 +1126,13 @@ def _misaligned_repairs(line: str) -> list[Repair]:
         start = i
         while i < n and not same[i]:
             i += 1
-        text = "".join(path[k][1].text for k in range(start, i))
-        lost = sum(path[k][1].lost for k in range(start, i))
-        path_cost = path[i - 1][1].cost - (path[start - 1][1].cost if start else 0.0)
-        if i == n and path[-1][0].pending is not None:
+        text = "".join(path[k][1][2] for k in range(start, i))
+        lost = sum(path[k][1][3] for k in range(start, i))
+        path_cost = path[i - 1][1][0] - (path[start - 1][1][0] if start else 0.0)
+        if i == n and path[-1][0][0] is not None:
             lost += 1
             path_cost += _LOST_BYTE
-        left = path[start - 1][0].last if start else ""
+        left = path[start - 1][0][1] if start else ""
         repair = _misaligned_repair(line, start, i, text, lost, _score(line, start, i, left, annotated) - path_cost)
         if repair is not None:
             repairs.append(repair)
@@ -1074,13 +1200,12 @@ def _misaligned_repair(line: str, start: int, end: int, text: str, lost: int, ga
 _TONES = str.maketrans(PINYIN_TONE_LETTERS, "aaaaeeeeiiiioooouuuuüüüünnnm")
 
 
-@lru_cache(maxsize=1)
-def _annotation():  # type: ignore[no-untyped-def]
-    import regex
-
-    return regex.compile(f"([{HAN}])([(（])([{_PINYIN_LETTERS}]{{1,7}})([)）])")
+# A reading after its character; the standard `re` engine scans for it at C speed (the class is
+# written out as code point ranges).
+_ANNOTATION = re.compile(f"([{HAN}])([(（])([{_PINYIN_LETTERS}]{{1,7}})([)）])")
 
 
+@lru_cache(maxsize=65536)
 def _is_reading(ch: str, text: str) -> bool:
     readings = tables().readings.get(ch)
     if not readings:
@@ -1095,10 +1220,8 @@ def _is_reading(ch: str, text: str) -> bool:
 
 
 def _annotation_edits(masked: str) -> list[Edit]:
-    if _PINYIN_HINT.search(masked) is None:
-        return []
     edits = []
-    for m in _annotation().finditer(masked):
+    for m in _ANNOTATION.finditer(masked):
         if _is_reading(m.group(1), m.group(3)):
             edits.append(Edit(m.start(2), m.end(4), "", "pinyin"))
     return edits
@@ -1238,16 +1361,7 @@ def _half_words(text: str) -> bool:
 
 def _swap_stretches(line: str, source: str, target: str) -> Iterator[tuple[int, int]]:
     """Maximal stretches of double-byte characters that the conversion maps, one by one."""
-    start = None
-    for i, ch in enumerate(line):
-        if ch >= "\x80" and ch not in PLACEHOLDERS and _swap(ch, source, target) is not None:
-            if start is None:
-                start = i
-        elif start is not None:
-            yield start, i
-            start = None
-    if start is not None:
-        yield start, len(line)
+    return _runs(line, lambda ch: ch >= "\x80" and ch not in PLACEHOLDERS and _swap(ch, source, target) is not None)
 
 
 # --- Latin mojibake left unrepaired, and the house style's marks ----------------------------------
@@ -1354,11 +1468,9 @@ def mojibake(doc: Document, options: object = None) -> Document:
             if not any(e.start <= at <= e.end for e in edits):
                 warnings.append(("lost", number, "unrecoverable: bytes were lost before this text was saved", m.group()))
     if edits:
-        # Repaired text may read differently to the span finder: `槟銢](méi)` looked like a link
-        # target until `槟銢]` became `你沒`.
-        doc = doc.edit(STEP, edits, keep_spans=False, kind=REPAIR).replace(spans=None).with_spans()
-    if _PINYIN_HINT.search(doc.body):
-        doc = doc.edit(STEP, _annotation_edits(_masked(doc)), keep_spans=False, kind=REPAIR).replace(spans=None).with_spans()
+        doc = _repaired(doc, edits)
+    elif _PINYIN_HINT.search(doc.body) and (readings := _annotation_edits(_masked(doc))):
+        doc = doc.edit(STEP, readings, keep_spans=False, kind=REPAIR).replace(spans=None).with_spans()
     if _C1.search(doc.body):
         doc = doc.edit(STEP, _c1_edits(doc.masked()), kind=REPAIR)
     if _LEFTOVER_HINT.search(doc.body):
@@ -1367,6 +1479,62 @@ def mojibake(doc: Document, options: object = None) -> Document:
     for rule, number, message, text in sorted(warnings, key=lambda w: w[1]):
         doc = doc.warn(STEP, rule, number, message, text)
     return doc
+
+
+def _repaired(doc: Document, edits: list[Edit], one_search: bool = True) -> Document:
+    """The repairs made, then the readings inserted after characters removed, and the spans found
+    for the result.
+
+    Repaired text may read differently to the span finder (`槟銢](méi)` looked like a link target
+    until `槟銢]` became `你沒`), so the readings are looked for in the repaired text masked with
+    its own spans, and the spans are found again after they are removed: two searches of the
+    whole text (a third of the step's time on the damaged Traditional sample). One does: the
+    readings are looked for with the spans the repairs moved, less those that touch a repair,
+    and the outcome is kept where nothing shows it could differ. It could where a removed
+    reading touches a span of the result (the spans found first might have held it), where the
+    result still shows a reading (a moved span hid one), or where the text has protected terms
+    (removing a reading can join the two halves of one); then the two searches are made.
+    """
+    if one_search and not doc.protected_terms:
+        # A span touching a repair may read differently after it (the link target above): it
+        # masks nothing here.
+        places = sorted((e.start, e.end) for e in edits)
+        moved = tuple(
+            span
+            for span in doc.protected()
+            if span.kind != "inline-damage" and not _touches(places, span.start, span.end)
+        )
+        repaired = doc.replace(spans=moved).edit(STEP, edits, kind=REPAIR)
+        readings = _annotation_edits(_masked(repaired)) if _PINYIN_HINT.search(repaired.body) else []
+        result = repaired.edit(STEP, readings, keep_spans=False, kind=REPAIR).replace(spans=None).with_spans()
+        if _clear_of_spans(readings, result.protected()) and not (
+            _PINYIN_HINT.search(result.body) and _annotation_edits(_masked(result))
+        ):
+            return result
+    fresh = doc.edit(STEP, edits, keep_spans=False, kind=REPAIR).replace(spans=None).with_spans()
+    if _PINYIN_HINT.search(fresh.body) and (readings := _annotation_edits(_masked(fresh))):
+        fresh = fresh.edit(STEP, readings, keep_spans=False, kind=REPAIR).replace(spans=None).with_spans()
+    return fresh
+
+
+def _touches(places: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether any of the sorted, non-overlapping `places` overlaps or borders `[start, end]`."""
+    k = bisect.bisect_left(places, (start, start))
+    return any(a <= end and start <= b for a, b in places[max(0, k - 1) : k + 1])
+
+
+def _clear_of_spans(removed: list[Edit], spans: tuple[Span, ...]) -> bool:
+    """Whether no span (sorted, non-overlapping) touches a place where a `removed` stretch was."""
+    shift = 0
+    k = 0
+    for e in sorted(removed):
+        place = e.start - shift
+        shift += e.end - e.start
+        while k < len(spans) and spans[k].end < place:
+            k += 1
+        if k < len(spans) and spans[k].start <= place:
+            return False
+    return True
 
 
 def _protect_leftover_marks(doc: Document) -> tuple[Document, list[tuple[str, int, str, str]]]:
