@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from .protect import Span, shift_spans
+from .protect import Block, Span, shift_blocks, shift_spans
 
 
 # What a change is (`Change.kind`). A removal takes content out (a boilerplate line, a user's
@@ -176,6 +176,9 @@ class Document:
     # front matter's own `source`/`url` comes first (see `templates.group_of`).
     group: str | None = None
     original_text: str | None = None
+    # The block structure of `body` (`protect.block_structure`), found with the spans and
+    # carried with them through edits that keep it (`protect.shift_blocks`); None: not known.
+    blocks: tuple[Block, ...] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.meta, MappingProxyType):
@@ -239,14 +242,17 @@ class Document:
         """The protected spans of the body, found now if no step has needed them yet."""
         if self.spans is not None:
             return self.spans
-        from .protect import find_spans
+        from .protect import find_structure
 
-        return find_spans(self.body, self.protected_terms)
+        return find_structure(self.body, self.protected_terms, self.blocks)[0]
 
     def with_spans(self) -> Document:
         if self.spans is not None:
             return self
-        return self.replace(spans=self.protected())
+        from .protect import find_structure
+
+        spans, blocks = find_structure(self.body, self.protected_terms, self.blocks)
+        return self.replace(spans=spans, blocks=blocks)
 
     def masked(self) -> str:
         """The body as every text step sees it: protected spans covered, same length."""
@@ -337,14 +343,18 @@ class Document:
                 # change records (an edit on every short line): join them as we go.
                 pieces[:] = ["".join(pieces)]
         pieces.append(body[cursor:])
-        spans = self.spans
+        new_body = "".join(pieces)
+        spans, blocks = self.spans, None
         if spans is not None:
             spans = shift_spans(spans, ordered, step) if keep_spans else None
+            # Blocks move only with the spans: those keep edits out of code and HTML blocks.
+            if spans is not None and self.blocks is not None:
+                blocks = shift_blocks(self.blocks, ordered, body, new_body)
         # One tuple of the records, not a list, a tuple and their concatenation at once.
         made = tuple(changes)
         del changes
         return self.replace(
-            body="".join(pieces), changes=self.changes + made if self.changes else made, spans=spans
+            body=new_body, changes=self.changes + made if self.changes else made, spans=spans, blocks=blocks
         )
 
 

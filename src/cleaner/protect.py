@@ -29,6 +29,7 @@ not code (see docs/architecture.md).
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -59,11 +60,13 @@ class Span(NamedTuple):
     kind: str
 
 
-@lru_cache(maxsize=1)
-def _markdown():  # type: ignore[no-untyped-def]
+@lru_cache(maxsize=2)
+def _markdown(tables: bool = False):  # type: ignore[no-untyped-def]
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark")
+    if tables:
+        md.enable("table")
     md.disable("code")  # indented code: see module docstring
     md.disable("inline")  # block structure is all we take from the parser; inline is patterns
     return md
@@ -151,18 +154,42 @@ _INLINE = regex.compile(
 
 def find_spans(body: str, protected_terms: Sequence[str] = ()) -> tuple[Span, ...]:
     """All protected spans of a Markdown body, sorted and non-overlapping."""
+    return find_structure(body, protected_terms)[0]
+
+
+def find_structure(
+    body: str, protected_terms: Sequence[str] = (), blocks: tuple[Block, ...] | None = None
+) -> tuple[tuple[Span, ...], tuple[Block, ...] | None]:
+    """The protected spans of a body and its block structure (`block_structure`), parsed once.
+
+    `blocks`, when given, is the body's block structure already known (carried by the
+    document), so nothing is parsed again. A body with nothing that could open a block but a
+    paragraph is not parsed at all, and its structure is left unknown (None) for the step that
+    needs it (`paragraphs` finds the runs of lines in one scan).
+    """
     spans: list[Span] = []
     for m in _OFF_REGION.finditer(body):
         spans.append(Span(m.start(), m.end(), "off"))
-    spans.extend(_block_spans(body))
+    if blocks is None and _may_hold_blocks(body):
+        blocks = block_structure(body)
+    if blocks is not None:
+        spans.extend(_block_spans(body, blocks))
     spans = _merge(spans)
     spans.extend(_inline_spans(body, spans, protected_terms))
-    return tuple(_merge(spans))
+    return tuple(_merge(spans)), blocks
 
 
-def _block_spans(body: str) -> list[Span]:
-    if "`" not in body and "~~~" not in body and "<" not in body and not _maybe_markup(body):
+def _may_hold_blocks(body: str) -> bool:
+    return "`" in body or "~~~" in body or "<" in body or _maybe_markup(body)
+
+
+def _block_spans(body: str, blocks: Sequence[Block]) -> list[Span]:
+    if not _may_hold_blocks(body):
         return []
+    if any(block.type == "table_open" for block in blocks):
+        # The spans are those of CommonMark without tables (a table's rows hold no markers
+        # the way a paragraph's lines can); the rare body with a table is parsed so.
+        blocks = _parse(body, tables=False)
     starts = [*line_starts(body), len(body) + 1]
 
     def line_span(first: int, last: int) -> tuple[int, int]:
@@ -170,17 +197,15 @@ def _block_spans(body: str) -> list[Span]:
         return starts[first], max(end, starts[first])
 
     spans: list[Span] = []
-    # markdown-it reads a bare CR as a line break, the line index does not: until `encoding`
-    # turns CRs into line breaks they are text, so the parser must not see one.
-    for token in _markdown().parse(body.replace("\r", " ") if "\r" in body else body):
-        if token.map is None:
+    for block in blocks:
+        if block.map is None:
             continue
-        first, last = token.map
-        if token.type in ("fence", "code_block"):
+        first, last = block.map
+        if block.type in ("fence", "code_block"):
             spans.append(Span(*line_span(first, last), "code"))
-        elif token.type == "html_block":
+        elif block.type == "html_block":
             spans.append(Span(*line_span(first, last), "html"))
-        elif token.type in ("list_item_open", "heading_open") or token.type == "blockquote_open":
+        elif block.type in ("list_item_open", "heading_open") or block.type == "blockquote_open":
             start = starts[first]
             line_end = body.find("\n", start)
             line = body[start : line_end if line_end != -1 else len(body)]
@@ -188,6 +213,107 @@ def _block_spans(body: str) -> list[Span]:
             if m and m.end() > 0:
                 spans.append(Span(start, start + m.end(), "markup"))
     return spans
+
+
+# --- the block structure (issue 24: parsed once, carried by the document) ----------------------
+
+
+class Block(NamedTuple):
+    """One block token of markdown-it's parse, with the fields the steps read.
+
+    `map` is the token's lines, `[first, last)`; `content` is kept for HTML blocks only (the
+    one kind whose text a step reads). Inline tokens are left out: inline structure is found by
+    patterns here, and markdown-it's inline rules are off.
+    """
+
+    type: str
+    level: int
+    nesting: int
+    map: tuple[int, int] | None
+    content: str = ""
+
+
+# A line that may open block syntax other than a paragraph (or a character markdown-it treats
+# apart): without one, the block structure is the runs of non-blank lines, found in one scan.
+BLOCK_SYNTAX = re.compile(r"^(?:[ \t]+[^ \t\n]|[#>*+\-=_|`~<\[:]|[0-9]{1,9}[.)])|[\r\x00\x0b\x0c]", re.M)
+
+# Where parsing may start afresh: after a blank line, a line that only a paragraph can open and
+# that nothing before can continue (not indented, no list or quote marker, no syntax character).
+# After a blank line only a fenced code block or an HTML block of CommonMark kinds 1 to 5 (which
+# end at a closing marker, not at a blank line) runs on; so these places are taken only before
+# the first character that could open one (`` ` ``, `~`, `<`).
+_FRESH_START = re.compile(r"\n[ \t]*\n(?![ \t\n#>*+\-=_|`~<\[:]|[0-9]{1,9}[.)])")
+_RUNS_PAST_BLANK = ("`", "~", "<")
+_UNSPLIT = re.compile(r"[\r\x00\x0b\x0c]")
+
+
+def block_structure(body: str) -> tuple[Block, ...]:
+    """The block tokens of `body` (CommonMark with tables, indented code off), as `Block`s.
+
+    The text is cut where parsing starts afresh (`_FRESH_START`); a piece with no line that
+    could open anything but a paragraph needs no parser (its paragraphs are the runs of
+    non-blank lines), and the other pieces are parsed together. The result is the parse of the
+    whole text (tests/test_protect_blocks.py checks it against markdown-it).
+    """
+    syntax = [m.start() for m in BLOCK_SYNTAX.finditer(body)]
+    if not syntax:
+        return tuple(_plain_blocks(body, 0))
+    if _UNSPLIT.search(body) is not None:
+        return tuple(_parse(body, tables=True))
+    limit = min((i for i in (body.find(c) for c in _RUNS_PAST_BLANK) if i != -1), default=len(body))
+    cuts = [0, *(m.end() for m in _FRESH_START.finditer(body, 0, limit + 1) if m.end() <= limit), len(body)]
+    # The pieces (between two cuts) that hold a line of syntax are parsed, the others not;
+    # neighbours of one kind are handled together.
+    parsed = [False] * (len(cuts) - 1)
+    for position in syntax:
+        parsed[bisect.bisect_right(cuts, position) - 1] = True
+    blocks: list[Block] = []
+    line = 0
+    group = 0
+    for piece in range(1, len(parsed) + 1):
+        if piece < len(parsed) and parsed[piece] == parsed[group]:
+            continue
+        text = body[cuts[group] : cuts[piece]]
+        blocks.extend(_parse(text, tables=True, first_line=line) if parsed[group] else _plain_blocks(text, line))
+        line += text.count("\n")
+        group = piece
+    return tuple(blocks)
+
+
+def _plain_blocks(text: str, first_line: int) -> list[Block]:
+    """The paragraphs of text with no block syntax: its runs of non-blank lines."""
+    blocks: list[Block] = []
+    first: int | None = None
+    index = 0
+    for index, line in enumerate(text.split("\n")):
+        if line.strip(" \t"):
+            if first is None:
+                first = index
+        elif first is not None:
+            blocks.append(Block("paragraph_open", 0, 1, (first + first_line, index + first_line)))
+            blocks.append(Block("paragraph_close", 0, -1, None))
+            first = None
+    if first is not None:
+        blocks.append(Block("paragraph_open", 0, 1, (first + first_line, index + 1 + first_line)))
+        blocks.append(Block("paragraph_close", 0, -1, None))
+    return blocks
+
+
+def _parse(text: str, *, tables: bool, first_line: int = 0) -> list[Block]:
+    # markdown-it reads a bare CR as a line break, the line index does not: until `encoding`
+    # turns CRs into line breaks they are text, so the parser must not see one.
+    tokens = _markdown(tables).parse(text.replace("\r", " ") if "\r" in text else text)
+    return [
+        Block(
+            token.type,
+            token.level,
+            token.nesting,
+            None if token.map is None else (token.map[0] + first_line, token.map[1] + first_line),
+            token.content if token.type == "html_block" else "",
+        )
+        for token in tokens
+        if token.type != "inline"
+    ]
 
 
 # Markers may nest on one line (`> - 1. item`, `- - item`): all of them are markup.
@@ -321,3 +447,66 @@ def overlaps(spans: Sequence[Span], start: int, end: int) -> bool:
 
 def _span_end(span: Span) -> int:
     return span.end
+
+
+# --- moving the block structure through edits -------------------------------------------------
+
+# The part of a line that block parsing reads as syntax: its indent and the markers that may
+# open blocks on it (quote, list items, a heading), nested as CommonMark allows.
+_LINE_HEAD = re.compile(r"[ \t]*(?:>[ \t]?|[-+*](?:[ \t]+|$)|[0-9]{1,9}[.)](?:[ \t]+|$))*(?:#{1,6}(?:[ \t]+|$))?")
+# What may follow the head for the line to be text to the block parser whatever the rest of it
+# holds: not a character that opens or ends block syntax, not white space (which would make the
+# head longer, or the line blank).
+_TEXT_START = re.compile(r"[^\s#>*+\-=_|`~<\[:]")
+
+
+def _line_head(line: str) -> str | None:
+    """The head of a line whose rest is plain text to the block parser, or None for a line
+    whose text may itself be syntax (a table row holds `|`; a thematic break, a setext
+    underline or a fence is all syntax)."""
+    head = _LINE_HEAD.match(line).end()  # type: ignore[union-attr]
+    if "|" in line or _TEXT_START.match(line, head) is None:
+        return None
+    return line[:head]
+
+
+def shift_blocks(
+    blocks: tuple[Block, ...], edits: Sequence[Edit], body: str, new_body: str
+) -> tuple[Block, ...] | None:
+    """The block structure of `new_body`, the text `edits` (sorted, non-overlapping) made of
+    `body`, without parsing: the same blocks when every edit stays inside one line and leaves
+    that line's head and the plainness of its rest as they were. None when an edit may have
+    changed the structure (a line break made or removed, a marker touched, a `|` or a link
+    reference definition involved, a line of a code or HTML block changed): parse again.
+    """
+    if not edits:
+        return blocks
+    if "]:" in body or "]:" in new_body:
+        return None  # a link reference definition's every character decides whether it is one
+    verbatim = [b.map for b in blocks if b.map is not None and b.type in ("fence", "html_block", "code_block")]
+    verbatim_starts = [first for first, _ in verbatim]
+    delta = 0
+    line = counted = 0
+    i, count = 0, len(edits)
+    while i < count:
+        start = edits[i][0]
+        line_start = body.rfind("\n", 0, start) + 1
+        line_end = body.find("\n", start)
+        if line_end == -1:
+            line_end = len(body)
+        line += body.count("\n", counted, line_start)
+        counted = line_start
+        inside = bisect.bisect_right(verbatim_starts, line) - 1
+        if inside >= 0 and line < verbatim[inside][1]:
+            return None
+        new_start = line_start + delta
+        while i < count and edits[i][0] <= line_end:
+            e = edits[i]
+            if e[1] > line_end or "\n" in e[2]:
+                return None
+            delta += len(e[2]) - (e[1] - e[0])
+            i += 1
+        head = _line_head(body[line_start:line_end])
+        if head is None or head != _line_head(new_body[new_start : line_end + delta]):
+            return None
+    return blocks
