@@ -85,6 +85,20 @@ def _edited(draw: st.DrawFn) -> tuple[str, list[Edit]]:
     return body, edits
 
 
+@st.composite
+def _lines_removed(draw: st.DrawFn) -> tuple[str, list[Edit]]:
+    """Whole lines taken out, as `boilerplate` does (the last line may lack its line break)."""
+    lines = draw(st.lists(_LINE | st.sampled_from(["正文", "正文", "推广", "  正文"]), min_size=1, max_size=16))
+    body = "\n".join(lines) + draw(st.sampled_from(["", "\n"]))
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    starts[-1] = min(starts[-1], len(body))
+    chosen = sorted(draw(st.sets(st.integers(0, len(lines) - 1), max_size=4)))
+    edits = [Edit(starts[i], starts[i + 1], "", "test") for i in chosen if starts[i + 1] > starts[i]]
+    return body, edits
+
+
 def _apply(body: str, edits: list[Edit]) -> str:
     for e in reversed(edits):
         body = body[: e.start] + e.replacement + body[e.end :]
@@ -92,7 +106,7 @@ def _apply(body: str, edits: list[Edit]) -> str:
 
 
 @settings(max_examples=3000)
-@given(_edited())
+@given(_edited() | _lines_removed())
 @example(("正文一句。\n正文二句。", [Edit(0, 1, "中", "test")]))  # text for text: kept
 @example(("- 项目\n正文", [Edit(5, 6, "中", "test")]))  # a lazy line's text: kept
 @example(("[标签]: http://a.com", [Edit(12, 13, "b", "test")]))  # a reference definition: parse
@@ -104,6 +118,32 @@ def test_a_kept_structure_is_the_structure_of_the_edited_text(case: tuple[str, l
     shifted = shift_blocks(block_structure(body), edits, body, new_body)
     if shifted is not None:
         assert shifted == _full_parse(new_body)
+
+
+@settings(max_examples=2000)
+@given(_lines_removed())
+@example(("- 项目\n\n推广\n\n  正文", [Edit(6, 9, "", "test")]))  # a list would take the indented line
+@example(("正文\n推广\n- 项目", [Edit(3, 6, "", "test")]))
+@example(("正文\n推广", [Edit(3, 5, "", "test")]))
+def test_lines_removed_keep_a_structure_true_to_the_text(case: tuple[str, list[Edit]]) -> None:
+    body, edits = case
+    new_body = _apply(body, edits)
+    shifted = shift_blocks(block_structure(body), edits, body, new_body)
+    if shifted is not None:
+        assert shifted == _full_parse(new_body)
+
+
+def test_lines_removed_inside_a_paragraph_or_as_whole_paragraphs_keep_the_structure() -> None:
+    body = "分享到微信\n\n标题\n\n第一行\n推广一行\n第二行\n\n版权所有\n"
+    blocks = block_structure(body)
+    for removed in ("分享到微信\n", "推广一行\n", "版权所有\n"):
+        at = body.index(removed)
+        edit = Edit(at, at + len(removed), "", "t")
+        new_body = _apply(body, [edit])
+        assert shift_blocks(blocks, [edit], body, new_body) == _full_parse(new_body), removed
+    listed = "- 项目\n\n推广\n\n  正文"
+    at = listed.index("推广")
+    assert shift_blocks(block_structure(listed), [Edit(at, at + 3, "", "t")], listed, listed.replace("推广\n", "")) is None
 
 
 def test_text_edits_keep_the_structure_and_syntax_edits_drop_it() -> None:

@@ -474,10 +474,13 @@ def shift_blocks(
     blocks: tuple[Block, ...], edits: Sequence[Edit], body: str, new_body: str
 ) -> tuple[Block, ...] | None:
     """The block structure of `new_body`, the text `edits` (sorted, non-overlapping) made of
-    `body`, without parsing: the same blocks when every edit stays inside one line and leaves
-    that line's head and the plainness of its rest as they were. None when an edit may have
-    changed the structure (a line break made or removed, a marker touched, a `|` or a link
-    reference definition involved, a line of a code or HTML block changed): parse again.
+    `body`, without parsing, or None when an edit may have changed it (then parse again).
+
+    Kept: edits inside one line that leave its head (indent and markers) as it was and its
+    rest plain text (`_line_head`), and whole lines removed from inside a paragraph or whole
+    top-level paragraphs removed between blank lines (`_without_lines`). Anything else (a line
+    break made, a marker touched, a `|` or a link reference definition involved, a line of a
+    code or HTML block changed) gives None.
     """
     if not edits:
         return blocks
@@ -485,20 +488,32 @@ def shift_blocks(
         return None  # a link reference definition's every character decides whether it is one
     verbatim = [b.map for b in blocks if b.map is not None and b.type in ("fence", "html_block", "code_block")]
     verbatim_starts = [first for first, _ in verbatim]
+    removed: list[tuple[int, int]] = []  # ranges of lines taken out whole
+    edited: list[int] = []  # lines edited inside
     delta = 0
     line = counted = 0
     i, count = 0, len(edits)
     while i < count:
-        start = edits[i][0]
+        start, end, replacement = edits[i][0], edits[i][1], edits[i][2]
         line_start = body.rfind("\n", 0, start) + 1
-        line_end = body.find("\n", start)
-        if line_end == -1:
-            line_end = len(body)
         line += body.count("\n", counted, line_start)
         counted = line_start
         inside = bisect.bisect_right(verbatim_starts, line) - 1
         if inside >= 0 and line < verbatim[inside][1]:
             return None
+        if not replacement and start == line_start and end > start and (body[end - 1] == "\n" or end == len(body)):
+            # Whole lines out (the last one may lack its line break).
+            last = line + body.count("\n", start, end) + (0 if body[end - 1] == "\n" else 1)
+            if removed and removed[-1][1] == line:
+                removed[-1] = (removed[-1][0], last)
+            else:
+                removed.append((line, last))
+            delta -= end - start
+            i += 1
+            continue
+        line_end = body.find("\n", start)
+        if line_end == -1:
+            line_end = len(body)
         new_start = line_start + delta
         while i < count and edits[i][0] <= line_end:
             e = edits[i]
@@ -509,4 +524,80 @@ def shift_blocks(
         head = _line_head(body[line_start:line_end])
         if head is None or head != _line_head(new_body[new_start : line_end + delta]):
             return None
-    return blocks
+        edited.append(line)
+    if not removed:
+        return blocks
+    if any(_in_ranges(removed, line) for line in edited):
+        return None
+    return _without_lines(blocks, removed, body)
+
+
+def _in_ranges(ranges: list[tuple[int, int]], line: int) -> bool:
+    at = bisect.bisect_right(ranges, (line, len(ranges) + line + 1)) - 1
+    return at >= 0 and ranges[at][0] <= line < ranges[at][1]
+
+
+_LISTS = ("bullet_list_open", "ordered_list_open")
+
+
+def _without_lines(blocks: tuple[Block, ...], removed: list[tuple[int, int]], body: str) -> tuple[Block, ...] | None:
+    """The blocks once the line ranges `removed` (sorted, apart) are gone, or None.
+
+    A range inside one paragraph (below its first line) shortens it and what holds it: the
+    lines after it were continuation lines and still are. A range of whole top-level paragraphs,
+    with a blank line (or the text's edge) on each side, takes them out, unless a list comes
+    before it (a list goes on across blank lines to an indented line or a next item).
+    """
+    starts = line_starts(body)
+    line_count = len(starts) - (1 if body.endswith("\n") or not body else 0)
+
+    def blank(index: int) -> bool:
+        end = starts[index + 1] - 1 if index + 1 < len(starts) else len(body)
+        return not body[starts[index] : end].strip(" \t")
+
+    paragraphs = [b.map for b in blocks if b.type == "paragraph_open" and b.map is not None]
+    paragraph_starts = [first for first, _ in paragraphs]
+    top = [b for b in blocks if b.level == 0 and b.nesting >= 0 and b.map is not None]
+    top_ends = [b.map[1] for b in top]  # type: ignore[index]
+    dropped: set[int] = set()  # first lines of the paragraphs taken out
+    for first, last in removed:
+        at = bisect.bisect_right(paragraph_starts, first) - 1
+        if at >= 0 and paragraphs[at][0] < first and last <= paragraphs[at][1]:
+            continue  # inside a paragraph
+        if not ((first == 0 or blank(first - 1)) and (last >= line_count or blank(last))):
+            return None
+        at = bisect.bisect_right(top_ends, first)  # the first top-level block ending after `first`
+        if at > 0 and top[at - 1].type in _LISTS:
+            return None
+        while at < len(top) and top[at].map[0] < last:  # type: ignore[index]
+            block = top[at]
+            if block.type != "paragraph_open" or block.map[0] < first or block.map[1] > last:  # type: ignore[index]
+                return None
+            dropped.add(block.map[0])  # type: ignore[index]
+            at += 1
+    range_starts = [first for first, _ in removed]
+    below = [0]  # lines removed before each range
+    for first, last in removed:
+        below.append(below[-1] + last - first)
+
+    def moved(line: int) -> int:
+        at = bisect.bisect_right(range_starts, line - 1) - 1  # the last range starting below `line`
+        if at < 0:
+            return line
+        first, last = removed[at]
+        return line - below[at] - (min(line, last) - first)
+
+    result: list[Block] = []
+    skip_close = False
+    for block in blocks:
+        if skip_close:
+            skip_close = False
+            continue
+        if block.map is None:
+            result.append(block)
+            continue
+        if block.type == "paragraph_open" and block.level == 0 and block.map[0] in dropped:
+            skip_close = True  # its paragraph_close follows it (inline tokens are left out)
+            continue
+        result.append(block._replace(map=(moved(block.map[0]), moved(block.map[1]))))
+    return tuple(result)
