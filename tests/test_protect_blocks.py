@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import cleaner
 from cleaner.document import Document, Edit
 from cleaner.pipeline import STEP_NAMES, Options, load_step
-from cleaner.protect import _parse, block_structure, find_structure, shift_blocks
+from cleaner.protect import BLOCK_SYNTAX, _UNSPLIT, _parse, _syntax_lines, block_structure, find_structure, shift_blocks
 
 from .strategies import article
 
@@ -51,6 +51,8 @@ def _full_parse(body: str) -> tuple[object, ...]:
 @example("正文\n\n\n")
 def test_the_structure_found_in_pieces_is_the_whole_parse(body: str) -> None:
     assert block_structure(body) == _full_parse(body)
+    if not any(c in body for c in _UNSPLIT):  # the fast scan finds the lines the pattern finds
+        assert _syntax_lines(body) == [m.start() for m in BLOCK_SYNTAX.finditer(body)]
 
 
 @settings(max_examples=500)

@@ -168,11 +168,11 @@ def find_structure(
     needs it (`paragraphs` finds the runs of lines in one scan).
     """
     spans: list[Span] = []
-    for m in _OFF_REGION.finditer(body):
-        spans.append(Span(m.start(), m.end(), "off"))
-    if blocks is None and _may_hold_blocks(body):
-        blocks = block_structure(body)
-    if blocks is not None:
+    if "<!--" in body:
+        spans.extend(Span(m.start(), m.end(), "off") for m in _OFF_REGION.finditer(body))
+    if _may_hold_blocks(body):
+        if blocks is None:
+            blocks = block_structure(body)
         spans.extend(_block_spans(body, blocks))
     spans = _merge(spans)
     spans.extend(_inline_spans(body, spans, protected_terms))
@@ -184,8 +184,6 @@ def _may_hold_blocks(body: str) -> bool:
 
 
 def _block_spans(body: str, blocks: Sequence[Block]) -> list[Span]:
-    if not _may_hold_blocks(body):
-        return []
     if any(block.type == "table_open" for block in blocks):
         # The spans are those of CommonMark without tables (a table's rows hold no markers
         # the way a paragraph's lines can); the rare body with a table is parsed so.
@@ -236,6 +234,18 @@ class Block(NamedTuple):
 # A line that may open block syntax other than a paragraph (or a character markdown-it treats
 # apart): without one, the block structure is the runs of non-blank lines, found in one scan.
 BLOCK_SYNTAX = re.compile(r"^(?:[ \t]+[^ \t\n]|[#>*+\-=_|`~<\[:]|[0-9]{1,9}[.)])|[\r\x00\x0b\x0c]", re.M)
+# The same, fast: where lines of syntax start (the first line, then lines after a line break,
+# found by a scan for the literal `\n`), and the characters that keep the text whole.
+_SYNTAX_START = re.compile(r"[ \t]+[^ \t\n]|[#>*+\-=_|`~<\[:]|[0-9]{1,9}[.)]")
+_SYNTAX_LINE = re.compile(r"\n(?:" + _SYNTAX_START.pattern + ")")
+_UNSPLIT = "\r\x00\x0b\x0c"
+
+
+def _syntax_lines(body: str) -> list[int]:
+    """Where the lines start that may open block syntax (`BLOCK_SYNTAX` without the characters
+    of `_UNSPLIT`, which the caller tests for)."""
+    found = [m.start() + 1 for m in _SYNTAX_LINE.finditer(body)]
+    return [0, *found] if _SYNTAX_START.match(body) else found
 
 # Where parsing may start afresh: after a blank line, a line that only a paragraph can open and
 # that nothing before can continue (not indented, no list or quote marker, no syntax character).
@@ -244,7 +254,6 @@ BLOCK_SYNTAX = re.compile(r"^(?:[ \t]+[^ \t\n]|[#>*+\-=_|`~<\[:]|[0-9]{1,9}[.)])
 # the first character that could open one (`` ` ``, `~`, `<`).
 _FRESH_START = re.compile(r"\n[ \t]*\n(?![ \t\n#>*+\-=_|`~<\[:]|[0-9]{1,9}[.)])")
 _RUNS_PAST_BLANK = ("`", "~", "<")
-_UNSPLIT = re.compile(r"[\r\x00\x0b\x0c]")
 
 
 def block_structure(body: str) -> tuple[Block, ...]:
@@ -255,11 +264,11 @@ def block_structure(body: str) -> tuple[Block, ...]:
     non-blank lines), and the other pieces are parsed together. The result is the parse of the
     whole text (tests/test_protect_blocks.py checks it against markdown-it).
     """
-    syntax = [m.start() for m in BLOCK_SYNTAX.finditer(body)]
+    if any(c in body for c in _UNSPLIT):
+        return tuple(_parse(body, tables=True))
+    syntax = _syntax_lines(body)
     if not syntax:
         return tuple(_plain_blocks(body, 0))
-    if _UNSPLIT.search(body) is not None:
-        return tuple(_parse(body, tables=True))
     limit = min((i for i in (body.find(c) for c in _RUNS_PAST_BLANK) if i != -1), default=len(body))
     cuts = [0, *(m.end() for m in _FRESH_START.finditer(body, 0, limit + 1) if m.end() <= limit), len(body)]
     # The pieces (between two cuts) that hold a line of syntax are parsed, the others not;
@@ -280,22 +289,23 @@ def block_structure(body: str) -> tuple[Block, ...]:
     return tuple(blocks)
 
 
+# A run of non-blank lines (a line of spaces and tabs only is blank).
+_TEXT_LINES = re.compile(r"(?:^[ \t]*[^ \t\n].*(?:\n|\Z))+", re.M)
+
+
 def _plain_blocks(text: str, first_line: int) -> list[Block]:
     """The paragraphs of text with no block syntax: its runs of non-blank lines."""
     blocks: list[Block] = []
-    first: int | None = None
-    index = 0
-    for index, line in enumerate(text.split("\n")):
-        if line.strip(" \t"):
-            if first is None:
-                first = index
-        elif first is not None:
-            blocks.append(Block("paragraph_open", 0, 1, (first + first_line, index + first_line)))
-            blocks.append(Block("paragraph_close", 0, -1, None))
-            first = None
-    if first is not None:
-        blocks.append(Block("paragraph_open", 0, 1, (first + first_line, index + 1 + first_line)))
+    line = first_line
+    read = 0
+    for m in _TEXT_LINES.finditer(text):
+        line += text.count("\n", read, m.start())
+        lines = text.count("\n", m.start(), m.end())
+        last = line + lines + (0 if text[m.end() - 1] == "\n" else 1)
+        blocks.append(Block("paragraph_open", 0, 1, (line, last)))
         blocks.append(Block("paragraph_close", 0, -1, None))
+        line += lines
+        read = m.end()
     return blocks
 
 
@@ -318,11 +328,15 @@ def _parse(text: str, *, tables: bool, first_line: int = 0) -> list[Block]:
 
 # Markers may nest on one line (`> - 1. item`, `- - item`): all of them are markup.
 _MARKER = regex.compile(r"[ \t]*(?:>[ \t]?|[-+*](?:[ \t]+|$)|\d{1,9}[.)](?:[ \t]+|$))*(?:#{1,6}(?:[ \t]+|$))?")
-_MARKUP_HINT = regex.compile(r"^[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)]|#{1,6}[ \t])", regex.M)
+# A line that may start with a marker: the first line, then any line after a line break (a
+# pattern that starts with a literal `\n` is found by a fast scan; one anchored with `^` in
+# multiline mode is tried at every character).
+_MARKUP_HINT = re.compile(r"[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)]|#{1,6}[ \t])")
+_MARKUP_HINT_LINE = re.compile(r"\n" + _MARKUP_HINT.pattern)
 
 
 def _maybe_markup(body: str) -> bool:
-    return _MARKUP_HINT.search(body) is not None
+    return _MARKUP_HINT.match(body) is not None or _MARKUP_HINT_LINE.search(body) is not None
 
 
 def _inline_spans(
