@@ -109,8 +109,11 @@ _INLINE = regex.compile(
     r"""
     # Every alternative starts with one of these characters, a letter or digit only at the
     # start of a word: a cheap test at each position before the alternatives are tried (most
-    # positions of Chinese text, and the inside of every Latin word, fail it at once).
-    (?=[`\]\[(<%$\\&:;=^>¯╰ヽ?-]|(?<![A-Za-z0-9_.+-])[A-Za-z0-9_])
+    # positions of Chinese text, and the inside of every Latin word, fail it at once). A word
+    # start goes on only if some alternative can begin there: a word running into `.`, `@`,
+    # `:`, `,`, `/`, `(` or `_` (file names, e-mail, URLs, paths, numbers, versions, `o(`
+    # and `T_T` faces), `v` and a digit (a version), or a face spelt in letters.
+    (?=[`\]\[(<%$\\&:;=^>¯╰ヽ?-]|(?<![A-Za-z0-9_.+-])(?:[A-Za-z0-9_][A-Za-z0-9_+-]*[.@:,/(_]|[vV][0-9]|XD|xD|[Oo]rz|OT[ZL]))
     (?:
     # Damage the `mojibake` step could not repair: a lost byte's `?` and what is left of a pinyin
     # reading after it (`因?yàn)我们`). No step may take the `?` for a question mark.
