@@ -138,30 +138,43 @@ def _one_round(doc: Document, options: ParagraphsOptions | None) -> tuple[Docume
         for line, text in unclosed:
             doc = doc.warn(STEP, "unclosed-html", line, "an HTML block opened here is never closed; escaped so the text after it shows", text)
     masked = doc.masked()
-    edits = [
-        Edit(m.start(), m.end(), "", "trailing-space")
-        for m in _TRAILING.finditer(masked)
-        if not _in_block(masked, m.start())
-    ]
-    doc = doc.edit(STEP, edits, kind=REWRITE)
-    masked = doc.masked()
+    if _may_trail(masked):
+        edits = [
+            Edit(m.start(), m.end(), "", "trailing-space")
+            for m in _TRAILING.finditer(masked)
+            if not _in_block(masked, m.start())
+        ]
+        doc, masked = _edited(doc, masked, edits)
     structure: list[Edit] = []
-    if _STRUCTURE_HINT.search(masked):
+    if _structure_hint(masked):
         doc, blocks = _blocks(doc)
         structure = _structure_edits(doc.body, masked, blocks, (options or ParagraphsOptions()).heading_level)
     if structure:
         # New list and heading markers are Markdown syntax now: find the spans again.
         doc = doc.edit(STEP, structure, kind=REWRITE).replace(spans=None).with_spans()
+        masked = doc.masked()
         exposes = True
     spans = doc.protected()
-    masked = doc.masked()
     doc, blocks = _blocks(doc)
     found, lazy = _paragraph_edits(doc.body, masked, blocks)
     # A break inside a protected span (two HTML blocks in a cleaner:off region) is not ours.
     breaks = [e for e in found if not overlaps(spans, e.start, e.end)]
     exposes = exposes or lazy or any(_MAYBE_SYNTAX.match(masked, e.start) for e in breaks)
-    doc = doc.edit(STEP, breaks, kind=REWRITE)
-    return doc.edit(STEP, _blank_line_edits(doc.masked(), doc.protected()), kind=REWRITE), exposes
+    doc, masked = _edited(doc, masked, breaks)
+    return doc.edit(STEP, _blank_line_edits(masked, doc.protected()), kind=REWRITE), exposes
+
+
+def _edited(doc: Document, masked: str, edits: list[Edit]) -> tuple[Document, str]:
+    """The document after `edits`, and its masked text (the one given, if nothing changed)."""
+    if not edits:
+        return doc, masked
+    edited = doc.edit(STEP, edits, kind=REWRITE)
+    return edited, (masked if edited is doc else edited.masked())
+
+
+def _may_trail(masked: str) -> bool:
+    """Whether a line may end in a space or a tab (a test in C before the pattern)."""
+    return " \n" in masked or "\t\n" in masked or masked.endswith((" ", "\t"))
 
 
 # A line that may be Markdown syntax once it starts a block of its own.
@@ -286,10 +299,17 @@ _TITLE_MAX = 30
 _LIST_LIKE_START = regex.compile(r"[#>*+-]|\d{1,9}[.)]")
 
 
-# A line that some structure rule may act on (a cheap test before the block parse it needs).
-_STRUCTURE_HINT = re.compile(
-    "^[ \t\u3000]*(?:[" + re.escape(_CLOSERS + _CLOSING_MARKS) + "·•●・]|" + _NUMBERED.pattern + ")", re.M
+# A line that some structure rule may act on (a cheap test before the block parse it needs):
+# the first line, then any line after a line break (a pattern starting with a literal `\n` is
+# found by a fast scan; one anchored with `^` in multiline mode is tried at every character).
+_STRUCTURE_START = re.compile(
+    "[ \t\u3000]*(?:[" + re.escape(_CLOSERS + _CLOSING_MARKS) + "·•●・]|" + _NUMBERED.pattern + ")"
 )
+_STRUCTURE_LINE = re.compile("\n" + _STRUCTURE_START.pattern)
+
+
+def _structure_hint(masked: str) -> bool:
+    return _STRUCTURE_START.match(masked) is not None or _STRUCTURE_LINE.search(masked) is not None
 
 
 def _structure_edits(body: str, masked: str, blocks: tuple[Block, ...], level: int) -> list[Edit]:
