@@ -212,8 +212,8 @@ def _paragraph_edits(body: str, masked: str, blocks: tuple[Block, ...]) -> tuple
         first, last = token.map
         for index in range(first + 1 if depth else first, last):
             start = starts[index]
-            indent = _INDENT.match(masked, start)
-            indented = indent is not None and indent.end() > start
+            indent = _INDENT.match(masked, start) if masked[start : start + 1] in (" ", "\t") else None
+            indented = indent is not None
             if depth:
                 # Inside a list item or quote, an unindented line is CommonMark's "lazy
                 # continuation": in scraped text it is the next paragraph, not part of the item.
