@@ -301,15 +301,22 @@ def _plain_blocks(text: str, first_line: int) -> list[Block]:
     blocks: list[Block] = []
     line = first_line
     read = 0
+    count = text.count
     for m in _TEXT_LINES.finditer(text):
-        line += text.count("\n", read, m.start())
-        lines = text.count("\n", m.start(), m.end())
-        last = line + lines + (0 if text[m.end() - 1] == "\n" else 1)
-        blocks.append(Block("paragraph_open", 0, 1, (line, last)))
-        blocks.append(Block("paragraph_close", 0, -1, None))
+        start, end = m.span()
+        line += count("\n", read, start)
+        lines = count("\n", start, end)
+        last = line + lines + (0 if text[end - 1] == "\n" else 1)
+        # Built as tuples (a named tuple's own constructor is a Python call): one per paragraph.
+        blocks.append(_new_block(Block, ("paragraph_open", 0, 1, (line, last), "")))
+        blocks.append(_PARAGRAPH_CLOSE)
         line += lines
-        read = m.end()
+        read = end
     return blocks
+
+
+_new_block = tuple.__new__
+_PARAGRAPH_CLOSE = Block("paragraph_close", 0, -1, None)
 
 
 def _parse(text: str, *, tables: bool, first_line: int = 0) -> list[Block]:
