@@ -420,8 +420,11 @@ def mask(body: str, spans: Sequence[Span]) -> str:
     for span in spans:
         pieces.append(body[cursor : span.start])
         char = _MASK_CHAR.get(span.kind, ATOM)
-        text = body[span.start : span.end]
-        pieces.append("\n".join(char * len(part) for part in text.split("\n")))
+        if body.find("\n", span.start, span.end) == -1:  # most spans: one line, no split
+            pieces.append(char * (span.end - span.start))
+        else:
+            text = body[span.start : span.end]
+            pieces.append("\n".join(char * len(part) for part in text.split("\n")))
         cursor = span.end
     pieces.append(body[cursor:])
     return "".join(pieces)
