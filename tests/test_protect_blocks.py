@@ -127,6 +127,7 @@ def test_a_kept_structure_is_the_structure_of_the_edited_text(case: tuple[str, l
 @example(("- 项目\n\n推广\n\n  正文", [Edit(6, 9, "", "test")]))  # a list would take the indented line
 @example(("正文\n推广\n- 项目", [Edit(3, 6, "", "test")]))
 @example(("正文\n推广", [Edit(3, 5, "", "test")]))
+@example(("a | b\n正文一句。\n|-|-|", [Edit(6, 12, "", "test")]))  # the lines left make a table
 def test_lines_removed_keep_a_structure_true_to_the_text(case: tuple[str, list[Edit]]) -> None:
     body, edits = case
     new_body = _apply(body, edits)

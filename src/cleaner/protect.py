@@ -571,16 +571,19 @@ def _without_lines(blocks: tuple[Block, ...], removed: list[tuple[int, int]], bo
     """The blocks once the line ranges `removed` (sorted, apart) are gone, or None.
 
     A range inside one paragraph (below its first line) shortens it and what holds it: the
-    lines after it were continuation lines and still are. A range of whole top-level paragraphs,
+    lines after it were continuation lines and still are (unless the next one could be a
+    table's delimiter row under the line that now precedes it). A range of whole top-level paragraphs,
     with a blank line (or the text's edge) on each side, takes them out, unless a list comes
     before it (a list goes on across blank lines to an indented line or a next item).
     """
     starts = line_starts(body)
     line_count = len(starts) - (1 if body.endswith("\n") or not body else 0)
 
+    def text(index: int) -> str:
+        return body[starts[index] : starts[index + 1] - 1 if index + 1 < len(starts) else len(body)]
+
     def blank(index: int) -> bool:
-        end = starts[index + 1] - 1 if index + 1 < len(starts) else len(body)
-        return not body[starts[index] : end].strip(" \t")
+        return not text(index).strip(" \t")
 
     paragraphs = [b.map for b in blocks if b.type == "paragraph_open" and b.map is not None]
     paragraph_starts = [first for first, _ in paragraphs]
@@ -590,7 +593,11 @@ def _without_lines(blocks: tuple[Block, ...], removed: list[tuple[int, int]], bo
     for first, last in removed:
         at = bisect.bisect_right(paragraph_starts, first) - 1
         if at >= 0 and paragraphs[at][0] < first and last <= paragraphs[at][1]:
-            continue  # inside a paragraph
+            # Inside a paragraph: the line now under the kept ones must not make a table's
+            # delimiter row with the line above it (`a | b` over `|-|-|`).
+            if last >= line_count or blank(last) or _line_head(text(last)) is not None:
+                continue
+            return None
         if not ((first == 0 or blank(first - 1)) and (last >= line_count or blank(last))):
             return None
         at = bisect.bisect_right(top_ends, first)  # the first top-level block ending after `first`

@@ -199,10 +199,9 @@ def _paragraph_edits(body: str, masked: str, blocks: tuple[Block, ...]) -> tuple
     for token in blocks:
         # A block that starts right under another one (a list after a paragraph, a paragraph
         # after a heading) gets the blank line that separates blocks.
-        if token.level == 0 and token.map and token.nesting >= 0 and token.map[0] > 0:
+        if token.type != "paragraph_open" and token.level == 0 and token.map and token.nesting >= 0 and token.map[0] > 0:
             line = token.map[0]
-            previous = body[starts[line - 1] : starts[line] - 1]
-            if previous.strip() and token.type not in ("paragraph_open",):
+            if body[starts[line - 1] : starts[line] - 1].strip():
                 edits.append(Edit(starts[line], starts[line], "\n", "block-break"))
         if token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open", "table_open"):
             depth += 1
