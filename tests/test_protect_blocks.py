@@ -18,7 +18,7 @@ from cleaner.document import Document, Edit
 from cleaner.pipeline import STEP_NAMES, Options, load_step
 from cleaner.protect import BLOCK_SYNTAX, _UNSPLIT, _parse, _syntax_lines, block_structure, find_structure, shift_blocks
 
-from .strategies import article
+from .strategies import article, real_article
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -189,3 +189,20 @@ def test_the_structure_is_found_with_the_spans_and_carried_by_text_edits() -> No
     broken = edited.edit("test", [Edit(0, 3, "", "heading")])
     assert broken.blocks is None and broken.with_spans().blocks is None
     assert broken.replace(spans=None).with_spans().blocks == _full_parse(broken.body)
+
+
+_PIPELINE_LINE = _LINE | st.sampled_from(["分享到：微信 微博", "打开网易新闻 查看精彩图片", "他说:你好,世界", "一、市场回顾", "· 第一点", "”关键在于", "正文 ", "\u3000\u3000段落"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_PIPELINE_LINE, max_size=16).map("\n".join) | real_article())
+def test_a_structure_carried_through_the_pipeline_is_the_parse_of_the_text(text: str) -> None:
+    options = Options()
+    try:
+        doc = Document.parse(text.encode())
+    except cleaner.CleanerError:
+        return  # front matter that cannot be read: no body to check
+    for name in STEP_NAMES:
+        doc = load_step(name)(doc, options=options)  # type: ignore[call-arg]
+        if doc.blocks is not None:
+            assert doc.blocks == _full_parse(doc.body), name
