@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 import regex
-from hypothesis import given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -17,7 +17,7 @@ from cleaner.text import HAN
 
 from .cases import SAMPLES
 from .helpers import assert_idempotent, assert_replays, run_step
-from .strategies import any_text, article, chinese_sentence
+from .strategies import any_text, article, chinese_sentence, han_run
 
 # The case tables (fixtures/cases/punctuation/) run in tests/test_cases.py.
 
@@ -206,3 +206,102 @@ def test_entities_are_never_rewritten(parts: list[str]) -> None:
     entity = regex.compile(r"&(?:amp;)*(?:#[0-9]+|#x[0-9a-f]+|[a-z]+);")
     doc = punctuation(Document(body=text))
     assert Counter(entity.findall(doc.body)) == Counter(entity.findall(text))
+
+
+def test_a_run_of_full_width_characters_is_one_change() -> None:
+    """Issue 24: `１．５％` is one number, so one change (it was three: `１`, `．`, `５％`)."""
+    doc = run("增长１．５％，达到１２０．３亿元")
+    assert doc.body == "增长1.5%，达到120.3亿元"
+    assert [(c.before, c.after) for c in doc.changes] == [("１．５％", "1.5%"), ("１２０．３", "120.3")]
+
+
+FULL_WIDTH_ALWAYS = set("Ａａ０％／")
+FULL_WIDTH_BETWEEN = set("＋－．")
+ALNUM = set("Ａａ０aZ9")
+
+
+@given(st.text(st.sampled_from("Ａａ０％／＋－．aZ9 中.-+"), max_size=16))
+def test_full_width_folds_each_character_by_its_own_rule(text: str) -> None:
+    """Which characters fold does not depend on how they are grouped into changes: a letter,
+    digit or safe sign always, `＋－．` only between two letters or digits (so `－ ` at a line
+    start never becomes a list marker)."""
+    from cleaner.steps.punctuation import _fullwidth_edits
+
+    expected = {
+        i
+        for i, c in enumerate(text)
+        if c in FULL_WIDTH_ALWAYS
+        or (c in FULL_WIDTH_BETWEEN and 0 < i < len(text) - 1 and text[i - 1] in ALNUM and text[i + 1] in ALNUM)
+    }
+    edits = _fullwidth_edits(text)
+    assert {i for e in edits for i in range(e.start, e.end)} == expected
+    assert all(a.end < b.start for a, b in zip(edits, edits[1:]))  # runs are whole: no two touch
+
+
+@pytest.mark.parametrize(("text", "expected"), [("a＋b", "a+b"), ("x－y", "x-y"), ("v１．２", "v1.2")])
+def test_a_full_width_sign_between_ascii_letters_folds_alone(text: str, expected: str) -> None:
+    """Issue 24: the quick test that lets a document through untouched did not list `＋ － ．`,
+    so a sign between two ASCII letters, alone in its document, was never folded."""
+    assert run(text).body == expected
+
+
+@given(st.one_of(st.text(st.sampled_from(list("中文aZ9 \t.-。、，；：？！,;:?!()\"'“”‘’·•…—＋－．Ａ１％<&\n"))), chinese_sentence()))
+@example("a＋b")
+@example("他说 ， 好")
+def test_the_quick_test_never_skips_a_document_a_rule_would_change(text: str) -> None:
+    """Issue 24: `punctuation` returns a document untouched, without masking it, when `_ANY`
+    finds nothing any rule starts with. The full passes must then change nothing either."""
+    import re
+    from unittest import mock
+
+    from cleaner.steps import punctuation as module
+
+    doc = encoding(Document(body=text)).replace(changes=())
+    if module._ANY.search(doc.body) is not None:
+        return
+    with mock.patch.object(module, "_ANY", re.compile("")):
+        assert punctuation(doc).body == doc.body
+
+
+# --- a full stop typed as `.` (scraped pages from sites that write Chinese with ASCII marks) ----
+
+
+@given(st.lists(st.tuples(han_run, st.sampled_from(["", " ", "  "])), min_size=1, max_size=6), st.sampled_from(["", "\n"]))
+def test_a_dot_ending_a_han_sentence_is_a_full_stop(sentences: list[tuple[str, str]], end: str) -> None:
+    """`请认真贯彻落实.` and `友好. 但` hold Chinese full stops written in ASCII; the spaces after a
+    full-width mark go, as for every other mark."""
+    first = sentences[0][0]
+    assume(not set(first) <= set("一二三四五六七八九十"))  # `一.` opening a line is a list number
+    assume(all(han not in tuple("文图摄译编") for han, _ in sentences))  # `文.李四` is a byline
+    text = "".join(f"{han}.{space}" for han, space in sentences).rstrip(" ") + end
+    expected = "".join(f"{han}。" for han, _ in sentences) + end
+    _, after = run_step(punctuation, text)
+    assert after.body == expected
+    assert_idempotent(punctuation, after)
+
+
+@given(han_run, st.sampled_from(["jpg", "com", "txt", "3", "py/", "_x"]), st.sampled_from(["", "。", "\n"]))
+def test_a_dot_before_a_name_or_number_is_not_a_full_stop(han: str, tail: str, end: str) -> None:
+    """`八字.jpg`, `中文.com`: a dot with a letter, digit or path right after it joins a name."""
+    text = f"{han}.{tail}{end}"
+    _, after = run_step(punctuation, text)
+    assert after.body == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('他说"好".', "他说“好”。"),  # a closing quote after Han, in either width
+        ("好(你好).", "好（你好）。"),
+        ("一. 总则", "一. 总则"),  # a list number at a line start: the author's choice of mark
+        ("（2007/05）文.李四", "（2007/05）文.李四"),  # a byline: text by
+        ("图.新华社", "图.新华社"),
+        ("这是一篇好的论文.我们", "这是一篇好的论文。我们"),
+        ("复杂度为O(n log n).", "复杂度为O(n log n)."),  # after Latin: English
+        ("好..", "好.."),
+        ("好.。", "好.。"),
+    ],
+)
+def test_full_stop_edges(text: str, expected: str) -> None:
+    _, after = run_step(punctuation, text)
+    assert after.body == expected

@@ -292,26 +292,30 @@ def block_structure(body: str) -> tuple[Block, ...]:
     return tuple(blocks)
 
 
-# A run of non-blank lines (a line of spaces and tabs only is blank).
-_TEXT_LINES = re.compile(r"(?:^[ \t]*[^ \t\n].*(?:\n|\Z))+", re.M)
+# A blank line (spaces and tabs only). The paragraphs are the runs of lines between them: found
+# from the blank lines, one match each (a pattern for a whole run of lines would keep a
+# backtracking point per line, 14 times the text's size on one long paragraph of short lines).
+_BLANK_LINE = re.compile(r"^[ \t]*$", re.M)
 
 
 def _plain_blocks(text: str, first_line: int) -> list[Block]:
     """The paragraphs of text with no block syntax: its runs of non-blank lines."""
     blocks: list[Block] = []
-    line = first_line
-    read = 0
     count = text.count
-    for m in _TEXT_LINES.finditer(text):
-        start, end = m.span()
+    line = read = run = 0  # a line and where it starts; the first line of the current run
+    for m in _BLANK_LINE.finditer(text):
+        start = m.start()
         line += count("\n", read, start)
-        lines = count("\n", start, end)
-        last = line + lines + (0 if text[end - 1] == "\n" else 1)
-        # Built as tuples (a named tuple's own constructor is a Python call): one per paragraph.
-        blocks.append(_new_block(Block, ("paragraph_open", 0, 1, (line, last), "")))
+        read = start
+        if line > run:
+            # Built as tuples (a named tuple's own constructor is a Python call): one per paragraph.
+            blocks.append(_new_block(Block, ("paragraph_open", 0, 1, (run + first_line, line + first_line), "")))
+            blocks.append(_PARAGRAPH_CLOSE)
+        run = line + 1
+    last = line + count("\n", read) + 1  # the number of lines
+    if last > run:
+        blocks.append(_new_block(Block, ("paragraph_open", 0, 1, (run + first_line, last + first_line), "")))
         blocks.append(_PARAGRAPH_CLOSE)
-        line += lines
-        read = end
     return blocks
 
 
