@@ -251,3 +251,27 @@ def test_no_line_ends_with_a_tag_remnant_after_chinese(text: str) -> None:
     doc = encoding(Document(body=text))
     for line in doc.masked().split("\n"):
         assert regex.search(r"[^\x00-\x7f](?:/?p>|br/>|</p|<br)[ \t]*$", line) is None, line
+
+
+# Issue 24: tag remnants are searched only on lines holding `<` or `>`, each line once; the
+# whole text searched at every character is the reference.
+_REMNANT_TEXT = st.lists(
+    st.sampled_from(["<", ">", "/", "p", "br", "div", "</p", "/p>", "br/>", " ", "\t", "\n", "中", "。", "a", "-", "="]),
+    max_size=30,
+).map("".join)
+
+
+@given(_REMNANT_TEXT)
+def test_tag_remnants_found_line_by_line_are_those_of_the_whole_text(text: str) -> None:
+    from cleaner.steps.encoding import _TAG_REMNANT, _tag_remnant_edits
+
+    expected = [(m.start(), m.end()) for m in _TAG_REMNANT.finditer(text)]
+    assert [(e.start, e.end) for e in _tag_remnant_edits(text)] == expected
+
+
+@given(st.text(st.sampled_from("\u200b\u200d\u00ad\ufeff\x01\x7f\u3000\u00a0 a中\n😀"), max_size=20))
+def test_the_invisible_hint_misses_nothing_the_rule_takes(text: str) -> None:
+    from cleaner.steps.encoding import _INVISIBLE, _INVISIBLE_HINT
+
+    if _INVISIBLE.search(text):
+        assert _INVISIBLE_HINT.search(text)

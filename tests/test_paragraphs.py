@@ -201,11 +201,11 @@ def _paragraph_maps(tokens: object) -> list[list[int]]:
 
 
 def test_plain_text_paragraphs_are_found_without_the_parser() -> None:
-    from cleaner.steps.paragraphs import _BLOCK_SYNTAX, _blocks
+    from cleaner.protect import BLOCK_SYNTAX, block_structure
 
     body = "第一段。\n第二行。\n\n\n第三段。\n"
-    assert _BLOCK_SYNTAX.search(body) is None
-    assert _paragraph_maps(_blocks(body)) == [[0, 2], [4, 5]]
+    assert BLOCK_SYNTAX.search(body) is None
+    assert _paragraph_maps(block_structure(body)) == [[0, 2], [4, 5]]
 
 
 @settings(max_examples=1000)
@@ -214,11 +214,11 @@ def test_plain_text_paragraphs_are_found_without_the_parser() -> None:
 @example("正文\n===")  # a setext heading
 def test_the_parser_free_blocks_are_the_parsers_blocks(body: str) -> None:
     """Text that takes the fast path has the paragraphs markdown-it finds, and nothing else."""
-    from cleaner.steps.paragraphs import _BLOCK_SYNTAX, _blocks, _markdown
+    from cleaner.protect import BLOCK_SYNTAX, _markdown, block_structure
 
-    parsed = _markdown().parse(body)
-    if _BLOCK_SYNTAX.search(body) is None:
-        assert _paragraph_maps(_blocks.__wrapped__(body)) == _paragraph_maps(parsed)
+    parsed = _markdown(tables=True).parse(body)
+    if BLOCK_SYNTAX.search(body) is None:
+        assert _paragraph_maps(block_structure(body)) == _paragraph_maps(parsed)
         assert all(t.type.startswith(("paragraph", "inline")) for t in parsed)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.protect import ATOM, BLOCK, MARKUP, PLACEHOLDERS, Span, find_spans, mask, overlaps, shift_spans
@@ -187,3 +187,31 @@ def test_a_bare_carriage_return_does_not_shift_block_spans() -> None:
     body = "一\r二\r\n\r\n```\r\ncode,x\r\n```\r\n"
     spans = find_spans(body)
     assert [body[s.start : s.end] for s in spans if s.kind == "code"] == ["```\r\ncode,x\r\n```\r"]
+
+
+# Issue 24: a word start passes the inline pattern's first test only if some alternative can
+# begin there. The pattern with the broad first test (every word start) is the reference.
+_WORD_START_TEST = (
+    r"(?<![A-Za-z0-9_.+-])(?:[A-Za-z0-9_][A-Za-z0-9_+-]*[.@:,/(_]|[vV][0-9]|XD|xD|[Oo]rz|OT[ZL]))"
+)
+_BROAD_INLINE = regex.compile(
+    protect._INLINE.pattern.replace(_WORD_START_TEST, r"(?<![A-Za-z0-9_.+-])[A-Za-z0-9_])", 1),
+    protect._INLINE.flags,
+)
+_WORDY = st.lists(
+    st.sampled_from(list("aAvVxXDTtoOrzLZ019_.@:,/()+-^;=`<>[]\\&%$?中 \n"))
+    | st.sampled_from(["http://", "www.", "orz", "OTL", "T_T", "v2", "a.txt", "1.2.3", "x@y.cn", "C:\\", "o("]),
+    max_size=30,
+).map("".join)
+
+
+def test_the_broad_reference_differs_only_in_its_first_test() -> None:
+    assert _WORD_START_TEST in protect._INLINE.pattern
+    assert _BROAD_INLINE.pattern != protect._INLINE.pattern
+
+
+@settings(max_examples=2000)
+@given(_WORDY)
+def test_inline_matches_are_those_of_the_broad_first_test(text: str) -> None:
+    expected = [(m.start(), m.end(), m.lastgroup) for m in _BROAD_INLINE.finditer(text)]
+    assert [(m.start(), m.end(), m.lastgroup) for m in protect._INLINE.finditer(text)] == expected

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple, Union, overload
 
-from .protect import Span, shift_spans
+from .protect import Block, Span, shift_blocks, shift_spans
 
 
 # What a change is (`Change.kind`). A removal takes content out (a boilerplate line, a user's
@@ -399,6 +399,9 @@ class Document:
     # front matter's own `source`/`url` comes first (see `templates.group_of`).
     group: str | None = None
     original_text: str | None = None
+    # The block structure of `body` (`protect.block_structure`), found with the spans and
+    # carried with them through edits that keep it (`protect.shift_blocks`); None: not known.
+    blocks: tuple[Block, ...] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.meta, MappingProxyType):
@@ -464,14 +467,17 @@ class Document:
         """The protected spans of the body, found now if no step has needed them yet."""
         if self.spans is not None:
             return self.spans
-        from .protect import find_spans
+        from .protect import find_structure
 
-        return find_spans(self.body, self.protected_terms)
+        return find_structure(self.body, self.protected_terms, self.blocks)[0]
 
     def with_spans(self) -> Document:
         if self.spans is not None:
             return self
-        return self.replace(spans=self.protected())
+        from .protect import find_structure
+
+        spans, blocks = find_structure(self.body, self.protected_terms, self.blocks)
+        return self.replace(spans=spans, blocks=blocks)
 
     def masked(self) -> str:
         """The body as every text step sees it: protected spans covered, same length."""
@@ -629,7 +635,11 @@ class Document:
         del befores, afters, before_chunks, after_chunks
         new_body = chunks[0] if len(chunks) == 1 else "".join(chunks)
         del chunks
-        return self.replace(body=new_body, changes=self.changes._with(made), spans=spans)
+        blocks = None
+        # Blocks move only with the spans: those keep edits out of code and HTML blocks.
+        if spans is not None and self.blocks is not None:
+            blocks = shift_blocks(self.blocks, applied, body, new_body)
+        return self.replace(body=new_body, changes=self.changes._with(made), spans=spans, blocks=blocks)
 
 
 def _in_order(edits: Sequence[Edit]) -> bool:

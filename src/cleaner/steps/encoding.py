@@ -26,6 +26,7 @@ Code spans and blocks, URLs and the `cleaner: off` regions are never touched (ex
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 
 import regex
@@ -62,7 +63,9 @@ _INVISIBLE = regex.compile(
     r"|(?<!\p{Extended_Pictographic}[\ufe0f\U0001f3fb-\U0001f3ff]?)\u200d"
     r"|\u200d(?!\p{Extended_Pictographic})"
 )
-_FIXED_SPACES = regex.compile(r"[\u00a0\u2000-\u200a\u202f\u205f]")
+# A character the invisible rule may take: a cheap test (`re`, one class) before the pattern.
+_INVISIBLE_HINT = re.compile(r"[\u200b\u200c\u2060\u00ad\ufeff\u180e\u200d\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FIXED_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f]")
 # The middle alternative starts only where a run of spaces starts and takes its runs whole:
 # tried from inside a run it would read to the run's end from every space (quadratic time).
 _IDEOGRAPHIC_SPACE = regex.compile(
@@ -128,7 +131,23 @@ _TAG_REMNANT = regex.compile(
 
 
 def _tag_remnant_edits(masked: str) -> list[Edit]:
-    return [Edit(m.start(), m.end(), "", "tag-remnant") for m in _TAG_REMNANT.finditer(masked)]
+    # A remnant holds `<` or `>` and ends its line: only such lines are searched, each once
+    # (the pattern, tried at every character of the text, cost more than the rest of the step).
+    edits = []
+    at = _ANGLE.search(masked)
+    while at is not None:
+        line_start = masked.rfind("\n", 0, at.start()) + 1
+        line_end = masked.find("\n", at.start())
+        if line_end == -1:
+            line_end = len(masked)
+        m = _TAG_REMNANT.search(masked, line_start, line_end)
+        if m:
+            edits.append(Edit(m.start(), m.end(), "", "tag-remnant"))
+        at = _ANGLE.search(masked, line_end)
+    return edits
+
+
+_ANGLE = re.compile(r"[<>]")
 
 
 # Bytes 0x80-0xBF of UTF-8 as a Latin code page shows them: Latin-1, and cp1252's letters.
@@ -156,11 +175,12 @@ def _edits(body: str, masked: str, entities_visible: str) -> list[Edit]:
     edits: list[Edit] = []
     if "\ufeff" in masked:
         edits += [Edit(m.start(), m.end(), "", "bom") for m in regex.finditer("\ufeff", masked)]
-    edits += [
-        Edit(m.start(), m.end(), "", "invisible")
-        for m in _INVISIBLE.finditer(masked)
-        if m.group() != "\ufeff" and not (m.group() == "\u00ad" and _in_latin_mojibake(masked, m.start()))
-    ]
+    if _INVISIBLE_HINT.search(masked):
+        edits += [
+            Edit(m.start(), m.end(), "", "invisible")
+            for m in _INVISIBLE.finditer(masked)
+            if m.group() != "\ufeff" and not (m.group() == "\u00ad" and _in_latin_mojibake(masked, m.start()))
+        ]
     if not unicodedata.is_normalized("NFC", masked):
         edits += _nfc_edits(body, masked)
     edits += [
@@ -168,7 +188,7 @@ def _edits(body: str, masked: str, entities_visible: str) -> list[Edit]:
         for m in _FIXED_SPACES.finditer(masked)
         if not (m.group() == "\u00a0" and _in_latin_mojibake(masked, m.start()))
     ]
-    for m in _IDEOGRAPHIC_SPACE.finditer(masked):
+    for m in _IDEOGRAPHIC_SPACE.finditer(masked) if "\u3000" in masked else ():
         at_edge = m.start() == 0 or masked[m.start() - 1] == "\n" or m.end() == len(masked) or masked[m.end()] == "\n"
         edits.append(Edit(m.start(), m.end(), "" if at_edge else " ", "space"))
     if "&" in entities_visible:

@@ -38,14 +38,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from functools import lru_cache
-from typing import Any, NamedTuple
 
 import regex
 
 from ..document import REWRITE, Document, Edit
 from ..options import option
-from ..protect import BLOCK, MARKUP, Span, overlaps
+from ..protect import BLOCK, MARKUP, Block, Span, block_structure, overlaps
 from ..text import HAN, KANA, SECTION_NUMBER, line_starts
 
 
@@ -75,52 +73,13 @@ RULES: dict[str, str] = {
 STEP = "paragraphs"
 
 
-@lru_cache(maxsize=1)
-def _markdown():  # type: ignore[no-untyped-def]
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark").enable("table")
-    md.disable(["code", "inline"])  # indented code: see protect.py; blocks are all we read
-    return md
-
-
-# A line that may open block syntax other than a paragraph (or a character markdown-it treats
-# apart): without one, the block structure is the runs of non-blank lines, found in one scan.
-_BLOCK_SYNTAX = re.compile(r"^(?:[ \t]+[^ \t\n]|[#>*+\-=_|`~<\[:]|[0-9]{1,9}[.)])|[\r\x00\x0b\x0c]", re.M)
-
-
-class _Block(NamedTuple):
-    """The fields of a markdown-it token the rules read, for a paragraph found without it."""
-
-    type: str
-    level: int
-    nesting: int
-    map: list[int] | None
-    content: str = ""
-
-
-@lru_cache(maxsize=8)
-def _blocks(body: str) -> tuple[Any, ...]:
-    """The block tokens of `body`, parsed once per text (a round's rules, and a round that
-    changed nothing, read the same body). Plain text (no line that could open anything but a
-    paragraph) needs no parser: its paragraphs are the runs of non-blank lines."""
-    if _BLOCK_SYNTAX.search(body) is not None:
-        # markdown-it counts a bare CR as a line break, our line index does not: a CR is text
-        # here (only `encoding` turns it into a line break), so the parser must not see one.
-        return tuple(_markdown().parse(body.replace("\r", " ") if "\r" in body else body))
-    blocks: list[_Block] = []
-    first: int | None = None
-    index = 0
-    for index, line in enumerate(body.split("\n")):
-        if line.strip(" \t"):
-            if first is None:
-                first = index
-        elif first is not None:
-            blocks.append(_Block("paragraph_open", 0, 1, [first, index]))
-            first = None
-    if first is not None:
-        blocks.append(_Block("paragraph_open", 0, 1, [first, index + 1]))
-    return tuple(blocks)
+def _blocks(doc: Document) -> tuple[Document, tuple[Block, ...]]:
+    """The document with its block structure known, and that structure: carried from the step
+    that found the spans when no edit since changed it (`Document.blocks`), else found now
+    (`protect.block_structure`: plain text needs no parser)."""
+    if doc.blocks is None:
+        doc = doc.replace(blocks=block_structure(doc.body))
+    return doc, doc.blocks  # type: ignore[return-value]
 
 
 # Only from the start of a run, taken whole: tried inside a run, `[ \t]+$` would read to the
@@ -168,7 +127,8 @@ def _one_round(doc: Document, options: ParagraphsOptions | None) -> tuple[Docume
     # An unclosed block swallows the rest of the text, so a second one is seen only once the
     # first is escaped: repeat until none is left (each round escapes at least one opener).
     for _ in range(100 if "<" in doc.body else 0):
-        html, unclosed = _html_edits(doc)
+        doc, blocks = _blocks(doc)
+        html, unclosed = _html_edits(doc, blocks)
         if not html:
             break
         # These edits reach into HTML blocks, which are protected spans: the blocks are broken
@@ -178,30 +138,43 @@ def _one_round(doc: Document, options: ParagraphsOptions | None) -> tuple[Docume
         for line, text in unclosed:
             doc = doc.warn(STEP, "unclosed-html", line, "an HTML block opened here is never closed; escaped so the text after it shows", text)
     masked = doc.masked()
-    edits = [
-        Edit(m.start(), m.end(), "", "trailing-space")
-        for m in _TRAILING.finditer(masked)
-        if not _in_block(masked, m.start())
-    ]
-    doc = doc.edit(STEP, edits, kind=REWRITE)
-    masked = doc.masked()
-    structure = (
-        _structure_edits(doc.body, masked, (options or ParagraphsOptions()).heading_level)
-        if _STRUCTURE_HINT.search(masked)
-        else []
-    )
+    if _may_trail(masked):
+        edits = [
+            Edit(m.start(), m.end(), "", "trailing-space")
+            for m in _TRAILING.finditer(masked)
+            if not _in_block(masked, m.start())
+        ]
+        doc, masked = _edited(doc, masked, edits)
+    structure: list[Edit] = []
+    if _structure_hint(masked):
+        doc, blocks = _blocks(doc)
+        structure = _structure_edits(doc.body, masked, blocks, (options or ParagraphsOptions()).heading_level)
     if structure:
         # New list and heading markers are Markdown syntax now: find the spans again.
         doc = doc.edit(STEP, structure, kind=REWRITE).replace(spans=None).with_spans()
+        masked = doc.masked()
         exposes = True
     spans = doc.protected()
-    masked = doc.masked()
-    found, lazy = _paragraph_edits(doc.body, masked)
+    doc, blocks = _blocks(doc)
+    found, lazy = _paragraph_edits(doc.body, masked, blocks)
     # A break inside a protected span (two HTML blocks in a cleaner:off region) is not ours.
     breaks = [e for e in found if not overlaps(spans, e.start, e.end)]
     exposes = exposes or lazy or any(_MAYBE_SYNTAX.match(masked, e.start) for e in breaks)
-    doc = doc.edit(STEP, breaks, kind=REWRITE)
-    return doc.edit(STEP, _blank_line_edits(doc.masked(), doc.protected()), kind=REWRITE), exposes
+    doc, masked = _edited(doc, masked, breaks)
+    return doc.edit(STEP, _blank_line_edits(masked, doc.protected()), kind=REWRITE), exposes
+
+
+def _edited(doc: Document, masked: str, edits: list[Edit]) -> tuple[Document, str]:
+    """The document after `edits`, and its masked text (the one given, if nothing changed)."""
+    if not edits:
+        return doc, masked
+    edited = doc.edit(STEP, edits, kind=REWRITE)
+    return edited, (masked if edited is doc else edited.masked())
+
+
+def _may_trail(masked: str) -> bool:
+    """Whether a line may end in a space or a tab (a test in C before the pattern)."""
+    return " \n" in masked or "\t\n" in masked or masked.endswith((" ", "\t"))
 
 
 # A line that may be Markdown syntax once it starts a block of its own.
@@ -214,22 +187,21 @@ def _in_block(masked: str, offset: int) -> bool:
 
 
 _line_offsets = line_starts
+_make_edit = tuple.__new__
 
 
-def _paragraph_edits(body: str, masked: str) -> tuple[list[Edit], bool]:
+def _paragraph_edits(body: str, masked: str, blocks: tuple[Block, ...]) -> tuple[list[Edit], bool]:
     """The breaks and indent removals, and whether a list item's lazy lines were split off."""
     starts = _line_offsets(body)
     edits: list[Edit] = []
     lazy = False
     depth = 0
-    tokens = _blocks(body)
-    for token in tokens:
+    for token in blocks:
         # A block that starts right under another one (a list after a paragraph, a paragraph
         # after a heading) gets the blank line that separates blocks.
-        if token.level == 0 and token.map and token.nesting >= 0 and token.map[0] > 0:
+        if token.type != "paragraph_open" and token.level == 0 and token.map and token.nesting >= 0 and token.map[0] > 0:
             line = token.map[0]
-            previous = body[starts[line - 1] : starts[line] - 1]
-            if previous.strip() and token.type not in ("paragraph_open",):
+            if body[starts[line - 1] : starts[line] - 1].strip():
                 edits.append(Edit(starts[line], starts[line], "\n", "block-break"))
         if token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open", "table_open"):
             depth += 1
@@ -240,8 +212,8 @@ def _paragraph_edits(body: str, masked: str) -> tuple[list[Edit], bool]:
         first, last = token.map
         for index in range(first + 1 if depth else first, last):
             start = starts[index]
-            indent = _INDENT.match(masked, start)
-            indented = indent is not None and indent.end() > start
+            indent = _INDENT.match(masked, start) if masked[start : start + 1] in (" ", "\t") else None
+            indented = indent is not None
             if depth:
                 # Inside a list item or quote, an unindented line is CommonMark's "lazy
                 # continuation": in scraped text it is the next paragraph, not part of the item.
@@ -255,7 +227,8 @@ def _paragraph_edits(body: str, masked: str) -> tuple[list[Edit], bool]:
             if indented:
                 edits.append(Edit(start, indent.end(), "", "indent"))  # type: ignore[union-attr]
             if index > first or (index > 0 and body[starts[index - 1] : start - 1].strip()):
-                edits.append(Edit(start, start, "\n", "paragraph-break"))
+                # Built as the tuple it is (one per line of scraped text; measured faster).
+                edits.append(_make_edit(Edit, (start, start, "\n", "paragraph-break")))
     return _merge_same_offset(edits), lazy
 
 
@@ -327,18 +300,25 @@ _TITLE_MAX = 30
 _LIST_LIKE_START = regex.compile(r"[#>*+-]|\d{1,9}[.)]")
 
 
-# A line that some structure rule may act on (a cheap test before the block parse it needs).
-_STRUCTURE_HINT = re.compile(
-    "^[ \t\u3000]*(?:[" + re.escape(_CLOSERS + _CLOSING_MARKS) + "·•●・]|" + _NUMBERED.pattern + ")", re.M
+# A line that some structure rule may act on (a cheap test before the block parse it needs):
+# the first line, then any line after a line break (a pattern starting with a literal `\n` is
+# found by a fast scan; one anchored with `^` in multiline mode is tried at every character).
+_STRUCTURE_START = re.compile(
+    "[ \t\u3000]*(?:[" + re.escape(_CLOSERS + _CLOSING_MARKS) + "·•●・]|" + _NUMBERED.pattern + ")"
 )
+_STRUCTURE_LINE = re.compile("\n" + _STRUCTURE_START.pattern)
 
 
-def _structure_edits(body: str, masked: str, level: int) -> list[Edit]:
+def _structure_hint(masked: str) -> bool:
+    return _STRUCTURE_START.match(masked) is not None or _STRUCTURE_LINE.search(masked) is not None
+
+
+def _structure_edits(body: str, masked: str, blocks: tuple[Block, ...], level: int) -> list[Edit]:
     """Closing quotes joined back, `·`/`•` bullets as list items, numbered titles as headings."""
     starts = _line_offsets(body)
     count = len(starts)
     para = [False] * count
-    for token in _blocks(body):
+    for token in blocks:
         if token.type == "paragraph_open" and token.level == 0 and token.map:
             for index in range(*token.map):
                 para[index] = True
@@ -430,7 +410,7 @@ _OPEN_HTML = (
 _LONE_TAG = regex.compile(r"[ \t]*</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>[ \t]*")
 
 
-def _html_edits(doc: Document) -> tuple[list[Edit], list[tuple[int, str]]]:
+def _html_edits(doc: Document, blocks: tuple[Block, ...]) -> tuple[list[Edit], list[tuple[int, str]]]:
     """Escape an HTML block left open to the end; split text lines off a lone tag's block.
 
     Returns the edits and, for warnings, (line, text) of each block left open.
@@ -440,7 +420,7 @@ def _html_edits(doc: Document) -> tuple[list[Edit], list[tuple[int, str]]]:
     off = [s for s in doc.protected() if s.kind == "off"]
     edits: list[Edit] = []
     unclosed: list[tuple[int, str]] = []
-    for token in _blocks(body):
+    for token in blocks:
         if token.type != "html_block" or token.level != 0 or token.map is None:
             continue
         first, last = token.map
