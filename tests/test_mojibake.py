@@ -242,6 +242,16 @@ def test_misalignment_repair_invents_no_character(clean: str, data: st.DataObjec
             assert not HAN.match(ch) or ch in clean, (clean, broken, out.body)
 
 
+def test_a_character_the_repair_leaves_as_it_was_is_not_in_its_record() -> None:
+    """Found by the property above: the realigned `一一万志忠` ends in the `忠` the damaged
+    stretch already ended in. Before, the record claimed it as written by the repair."""
+    clean = "一一一万志持要。"
+    out = mojibake(Document(body=damage_misaligned(clean, 0)))
+    assert out.changes, "the stretch is repaired"
+    for change in out.changes:
+        assert all(not HAN.match(ch) or ch in clean for ch in change.after), change
+
+
 def _clean_post_sentences() -> list[str]:
     body = (SAMPLES / "clean-post-with-frontmatter.md").read_text(encoding="utf-8").split("---", 2)[2]
     sentences = []

@@ -1192,7 +1192,18 @@ def _misaligned_repair(line: str, start: int, end: int, text: str, lost: int, ga
     unsure = len(han) - good
     if unsure:
         text = "".join(ch if ok or not _is_han(ch) else "\ufffd" for ch, ok in zip(text, marks))
-    return Repair(start, end, text, "gbk-misaligned", gain, lost + unsure)
+    # Characters the realigned stretch shares with the damaged one at either end are not the
+    # repair's: left out of the edit, the record says exactly what it wrote.
+    damaged = line[start:end]
+    head = 0
+    while head < min(len(text), len(damaged)) and text[head] == damaged[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(text), len(damaged)) - head and text[-1 - tail] == damaged[-1 - tail]:
+        tail += 1
+    if head == len(text) == len(damaged):
+        return None
+    return Repair(start + head, end - tail, text[head : len(text) - tail], "gbk-misaligned", gain, lost + unsure)
 
 
 # --- kind 5: pinyin after a character -------------------------------------------------------------
