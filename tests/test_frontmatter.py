@@ -76,6 +76,21 @@ def test_unsafe_or_broken_front_matter_is_refused(yaml_text: str, problem: str) 
         Document.parse(f"---\n{yaml_text}---\n正文")
 
 
+@pytest.mark.parametrize(
+    ("yaml_text", "line"),
+    [
+        ("title: ok\ntags: [a, b\n", 3),  # an unclosed list: found at the end, begun on line 3
+        ('title: ok\nauthor: "abc\n', 3),  # an unclosed quote
+        ("title: ok\nx: : y\n", 3),  # found where it is
+    ],
+)
+def test_a_yaml_error_names_the_line_where_the_problem_is(yaml_text: str, line: int) -> None:
+    """Before: an unclosed list or quote was reported on the closing fence's line."""
+    with pytest.raises(FrontMatterError) as info:
+        Document.parse(f"---\n{yaml_text}---\n正文", path="post.md")
+    assert str(info.value).startswith(f"post.md:{line}: front matter is not valid YAML")
+
+
 def test_keys_are_the_text_they_are_written_as() -> None:
     meta, *_ = split_frontmatter("---\non: 1\n2024: x\nno: y\n---\n")
     assert meta == {"on": 1, "2024": "x", "no": "y"}

@@ -266,8 +266,13 @@ def load_mapping(yaml_text: str, *, path: str = "<stdin>", fmt: str = YAML) -> d
             data = read_yaml(yaml_text)
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
-            line = mark.line + 2 if mark is not None else 2
             problem = error.problem or error.context or "invalid YAML"
+            if error.context_mark is not None and "stream" in (error.problem or ""):
+                # Found at the end (`title: [a`, an unclosed quote): the line is where the
+                # unclosed thing began, not the closing fence after it.
+                mark = error.context_mark
+                problem = f"{problem} ({error.context})" if error.context else problem
+            line = mark.line + 2 if mark is not None else 2
             raise FrontMatterError(f"front matter is not valid YAML: {problem}", path=path, line=line) from None
         except yaml.YAMLError as error:
             raise FrontMatterError(f"front matter is not valid YAML: {error}", path=path, line=2) from None
