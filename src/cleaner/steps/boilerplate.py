@@ -66,7 +66,7 @@ from ..protect import MARKUP, Span
 from ..text import HAN, HAN_PROPERTY, PINYIN_TONE_LETTERS, SENTENCE_END, TOMLDecodeError, line_starts, load_toml, load_yaml, spell_han
 from ..text import han_count as _han_count
 from .boilerplate_context import CATEGORY as CONTEXT_CATEGORY
-from .boilerplate_context import DEFAULT_MODE, LineView, classify, is_prose
+from .boilerplate_context import DEFAULT_MODE, LineView, classify, is_prose, may_open_menu
 from .boilerplate_context import KINDS as CONTEXT_KINDS
 from ..options import CommonOptions, DataFile, option
 from .spacing import without_han_spaces
@@ -940,6 +940,7 @@ class _Lines:
     keys: list[str | None]
     truncated: list[bool]  # a paragraph or a long line: only long rules apply, key is its opening
     plain: Sequence[int]  # judged, not blank, no list/heading/quote marker: what structural tests see
+    tables: bool  # the text may hold a Markdown table (see `_settled`)
 
 
 def boilerplate(doc: Document, options: BoilerplateOptions | None = None) -> Document:
@@ -954,10 +955,10 @@ def boilerplate(doc: Document, options: BoilerplateOptions | None = None) -> Doc
     warnings: list[Report] = []
     for round_ in range(_MAX_ROUNDS):
         length = len(doc.body)
-        doc, found = _one_round(doc, options)
+        doc, found, settled = _one_round(doc, options)
         if round_ == 0:
             warnings = found  # a later round would repeat the near-duplicate warnings
-        if len(doc.body) == length or not doc.body:
+        if settled or len(doc.body) == length or not doc.body:
             break
     return doc.add_warnings(warnings + _removed_share(doc, size - len(doc.body), size))
 
@@ -976,14 +977,16 @@ def _removed_share(doc: Document, lost: int, size: int) -> list[Report]:
 _MAX_ROUNDS = 4
 
 
-def _one_round(doc: Document, options: BoilerplateOptions | None) -> tuple[Document, list[Report]]:
+def _one_round(doc: Document, options: BoilerplateOptions | None) -> tuple[Document, list[Report], bool]:
+    """One pass of the rules and the classifier; the flag says a second pass would find nothing
+    more (`_settled`), so the caller need not run one."""
     rules_ = ruleset(*_option_args(options))
     enabled = rules_.rules
     mode = options.boilerplate_mode if options is not None else DEFAULT_MODE
     if options is not None and CONTEXT_CATEGORY in options.disable_rules:
         mode = "off"  # `--disable-rule context` turns the whole classifier off
     if not doc.body or not enabled:
-        return doc, []
+        return doc, [], True
     doc = doc.with_spans()
     body = doc.body
     matcher = rules_.matcher
@@ -1004,10 +1007,43 @@ def _one_round(doc: Document, options: BoilerplateOptions | None) -> tuple[Docum
         category = removed[i].category if i in removed else CONTEXT_CATEGORY
         edits.append(Edit(lines.starts[i], end, "", rule_name, kind=REMOVAL, category=category))
     warnings = _near_duplicates(lines, removed, enabled)
+    settled = _settled(lines, removed, decisions, view is not None) and not doc.disabled_rules
     # The per-line tables are several times the body's size: let them go before the change
     # records are made, so the two are not held together.
     del lines, removed, decisions, view
-    return (doc.edit(STEP, edits) if edits else doc), warnings
+    return (doc.edit(STEP, edits) if edits else doc), warnings, settled
+
+
+def _settled(lines: _Lines, removed: dict[int, Rule], decisions: dict[int, str], classified: bool) -> bool:
+    """Whether a second round is sure to remove nothing more, so the step need not run one.
+
+    A second round meets the kept lines as they were, less the removed ones; each line's key,
+    protection and rule matches are its own. What can differ is what the removed lines' absence
+    does to their neighbours:
+
+    - lines the classifier removed counted as staying when this round's head and tail rules
+      counted positions: gone, they bring lines into those scopes (a second round is needed);
+    - rule-removed lines never counted there, and to the classifier they were chrome: gone, the
+      runs around them see chrome or the document's edge as before, and nothing is beside a
+      removed line any more;
+    - between the first and last kept lines, their absence can join a table to the rows after
+      it, or the items of a head-of-page menu into a longer menu (a second round is needed
+      when the text has a table or opens with a list item).
+
+    Removals at the document's ends only (the usual page chrome) settle at once; so does a
+    round that removed nothing (a whitespace-only line emptied stays blank).
+    """
+    if len(decisions) != len(removed):
+        return False
+    if not removed:
+        return True
+    n = len(lines.raw)
+    blank = lines.blank
+    first = next((i for i in range(n) if not blank[i] and i not in removed), n)
+    last = next((i for i in range(n - 1, first - 1, -1) if not blank[i] and i not in removed), first)
+    if all(i < first or i > last for i in removed):
+        return True
+    return not lines.tables and not (classified and may_open_menu(lines.raw[first]))
 
 
 # Lines normalised together (see `_cut`): large enough that the converter's per-call cost is
@@ -1029,7 +1065,8 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
         if span.kind in _UNTOUCHABLE or last > first:
             for i in range(first, last + 1):
                 judged[i] = False
-    if "|" in body and any(edge in body for edge in _TABLE_EDGES):
+    tables = "|" in body and any(edge in body for edge in _TABLE_EDGES)
+    if tables:
         _mark_tables(masked, starts, judged)
     stripped = [line.strip() for line in raw]
     blank = [not text for text in stripped]
@@ -1087,7 +1124,7 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
         for i, text in zip(where[first : first + _NORMALIZE_BATCH], batch):
             keys[i] = key_of[text]
     plain = array("q", (i for i in range(n) if judged[i] and not blank[i] and not marked[i]))
-    return _Lines(raw, stripped, starts, content_start, judged, blank, heading, marked, keys, truncated, plain)
+    return _Lines(raw, stripped, starts, content_start, judged, blank, heading, marked, keys, truncated, plain, tables)
 
 
 def _mark_tables(masked: str, starts: Sequence[int], judged: list[bool]) -> None:

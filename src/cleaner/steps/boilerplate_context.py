@@ -596,6 +596,11 @@ def is_section_title(text: str) -> bool:
     )
 
 
+def may_open_menu(text: str) -> bool:
+    """Whether a document whose first kept line this is may open with a menu (`_head_menu`)."""
+    return _MENU_MARK.match(text) is not None
+
+
 def _head_menu(view: LineView, order: list[int], removed: Mapping[int, object]) -> set[int]:
     """A column of short list items that opens the document: a site's section menu."""
     items: list[int] = []
