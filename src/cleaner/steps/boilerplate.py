@@ -45,6 +45,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 from array import array
+from itertools import accumulate, compress
+from operator import add, gt, not_
 import re
 import sys
 from bisect import bisect_right
@@ -63,7 +65,7 @@ from ..document import REMOVAL, REPAIR, Document, Edit
 from ..document import Warning as Report  # the record type; not the builtin Warning
 from ..errors import RuleFileError, UsageError
 from ..protect import MARKUP, Span
-from ..text import HAN, HAN_PROPERTY, PINYIN_TONE_LETTERS, SENTENCE_END, TOMLDecodeError, line_starts, load_toml, load_yaml, spell_han
+from ..text import HAN, HAN_PROPERTY, PINYIN_TONE_LETTERS, SENTENCE_END, TOMLDecodeError, load_toml, load_yaml, spell_han
 from ..text import han_count as _han_count
 from .boilerplate_context import CATEGORY as CONTEXT_CATEGORY
 from .boilerplate_context import DEFAULT_MODE, LineView, classify, is_prose, may_open_menu
@@ -595,9 +597,15 @@ def _option_args(options: BoilerplateOptions | None) -> tuple[tuple[DataFile, ..
     """The rule files, and the disabled names that are this step's (others are other steps')."""
     if options is None:
         return (), ()
-    every = ruleset(tuple(options.rules)).all_rules
+    return _own_args(tuple(options.rules), tuple(options.disable_rules))
+
+
+@lru_cache(maxsize=32)
+def _own_args(files: tuple[DataFile, ...], disable: tuple[str, ...]) -> tuple[tuple[DataFile, ...], tuple[str, ...]]:
+    # Asked once per document and round: worked out once per set of options.
+    every = ruleset(files).all_rules
     own = {r.id for r in every} | {r.category for r in every}
-    return tuple(options.rules), tuple(name for name in options.disable_rules if name in own)
+    return files, tuple(name for name in disable if name in own)
 
 
 # --- the line key --------------------------------------------------------------------------------
@@ -616,6 +624,8 @@ _FOLD = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
 _FOLD.update({c: " " for c in "\u3000\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"})
 _FOLD["…"] = "..."
 _FOLDABLE = re.compile("[" + "".join(_FOLD) + "]")
+# What `_SPACE_RUN` matches besides a space once `_FOLD` has run (`str.isspace`, less `\n`).
+_OTHER_SPACES = tuple(c for c in map(chr, range(0x3001)) if c.isspace() and c not in _FOLD and c not in " \n")
 
 
 def normalize(text: str) -> str:
@@ -624,13 +634,18 @@ def normalize(text: str) -> str:
     >>> normalize("點擊查看大圖：  發(fā)展")
     '点击查看大图: 发展'
     """
-    for char in set(_FOLDABLE.findall(text)):
-        text = text.replace(char, _FOLD[char])
-    if "(" in text:
-        text = _PINYIN.sub("", text)
     if not text.isascii():
-        text = _t2s()(text)
-    return _SPACE_RUN.sub(" ", text)
+        for char in set(_FOLDABLE.findall(text)):
+            text = text.replace(char, _FOLD[char])
+        if "(" in text:
+            text = _PINYIN.sub("", text)  # a tone letter and a Han character: never in ASCII text
+        if not text.isascii():
+            text = _t2s()(text)
+    # Spaces folded, a space alone is its own form: collapse only where a run or another space
+    # character is (the scan of `in` tests is several times cheaper than the pattern's).
+    if "  " in text or any(char in text for char in _OTHER_SPACES):
+        text = _SPACE_RUN.sub(" ", text)
+    return text
 
 
 def normalize_pattern(pattern: str) -> str:
@@ -662,7 +677,11 @@ def guarded(line: str) -> bool:
     """Whether a line is an article paragraph: a sentence-ending mark and more than 40 Han."""
     if len(line) <= GUARD_HAN or not _SENTENCE_END.search(line):
         return False
-    return _han_count(line) > GUARD_HAN
+    return _MORE_THAN_GUARD_HAN.match(line) is not None
+
+
+# More than `GUARD_HAN` Han characters: one match that stops at the 41st, not a count of all.
+_MORE_THAN_GUARD_HAN = re.compile(f"(?:[^{_HAN_CLASS}]*[{_HAN_CLASS}]){{{GUARD_HAN + 1}}}")
 
 
 # --- matching -------------------------------------------------------------------------------------
@@ -684,14 +703,23 @@ class _ScopeMatcher:
     members: tuple[Rule, ...]
     by_first: dict[str, tuple[Rule, ...]]
     anywhere_first: tuple[Rule, ...]  # rules whose first character cannot be listed
+    # The rules a key starting with a character meets (`by_first` and `anywhere_first`, in
+    # priority order), as an index into `first_groups`: many characters share one group (every
+    # digit, both cases of a letter), and a group's alternations are compiled once.
+    first_group: dict[str, int]
+    first_groups: tuple[tuple[Rule, ...], ...]  # the last: characters no rule lists
     max_chars: int
     anchored: tuple[tuple[Rule, Pattern], ...]
     anchors: tuple[str, ...]
     contained: tuple[tuple[Rule, Pattern], ...]
     any_contained: Pattern | None
     others: tuple[tuple[Rule, Pattern], ...]
-    # Alternations built so far, by first character (a cache of values derived from the rules).
+    # Alternations built so far, by first character and by group (caches of values derived
+    # from the rules).
     alternations: dict[str, tuple[tuple[Pattern, dict[str, Rule]], ...]] = dataclasses.field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    group_alternations: dict[int, tuple[tuple[Pattern, dict[str, Rule]], ...]] = dataclasses.field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
 
@@ -726,7 +754,13 @@ class _ScopeMatcher:
         return min(found, key=_order) if found else None
 
     def _alternations(self, first: str) -> tuple[tuple[Pattern, dict[str, Rule]], ...]:
-        rules = sorted((*self.by_first.get(first, ()), *self.anywhere_first), key=_order)
+        group = self.first_group.get(first, len(self.first_groups) - 1)
+        found = self.group_alternations.get(group)
+        if found is None:
+            found = self.group_alternations[group] = self._build_alternations(self.first_groups[group])
+        return found
+
+    def _build_alternations(self, rules: tuple[Rule, ...]) -> tuple[tuple[Pattern, dict[str, Rule]], ...]:
         built = []
         for plain in (True, False):
             part = {f"_r{r.order}": r for r in rules if (_for_re(r.pattern or "") is not None) == plain}
@@ -860,6 +894,9 @@ class _Matcher:
     long_anchors: tuple[str, ...]
     short_limit: int
     anchor_chars: int
+    tests: tuple[Rule, ...]  # the structural rules switched on, in priority order
+    head_depth: int  # how far the head and tail passes may reach (`_judge`)
+    tail_depth: int
 
 
 def _group_name(m: Any) -> str:
@@ -893,6 +930,11 @@ def _build_matcher(enabled: tuple[Rule, ...]) -> _Matcher:
                 for char in chars:
                     by_first.setdefault(char, []).append(rule)
         max_chars = max((r.max_chars for r in grouped), default=0)
+        groups: dict[tuple[Rule, ...], int] = {}
+        first_group = {
+            char: groups.setdefault(tuple(sorted({*rules, *anywhere_first}, key=_order)), len(groups))
+            for char, rules in by_first.items()
+        }
         built.append(
             _ScopeMatcher(
                 scope,
@@ -900,6 +942,8 @@ def _build_matcher(enabled: tuple[Rule, ...]) -> _Matcher:
                 tuple(grouped),
                 {char: tuple(rules) for char, rules in by_first.items()},
                 tuple(anywhere_first),
+                first_group,
+                (*groups, tuple(sorted(anywhere_first, key=_order))),
                 max_chars,
                 anchored,
                 tuple(sorted({a for r, _ in anchored for a in r.starts_with})),
@@ -911,12 +955,17 @@ def _build_matcher(enabled: tuple[Rule, ...]) -> _Matcher:
     anchors = tuple(sorted({a for r in pattern_rules if r.long for a in r.starts_with}))
     short = [r.max_chars for r in pattern_rules if not r.long]
     short += [int(r.param("max_chars")) for r in enabled if r.test in ("repeated-line", "recommended-titles")]
+    positional = tuple(m for m in built if m.scope != "anywhere")
+    tail_depth = max((m.lines for m in positional if m.scope in ("tail", "edges")), default=0)
     return _Matcher(
         anywhere=tuple(m for m in built if m.scope == "anywhere"),
-        positional=tuple(m for m in built if m.scope != "anywhere"),
+        positional=positional,
         long_anchors=anchors,
         short_limit=max(short, default=0),
         anchor_chars=max((len(a) for a in anchors), default=0),
+        tests=tuple(r for r in enabled if r.test is not None),
+        head_depth=max((m.lines for m in positional if m.scope in ("head", "edges")), default=0),
+        tail_depth=max(tail_depth, 1) if any(m.scope == "trailing" for m in positional) else tail_depth,
     )
 
 
@@ -941,6 +990,7 @@ class _Lines:
     truncated: list[bool]  # a paragraph or a long line: only long rules apply, key is its opening
     plain: Sequence[int]  # judged, not blank, no list/heading/quote marker: what structural tests see
     tables: bool  # the text may hold a Markdown table (see `_settled`)
+    body: str
 
 
 def boilerplate(doc: Document, options: BoilerplateOptions | None = None) -> Document:
@@ -991,7 +1041,7 @@ def _one_round(doc: Document, options: BoilerplateOptions | None) -> tuple[Docum
     body = doc.body
     matcher = rules_.matcher
     lines = _cut(body, doc.masked(), doc.protected(), matcher)
-    removed, blank_edits = _judge(lines, enabled, matcher)
+    removed, blank_edits = _judge(lines, matcher)
     decisions: dict[int, str] = {i: rule.id for i, rule in removed.items()}
     view: LineView | None = None
     if mode != "off":
@@ -1006,7 +1056,7 @@ def _one_round(doc: Document, options: BoilerplateOptions | None) -> tuple[Docum
         # The record says what it is: a removal, in its rule's category (the report counts these).
         category = removed[i].category if i in removed else CONTEXT_CATEGORY
         edits.append(Edit(lines.starts[i], end, "", rule_name, kind=REMOVAL, category=category))
-    warnings = _near_duplicates(lines, removed, enabled)
+    warnings = _near_duplicates(lines, removed, matcher.tests)
     settled = _settled(lines, removed, decisions, view is not None) and not doc.disabled_rules
     # The per-line tables are several times the body's size: let them go before the change
     # records are made, so the two are not held together.
@@ -1056,8 +1106,9 @@ _RECENT_LOOKUPS = 4096
 def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _Lines:
     raw = body.split("\n")
     masked_lines = masked.split("\n") if MARKUP in masked else raw
-    starts = array("q", line_starts(body))
     n = len(raw)
+    # A line starts where the lines before it and their newlines end (C-level iterators).
+    starts = array("q", map(add, accumulate(map(len, raw), initial=0), range(n)))
     judged = [True] * n
     for span in spans:
         first = bisect_right(starts, span.start) - 1
@@ -1069,7 +1120,7 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
     if tables:
         _mark_tables(masked, starts, judged)
     stripped = [line.strip() for line in raw]
-    blank = [not text for text in stripped]
+    blank = list(map(not_, stripped))
     has_markup = MARKUP in masked
     if has_markup:
         skips = [len(m) - len(m.lstrip(MARKUP)) for m in masked_lines]
@@ -1087,16 +1138,17 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
             marker = None if skips[i] else _LATER_MARKER.match(line)
             if marker is not None and marker.end() > 0:
                 skips[i] = marker.end()
-    content_start: Sequence[int] = array("q", (start + skip for start, skip in zip(starts, skips)))
+    content_start: Sequence[int] = array("q", map(add, starts, skips)) if any(skips) else starts
     texts: list[str] = []
     where = array("q")
     truncated = [False] * n
+    plain = array("q")
     short_limit = matcher.short_limit + 8
     opening = 2 * matcher.anchor_chars + 8 if matcher.anchor_chars else 0
-    for i in range(n):
-        if not judged[i] or blank[i]:
-            continue
+    for i in compress(range(n), map(gt, judged, blank)):  # judged and not blank
         line = raw[i]
+        if not marked[i]:
+            plain.append(i)
         text = line[skips[i] :] if skips[i] else line
         if len(text) > short_limit or guarded(line):
             # Only a long rule can match a paragraph or a line this long, and its anchor is in
@@ -1123,8 +1175,7 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
             key_of[text] = text if key == text else key
         for i, text in zip(where[first : first + _NORMALIZE_BATCH], batch):
             keys[i] = key_of[text]
-    plain = array("q", (i for i in range(n) if judged[i] and not blank[i] and not marked[i]))
-    return _Lines(raw, stripped, starts, content_start, judged, blank, heading, marked, keys, truncated, plain, tables)
+    return _Lines(raw, stripped, starts, content_start, judged, blank, heading, marked, keys, truncated, plain, tables, body)
 
 
 def _mark_tables(masked: str, starts: Sequence[int], judged: list[bool]) -> None:
@@ -1140,7 +1191,7 @@ def _mark_tables(masked: str, starts: Sequence[int], judged: list[bool]) -> None
             below += 1
 
 
-def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[dict[int, Rule], list[Edit]]:
+def _judge(lines: _Lines, matcher: _Matcher) -> tuple[dict[int, Rule], list[Edit]]:
     """Decide which lines go and by which rule; whitespace-only lines become empty edits."""
     n = len(lines.raw)
     # By line, a list not a dict: a dict entry and an int key per line cost more than the line.
@@ -1169,18 +1220,21 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
                 memo.clear()
             # The `spacing` step removes spaces between Han after this step: a line must be
             # judged as it is then too, or a second run would remove what the first kept.
-            despaced = without_han_spaces(key)
-            shared = memo[key] = (
-                (key, key.replace(" ", ""), long_only),
-                (despaced, despaced.replace(" ", ""), long_only) if despaced != key else None,
-            )
+            if " " in key:
+                despaced = without_han_spaces(key)
+                shared = memo[key] = (
+                    (key, key.replace(" ", ""), long_only),
+                    (despaced, despaced.replace(" ", ""), long_only) if despaced != key else None,
+                )
+            else:
+                shared = memo[key] = ((key, key, long_only), None)
         lookups[i] = shared[0]
         if shared[1] is not None:
             both[i] = shared[1]
 
     removed: dict[int, Rule] = {}
     blank_edits: list[Edit] = []
-    tests = [r for r in enabled if r.test is not None]
+    tests = matcher.tests
     for rule in tests:
         if rule.test == "blank-line":
             blank_edits += _blank_lines(lines, rule)
@@ -1219,10 +1273,7 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
         return best
 
     titles = [r for r in tests if r.test == "recommended-titles"]
-    head_depth = max((m.lines for m in matcher.positional if m.scope in ("head", "edges")), default=0)
-    tail_depth = max((m.lines for m in matcher.positional if m.scope in ("tail", "edges")), default=0)
-    if any(m.scope == "trailing" for m in matcher.positional):
-        tail_depth = max(tail_depth, 1)
+    head_depth, tail_depth = matcher.head_depth, matcher.tail_depth
     # Positions count only the lines that stay, so a second run sees the same head and tail:
     # repeat until nothing more goes (each round only adds removals, so this ends).
     for _ in range(n + 1):
@@ -1304,15 +1355,30 @@ def _repeated_lines(lines: _Lines, rule: Rule) -> list[int]:
 
 
 _UNCOUNTED = " \t.…。-—―"
+# Copies compared as the later steps leave them: quotes of either kind are one, bullets are one,
+# a run of `...` is one, a run of dashes is one `-`, spaces do not count. Each pass is one
+# C-level `re.sub` or `str.replace` over all the lines at once; in this order (dots, dashes,
+# forms, spaces) they give what one left-to-right pass of the four would.
 _DUPLICATE_FORMS = {"“": '"', "”": '"', "‘": "'", "’": "'", "•": "·", "・": "·", "‧": "·", "∙": "·", "･": "·"}
-_DUPLICATE_FOLD = re.compile(r"[ \t]+|[“”‘’•・‧∙･]|(?<=\.\.\.)(?:\.\.\.)+|(?:—|―|-{2,})+")
+_DUPLICATE_DOTS = re.compile(r"(?<=\.\.\.)(?:\.\.\.)+")
+_DUPLICATE_DASHES = re.compile(r"(?:—|―|-{2,})+")
+_DUPLICATE_SPACES = re.compile(r"[ \t]+")
 
 
-def _duplicate_form(m: re.Match[str]) -> str:
-    found = m.group()
-    if found[0] in "—―-":
-        return "-"  # `--`, `—`, `——`: one dash
-    return _DUPLICATE_FORMS.get(found, "")
+def _duplicate_forms(text: str) -> str:
+    """Text (one or many lines) with the differences the later steps make taken out.
+
+    >>> _duplicate_forms("“他说” -- 好......  •  是")
+    '"他说"-好...·是'
+    """
+    if "..." in text:
+        text = _DUPLICATE_DOTS.sub("", text)
+    if "—" in text or "―" in text or "--" in text:
+        text = _DUPLICATE_DASHES.sub("-", text)
+    for char, form in _DUPLICATE_FORMS.items():
+        if char in text:
+            text = text.replace(char, form)
+    return _DUPLICATE_SPACES.sub("", text) if " " in text or "\t" in text else text
 
 
 def _duplicate_paragraphs(lines: _Lines, rule: Rule) -> list[int]:
@@ -1324,20 +1390,27 @@ def _duplicate_paragraphs(lines: _Lines, rule: Rule) -> list[int]:
     # the first did not: spaces do not count (`spacing`), marks of either width and quotes of
     # either kind are one (`punctuation`), nor does the script (`script`; `normalize` folds both).
     candidates = [i for i in lines.plain if len(stripped[i].replace(" ", "").replace("\t", "")) >= min_chars]
+    if len(candidates) < 2:
+        return []
     # Copies have as many characters, less those the later steps add or take away (spaces,
     # dots and dashes): only lines that share that size with another are normalised (the
-    # conversion to Simplified is the costly part).
+    # conversion to Simplified is the costly part). Only the characters the text holds are
+    # counted.
+    uncounted = [c for c in _UNCOUNTED if c in lines.body]
     by_size: dict[int, list[int]] = {}
     for i in candidates:
         text = stripped[i]
-        by_size.setdefault(len(text) - sum(text.count(c) for c in _UNCOUNTED), []).append(i)
-    shared = {i for group in by_size.values() if len(group) > 1 for i in group}
-    candidates = [i for i in candidates if i in shared]
-    keys = normalize("\n".join(stripped[i] for i in candidates)).split("\n") if candidates else []
+        size = len(text)
+        for c in uncounted:
+            size -= text.count(c)
+        by_size.setdefault(size, []).append(i)
+    candidates = sorted(i for group in by_size.values() if len(group) > 1 for i in group)
+    if not candidates:
+        return []
+    keys = _duplicate_forms(normalize("\n".join(stripped[i] for i in candidates))).split("\n")
     if len(keys) != len(candidates):
-        keys = [normalize(stripped[i]) for i in candidates]
-    for i, key in zip(candidates, keys):
-        text = _DUPLICATE_FOLD.sub(_duplicate_form, key)
+        keys = [_duplicate_forms(normalize(stripped[i])) for i in candidates]
+    for i, text in zip(candidates, keys):
         if text in first:
             copies.append(i)
         else:
@@ -1399,9 +1472,9 @@ def _title_like(key: str, min_han: int, max_chars: int) -> bool:
 _NEAR_CANDIDATES = 16
 
 
-def _near_duplicates(lines: _Lines, removed: dict[int, Rule], enabled: Sequence[Rule]) -> list[Report]:
+def _near_duplicates(lines: _Lines, removed: dict[int, Rule], tests: Sequence[Rule]) -> list[Report]:
     warnings = []
-    for rule in enabled:
+    for rule in tests:
         if rule.test != "near-duplicate-paragraph":
             continue
         min_chars, similarity = int(rule.param("min_chars")), float(rule.param("similarity"))
