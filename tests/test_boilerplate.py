@@ -620,3 +620,49 @@ def test_a_round_that_removed_page_chrome_at_the_ends_is_the_last(monkeypatch: p
     after = boilerplate(Document(body=text).with_spans(), Options())
     assert after.body.strip() == "\n\n".join(FILLER)
     assert len(rounds) == 1
+
+
+# The duplicate test's forms, as one left-to-right pass of the four changes: what the step's
+# separate C-level passes must give, whatever the text.
+_ONE_PASS = regex.compile(r"[ \t]+|[“”‘’•・‧∙･]|(?<=\.\.\.)(?:\.\.\.)+|(?:—|―|-{2,})+")
+_ONE_PASS_FORMS = {"“": '"', "”": '"', "‘": "'", "’": "'", "•": "·", "・": "·", "‧": "·", "∙": "·", "･": "·"}
+
+
+def _one_pass_forms(text: str) -> str:
+    return _ONE_PASS.sub(lambda m: "-" if m.group()[0] in "—―-" else _ONE_PASS_FORMS.get(m.group(), ""), text)
+
+
+@given(st.text(st.sampled_from(" \t\n.-—―“”‘’•・‧∙･a中。"), max_size=40))
+def test_duplicate_forms_are_those_of_one_pass(text: str) -> None:
+    assert bp._duplicate_forms(text) == _one_pass_forms(text)
+
+
+def _every_rule_tried(scope: bp._ScopeMatcher, key: str) -> bp.Rule | None:
+    """The rule of a scope that matches a key, found by trying every rule of the scope alone."""
+    nospace = key.replace(" ", "")
+    fits = [
+        r
+        for r in ruleset().rules
+        if r.pattern is not None
+        and (r.scope, r.lines) == (scope.scope, scope.lines)
+        and len(key) <= r.max_chars
+        and (not r.starts_with or nospace.startswith(r.starts_with))
+        and (not r.contains or any(c in nospace for c in r.contains))
+        and r.compiled().fullmatch(key)
+    ]
+    return min(fits, key=lambda r: r.order, default=None)
+
+
+_KEY_CHARS = "[]{}$toc TOC图片来源:：|摄影作者责任编辑2024-05-01原标题打开APP下载分享"
+
+
+@example("{:toc}")
+@given(st.one_of(st.sampled_from(ALL_EXAMPLE_LINES), st.text(st.sampled_from(_KEY_CHARS), min_size=1, max_size=20)))
+def test_the_first_character_dispatch_finds_what_trying_every_rule_finds(line: str) -> None:
+    # Each scope tries only the rules that can start with a key's first character (grouped by
+    # those characters, one alternation per group): the answer must be the same.
+    key = bp.line_key(line)
+    assume(key)
+    matcher = ruleset().matcher
+    for scope in (*matcher.anywhere, *matcher.positional):
+        assert scope.best(key, key.replace(" ", ""), False) == _every_rule_tried(scope, key), scope.scope

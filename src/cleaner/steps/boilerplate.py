@@ -244,7 +244,12 @@ class Rule:
         return f"{self.scope} {self.lines}" if self.scope in ("head", "tail", "edges") else self.scope
 
     def param(self, name: str) -> Any:
-        return next(value for key, value in self.params if key == name)
+        return self._params[name]
+
+    @functools.cached_property
+    def _params(self) -> dict[str, Any]:
+        # Read once a round by each structural test: a dict, made once per rule.
+        return dict(self.params)
 
     def compiled(self) -> Pattern:
         """The rule's own pattern, compiled as it is matched (whole key, flags applied)."""
@@ -785,6 +790,8 @@ def first_characters(rule: Rule) -> frozenset[str] | None:
     """
     plain = _for_re(rule.pattern or "")
     if plain is None:
+        plain = _for_first_characters(rule.pattern or "")
+    if plain is None:
         return _ANY
     try:
         parsed = sre_parse.parse(plain)
@@ -797,6 +804,24 @@ def first_characters(rule: Rule) -> frozenset[str] | None:
         chars = {v for c in chars for v in (c, c.lower(), c.upper(), c.casefold(), c.swapcase())}
         chars |= {special for c, special in (("k", "\u212a"), ("s", "\u017f"), ("i", "\u0130\u0131")) if c in chars for special in special}
     return frozenset(chars)
+
+
+def _for_first_characters(pattern: str) -> str | None:
+    r"""The pattern as `re` reads it for its first characters, where only escaped braces (`\{`,
+    a literal in both modules, which `_REGEX_ONLY` takes for a fuzzy-matching brace) kept it
+    from `re`: so `\{:toc\}` is tried only on keys that start with `{`.
+
+    >>> _for_first_characters(r"\{:toc\}") == r"\{:toc\}"
+    True
+    >>> _for_first_characters("(?:abc){e<=1}") is None
+    True
+    """
+    result = spell_han(pattern)
+    unbraced = _ESCAPE.sub(lambda m: "" if m.group(1) in "{}" else m.group(), result)
+    return None if _REGEX_ONLY.search(unbraced) else result
+
+
+_ESCAPE = re.compile(r"\\(.)", re.S)
 
 
 @lru_cache(maxsize=1)
@@ -895,6 +920,11 @@ class _Matcher:
     short_limit: int
     anchor_chars: int
     tests: tuple[Rule, ...]  # the structural rules switched on, in priority order
+    # What a key needs for any positional rule to have a chance: a first character one lists,
+    # or a literal one needs somewhere; `positional_open`: some rule can match without either.
+    positional_firsts: frozenset[str]
+    positional_literals: tuple[str, ...]
+    positional_open: bool
     head_depth: int  # how far the head and tail passes may reach (`_judge`)
     tail_depth: int
 
@@ -964,6 +994,9 @@ def _build_matcher(enabled: tuple[Rule, ...]) -> _Matcher:
         short_limit=max(short, default=0),
         anchor_chars=max((len(a) for a in anchors), default=0),
         tests=tuple(r for r in enabled if r.test is not None),
+        positional_firsts=frozenset(char for m in positional for char in m.first_group),
+        positional_literals=tuple(sorted({c for m in positional for r, _ in m.contained for c in r.contains})),
+        positional_open=any(m.first_groups[-1] or m.anchored or m.others for m in positional),
         head_depth=max((m.lines for m in positional if m.scope in ("head", "edges")), default=0),
         tail_depth=max(tail_depth, 1) if any(m.scope == "trailing" for m in positional) else tail_depth,
     )
@@ -1254,21 +1287,35 @@ def _judge(lines: _Lines, matcher: _Matcher) -> tuple[dict[int, Rule], list[Edit
     # Keyed by what the answer depends on, not by line: when every line goes (a repeated table
     # row), the head pass walks them all, and one entry per line and scope held 10 bytes per
     # input byte.
-    cache: dict[tuple[int, tuple[str, str, bool], tuple[str, str, bool] | None], Rule | None] = {}
+    cache: dict[tuple[tuple[str, str, bool], tuple[str, str, bool] | None], tuple[Rule | None, ...]] = {}
+    scopes = matcher.positional
+    nothing: tuple[Rule | None, ...] = (None,) * len(scopes)
+    firsts, literals = matcher.positional_firsts, matcher.positional_literals
+
+    def _may_match(lookup: tuple[str, str, bool]) -> bool:
+        key, nospace, long_only = lookup
+        return (not long_only and key[0] in firsts) or any(c in nospace for c in literals)
 
     def positional(i: int, position: int, at_head: bool) -> Rule | None:
         lookup = lookups[i]
         if lookup is None:
             return None
+        despaced = both.get(i)
+        found = cache.get((lookup, despaced))
+        if found is None:
+            if not (matcher.positional_open or _may_match(lookup) or (despaced is not None and _may_match(despaced))):
+                found = cache[lookup, despaced] = nothing
+            else:
+                # Every positional scope at once: a line the head and tail passes both reach,
+                # or that a later round of the loop below meets again, is matched once.
+                found = cache[lookup, despaced] = tuple(_best_of(scope, lookup, despaced) for scope in scopes)
         best: Rule | None = None
-        for index, scope in enumerate(matcher.positional):
-            if not _applies(scope.scope, scope.lines, position, at_head):
-                continue
-            despaced = both.get(i)
-            if (index, lookup, despaced) not in cache:
-                cache[index, lookup, despaced] = _best_of(scope, lookup, despaced)
-            rule = cache[index, lookup, despaced]
-            if rule is not None and (best is None or rule.order < best.order):
+        for scope, rule in zip(scopes, found):
+            if (
+                rule is not None
+                and (best is None or rule.order < best.order)
+                and _applies(scope.scope, scope.lines, position, at_head)
+            ):
                 best = rule
         return best
 
