@@ -46,7 +46,7 @@ import dataclasses
 import functools
 from array import array
 from itertools import accumulate, compress
-from operator import add, gt, not_
+from operator import add, gt, mul, not_
 import re
 import sys
 from bisect import bisect_right
@@ -1078,7 +1078,7 @@ def _one_round(doc: Document, options: BoilerplateOptions | None) -> tuple[Docum
     decisions: dict[int, str] = {i: rule.id for i, rule in removed.items()}
     view: LineView | None = None
     if mode != "off":
-        view = LineView(lines.raw, lines.keys, lines.blank, lines.judged, lines.marked, lines.heading, without_han_spaces)
+        view = LineView(lines.raw, lines.keys, lines.blank, lines.judged, lines.marked, lines.heading, _despaced)
         for i, why in classify(view, removed, mode).items():
             decisions.setdefault(i, why)
     edits = list(blank_edits)
@@ -1127,6 +1127,12 @@ def _settled(lines: _Lines, removed: dict[int, Rule], decisions: dict[int, str],
     if all(i < first or i > last for i in removed):
         return True
     return not lines.tables and not (classified and may_open_menu(lines.raw[first]))
+
+
+# A key as the `spacing` step leaves it (`without_han_spaces`, a pure function). Its list test is
+# the costliest part of judging a short line, and the lines that hold spaces between Han are
+# mostly page chrome, the same on every page of a site: remembered, a bounded number of them.
+_despaced = lru_cache(maxsize=1024)(without_han_spaces)
 
 
 # Lines normalised together (see `_cut`): large enough that the converter's per-call cost is
@@ -1254,7 +1260,7 @@ def _judge(lines: _Lines, matcher: _Matcher) -> tuple[dict[int, Rule], list[Edit
             # The `spacing` step removes spaces between Han after this step: a line must be
             # judged as it is then too, or a second run would remove what the first kept.
             if " " in key:
-                despaced = without_han_spaces(key)
+                despaced = _despaced(key)
                 shared = memo[key] = (
                     (key, key.replace(" ", ""), long_only),
                     (despaced, despaced.replace(" ", ""), long_only) if despaced != key else None,
@@ -1377,8 +1383,11 @@ def _applies(scope: str, lines: int, position: int, at_head: bool) -> bool:
 
 def _blank_lines(lines: _Lines, rule: Rule) -> list[Edit]:
     edits = []
-    for i, line in enumerate(lines.raw):
-        if line and lines.blank[i] and lines.judged[i]:
+    raw = lines.raw
+    # Blank lines that hold something (spaces, a CR), found with C-level iterators.
+    for i in compress(range(len(raw)), map(mul, lines.blank, map(len, raw))):
+        line = raw[i]
+        if lines.judged[i]:
             size = len(line) - 1 if line.endswith("\r") else len(line)
             if size:
                 # Spaces on an empty line are no content: a repair, not a removal.
@@ -1451,9 +1460,19 @@ def _duplicate_paragraphs(lines: _Lines, rule: Rule) -> list[int]:
         for c in uncounted:
             size -= text.count(c)
         by_size.setdefault(size, []).append(i)
-    candidates = sorted(i for group in by_size.values() if len(group) > 1 for i in group)
-    if not candidates:
+    # Among lines of one size, copies also hold as many commas (either width) and enumeration
+    # commas: no step and no normalisation adds or removes those.
+    shared: list[int] = []
+    for group in by_size.values():
+        if len(group) > 1:
+            by_marks: dict[tuple[int, int], list[int]] = {}
+            for i in group:
+                text = stripped[i]
+                by_marks.setdefault((text.count("，") + text.count(","), text.count("、")), []).append(i)
+            shared += (i for same in by_marks.values() if len(same) > 1 for i in same)
+    if not shared:
         return []
+    candidates = sorted(shared)
     keys = _duplicate_forms(normalize("\n".join(stripped[i] for i in candidates))).split("\n")
     if len(keys) != len(candidates):
         keys = [_duplicate_forms(normalize(stripped[i])) for i in candidates]
