@@ -666,3 +666,32 @@ def test_the_first_character_dispatch_finds_what_trying_every_rule_finds(line: s
     matcher = ruleset().matcher
     for scope in (*matcher.anywhere, *matcher.positional):
         assert scope.best(key, key.replace(" ", ""), False) == _every_rule_tried(scope, key), scope.scope
+
+
+@st.composite
+def paragraph_and_its_copy(draw: st.DrawFn) -> tuple[str, str]:
+    """A paragraph with commas, and a copy as a scrape may repeat it: commas of the other width,
+    quotes of the other kind, spaces added or taken away, an ellipsis spelled the other way."""
+    parts = draw(st.lists(paragraph, min_size=2, max_size=4))
+    text = "，".join(parts) + "“引文”……"
+    copy = text
+    if draw(st.booleans()):
+        copy = copy.replace("，", ",")
+    if draw(st.booleans()):
+        copy = copy.replace("“", '"').replace("”", '"')
+    if draw(st.booleans()):
+        copy = copy.replace("……", "......")
+    if draw(st.booleans()):
+        copy = copy.replace("，", " ， ").replace(",", ", ")
+    return text, copy
+
+
+@given(paragraph_and_its_copy())
+def test_a_copy_that_differs_only_in_what_later_steps_change_is_a_duplicate(pair: tuple[str, str]) -> None:
+    # Copies are bucketed by size and marks before any is normalised: no copy may be lost there.
+    text, copy = pair
+    assume(len(text) >= 20)
+    body = f"{FILLER[0]}\n{text}\n{FILLER[1]}\n{copy}\n{FILLER[2]}\n"
+    before, after = _step(body)
+    gone = _removed(before, after)
+    assert gone.get(4, ("", ""))[0] == "duplicate-paragraph", gone
