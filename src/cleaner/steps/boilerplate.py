@@ -45,8 +45,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 from array import array
-from itertools import accumulate, compress
-from operator import add, gt, mul, not_
+from itertools import accumulate, compress, repeat
+from operator import add, ge, gt, mul, not_
 import re
 import sys
 from bisect import bisect_right
@@ -1237,10 +1237,10 @@ def _judge(lines: _Lines, matcher: _Matcher) -> tuple[dict[int, Rule], list[Edit
     lookups: list[tuple[str, str, bool] | None] = [None] * n
     both: dict[int, tuple[str, str, bool]] = {}
     recent: dict[bool, dict[str, tuple[tuple[str, str, bool], tuple[str, str, bool] | None]]] = {False: {}, True: {}}
-    for i in range(n):
+    looked = array("q")
+    for i in compress(range(n), lines.keys):  # the lines with a key (C-level skip of the rest)
         key = lines.keys[i]
-        if key is None:
-            continue
+        assert key is not None
         long_only = lines.truncated[i]
         if long_only:
             lines.keys[i] = None  # the opening words only: no use to the structural tests
@@ -1268,6 +1268,7 @@ def _judge(lines: _Lines, matcher: _Matcher) -> tuple[dict[int, Rule], list[Edit
             else:
                 shared = memo[key] = ((key, key, long_only), None)
         lookups[i] = shared[0]
+        looked.append(i)
         if shared[1] is not None:
             both[i] = shared[1]
 
@@ -1281,9 +1282,9 @@ def _judge(lines: _Lines, matcher: _Matcher) -> tuple[dict[int, Rule], list[Edit
             _claim(removed, _repeated_lines(lines, rule), rule)
         elif rule.test == "duplicate-paragraph":
             _claim(removed, _duplicate_paragraphs(lines, rule), rule)
-    for i, lookup in enumerate(lookups):
-        if lookup is None:
-            continue
+    for i in looked:
+        lookup = lookups[i]
+        assert lookup is not None
         for scope in matcher.anywhere:
             found = _best_of(scope, lookup, both.get(i))
             if found is not None:
@@ -1549,15 +1550,17 @@ def _near_duplicates(lines: _Lines, removed: dict[int, Rule], tests: Sequence[Ru
         norms: dict[int, str] = {}
         grams: dict[int, set[str]] = {}
         stripped = lines.stripped
-        for i in range(len(stripped)):
+        judged = lines.judged
+        long_enough = compress(range(len(stripped)), map(ge, map(len, stripped), repeat(min_chars)))
+        candidates = [i for i in long_enough if judged[i] and i not in removed]
+        # Copies that differ in a few places still share their first or last words. A speaker
+        # label opens many paragraphs of an interview and says nothing about copies.
+        first_words = [_first_words(stripped[i]) for i in candidates]
+        last_words = [stripped[i][-12:] for i in candidates]
+        if len(set(first_words)) == len(first_words) and len(set(last_words)) == len(last_words):
+            continue  # no two share either: nothing to compare
+        for i, head, tail in zip(candidates, first_words, last_words):
             text = stripped[i]
-            if len(text) < min_chars or i in removed or not lines.judged[i]:
-                continue
-            # Copies that differ in a few places still share their first or last words. A
-            # speaker label opens many paragraphs of an interview and says nothing about copies.
-            label = _SPEAKER.match(text) if ":" in text[:25] or "：" in text[:25] else None
-            head = text[label.end() if label else 0 :][:12].lstrip()
-            tail = text[-12:]
             same_head, same_tail = heads.get(head), tails.get(tail)
             if same_head or same_tail:
                 # The latest few of each bucket: a document of many look-alike paragraphs (a
@@ -1573,6 +1576,11 @@ def _near_duplicates(lines: _Lines, removed: dict[int, Rule], tests: Sequence[Ru
             heads.setdefault(head, []).append(i)
             tails.setdefault(tail, []).append(i)
     return warnings
+
+
+def _first_words(text: str) -> str:
+    label = _SPEAKER.match(text) if ":" in text[:25] or "：" in text[:25] else None
+    return text[label.end() if label else 0 :][:12].lstrip()
 
 
 def _words(text: str) -> str:
