@@ -1555,8 +1555,9 @@ def _near_duplicates(lines: _Lines, removed: dict[int, Rule], tests: Sequence[Ru
         candidates = [i for i in long_enough if judged[i] and i not in removed]
         # Copies that differ in a few places still share their first or last words. A speaker
         # label opens many paragraphs of an interview and says nothing about copies.
-        first_words = [_first_words(stripped[i]) for i in candidates]
-        last_words = [stripped[i][-12:] for i in candidates]
+        texts = [stripped[i] for i in candidates]
+        first_words = [_first_words(t) if ":" in t[:25] or "：" in t[:25] else t[:12].lstrip() for t in texts]
+        last_words = [t[-12:] for t in texts]
         if len(set(first_words)) == len(first_words) and len(set(last_words)) == len(last_words):
             continue  # no two share either: nothing to compare
         for i, head, tail in zip(candidates, first_words, last_words):

@@ -46,6 +46,8 @@ from heapq import heapify, heappop, heappush
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
+from itertools import compress
+from operator import not_
 
 from ..text import HAN_RE, SECTION_NUMBER, load_toml
 
@@ -131,6 +133,9 @@ class Lexicon:
     metadata_labels: frozenset[str]
     label_endings: tuple[str, ...]
     counter: re.Pattern[str]
+    # What a counter match needs in the line: a counter word, the `共` of `共 N 字`, or `min read`
+    # (a few `in` tests are cheaper than the pattern's search, and rule it out for most lines).
+    counter_needs: tuple[str, ...]
     comment_headers: frozenset[str]
 
 
@@ -156,6 +161,7 @@ def lexicon() -> Lexicon:
         metadata_labels=frozenset(words("metadata_labels")),
         label_endings=tuple(words("label_endings")),
         counter=counter,
+        counter_needs=(*counters, "共", "min read"),
         comment_headers=frozenset(words("comment_headers")),
     )
 
@@ -268,7 +274,7 @@ def _chrome(key: str, lex: Lexicon) -> tuple[str, str] | None:
     if ends or has_han(key, 25):
         return None
     digits = _DIGIT.search(key) is not None  # counters, numbers and dates all hold one
-    counter = lex.counter.search(key) if digits else None
+    counter = lex.counter.search(key) if digits and any(w in key for w in lex.counter_needs) else None
     if counter is not None:
         return "context-metadata", f"counter {counter.group().strip()!r}"
     if digits and _DIGITS_ONLY.fullmatch(key) and not _DATE.search(key):
@@ -347,6 +353,8 @@ def _joined_lines(view: LineView, removed: Mapping[int, object]) -> dict[int, in
     """Lines that start with a closing mark -> the line they join (the nearest non-blank line
     above that the rules kept, when it and the line are plain paragraph lines)."""
     joined: dict[int, int] = {}
+    if _JOINING.isdisjoint([text.lstrip(_INDENT)[:1] for text in view.raw]):
+        return joined  # no line starts with a closing mark (the usual case), found in one pass
     previous = -1  # the nearest kept non-blank line above, or -1
     for i, text in enumerate(view.raw):
         if view.blank[i] or i in removed:
@@ -379,7 +387,7 @@ _BULLETS = frozenset("·•●・")  # `paragraphs` makes them `- ` in the pass 
 
 def _classify(view: LineView, removed: Mapping[int, object], mode: str) -> dict[int, str]:
     lex = lexicon()
-    order = [i for i in range(len(view.raw)) if not view.blank[i]]
+    order = list(compress(range(len(view.raw)), map(not_, view.blank)))
     if not order:
         return {}
     menu = _head_menu(view, order, removed)
