@@ -653,6 +653,20 @@ def normalize(text: str) -> str:
     return text
 
 
+def normalize_lines(lines: Sequence[str]) -> list[str]:
+    """`normalize` of each line, the lines converted together (one call to the converter).
+
+    >>> normalize_lines(["點擊查看", "發(fā)展："])
+    ['点击查看', '发展:']
+    """
+    if not lines:
+        return []
+    normalized = normalize("\n".join(lines)).split("\n")
+    if len(normalized) != len(lines):  # a converter that changed the line count
+        normalized = [normalize(line) for line in lines]
+    return normalized
+
+
 def normalize_pattern(pattern: str) -> str:
     """A rule's pattern in the form of the keys it meets: Simplified, full-width forms folded.
 
@@ -1204,9 +1218,7 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
     for first in range(0, len(texts), _NORMALIZE_BATCH):
         batch = texts[first : first + _NORMALIZE_BATCH]
         distinct = list(dict.fromkeys(batch))
-        normalized = normalize("\n".join(distinct)).split("\n")
-        if len(normalized) != len(distinct):  # a converter that changed the line count
-            normalized = [normalize(t) for t in distinct]
+        normalized = normalize_lines(distinct)
         # A line that normalisation leaves as it is (plain Simplified text) is its own key.
         key_of = {}
         for text, key in zip(distinct, normalized):
@@ -1474,9 +1486,7 @@ def _duplicate_paragraphs(lines: _Lines, rule: Rule) -> list[int]:
     if not shared:
         return []
     candidates = sorted(shared)
-    keys = _duplicate_forms(normalize("\n".join(stripped[i] for i in candidates))).split("\n")
-    if len(keys) != len(candidates):
-        keys = [_duplicate_forms(normalize(stripped[i])) for i in candidates]
+    keys = _duplicate_forms("\n".join(normalize_lines([stripped[i] for i in candidates]))).split("\n")
     for i, text in zip(candidates, keys):
         if text in first:
             copies.append(i)
