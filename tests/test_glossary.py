@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import cleaner
@@ -328,3 +328,37 @@ def test_no_crash_on_any_text(text: str) -> None:
     before = Document(body=text)
     after = glossary(before, options(EXAMPLE))
     assert_replays(before, body_changes(before, after))
+
+
+ODD_SPELLINGS = """
+[[terms]]
+term = "Straße"
+variants = ["STRASSE"]
+
+[[terms]]
+term = "缩放定律"
+variants = ["缩放 定律"]
+"""
+
+
+@given(
+    st.one_of(
+        text_with_variants(),
+        any_text,
+        st.text(st.sampled_from("sSſtraßeSTRASSE \t缩放定律GitHubgithubİı中"), max_size=24),
+    )
+)
+@example("在Straße上")
+@example("ſtrasse")
+@example("用GITHUB和缩放 \t定律")
+def test_the_quick_test_never_hides_a_match(text: str) -> None:
+    """Issue 24: the step skips a body (and a front matter string) in which the case-folded
+    spellings do not occur, without masking it. Whatever the text, that test must find every
+    place a pattern matches: case folding (`ſ`, `ß`), runs of spaces, Han spellings."""
+    from cleaner.steps.glossary import matcher_for
+
+    for files in ((), (toml(SCALING),), (toml(ODD_SPELLINGS),)):
+        matcher = matcher_for(options(*files))
+        assert matcher is not None
+        if not matcher.might_match(text):
+            assert matcher.finditer(text) == []

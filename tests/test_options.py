@@ -287,6 +287,20 @@ def test_a_bad_config_value_names_the_file_and_key(tmp_path: Path, text: str, me
     assert str(error.value).startswith(f"{path}: {message}")
 
 
+def test_an_unknown_disabled_rule_in_a_config_names_the_config_file(tmp_path: Path) -> None:
+    """Before: the message named no file, so a user could not tell the config from the flags."""
+    config_file = _write(tmp_path / "pyproject.toml", '[tool.cleaner]\ndisable-rule = ["comma", "comm"]\n')
+    post = _write(tmp_path / "a.md", "正文,好\n")
+    proc = subprocess.run([sys.executable, "-m", "cleaner", str(post)], capture_output=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert proc.stderr.decode().splitlines() == [
+        f"cleaner: {config_file}: disable-rule: no rule or category 'comm' in any step; did you mean 'comma'?"
+    ]
+    config_file.write_text('[tool.cleaner]\ndisable-rule = ["comma"]\n', encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "cleaner", str(post)], capture_output=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.decode() == "正文,好\n"  # the known id disables the rule
+
+
 def test_config_is_found_beside_the_files_not_only_the_working_folder(tmp_path: Path) -> None:
     """Before: only the working folder and its parents were searched (black searches from the files)."""
     project = tmp_path / "blog"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 import pickle
+from pathlib import Path
 
 import pytest
 
 import cleaner
-from cleaner import Document, Options, Pipeline, UsageError
+from cleaner import Document, Options, Pipeline, UsageError, clean
 from cleaner.pipeline import REGISTRY, STEP_NAMES
 
 
@@ -91,3 +92,23 @@ def test_front_matter_errors_name_the_problem() -> None:
         cleaner.clean("---\na: &x [1]\nb: *x\n---\n")
     with pytest.raises(cleaner.FrontMatterError, match="mapping"):
         cleaner.clean("---\n- a\n- b\n---\n正文")
+
+
+def test_a_rule_file_edited_between_calls_is_read_again(tmp_path: Path) -> None:
+    """`clean()` binds its steps once per distinct options; a rule file's new content is new
+    options, so a corpus loop that edits its rules between calls sees the edit."""
+    rules = tmp_path / "rules.toml"
+    rule = '[[rule]]\nid = "mine"\ncategory = "promo"\nreason = "my site"\npattern = \'{}\'\n'
+    body = "正文第{}段，讲了一件事情的来龙去脉，也讲了后来怎样了。\n\n"
+    text = "标题\n\n" + body.format("一") + "甲站广告位\n\n" + body.format("二") + "乙站广告位\n\n" + body.format("三")
+    rules.write_text(rule.format("甲站广告位"), encoding="utf-8")
+    first = clean(text, rules=rules)
+    assert "甲站广告位" not in first and "乙站广告位" in first
+    rules.write_text(rule.format("乙站广告位"), encoding="utf-8")
+    second = clean(text, rules=rules)
+    assert "甲站广告位" in second and "乙站广告位" not in second
+
+
+def test_options_that_cannot_be_hashed_still_bind() -> None:
+    """A list inside `meta` makes the options unhashable; they bind without the cache."""
+    assert clean("正文,好", meta={"tags": ["a", "b"]}).startswith("---\ntags:\n- a\n- b\n---\n")

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 import regex
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -206,3 +206,58 @@ def test_entities_are_never_rewritten(parts: list[str]) -> None:
     entity = regex.compile(r"&(?:amp;)*(?:#[0-9]+|#x[0-9a-f]+|[a-z]+);")
     doc = punctuation(Document(body=text))
     assert Counter(entity.findall(doc.body)) == Counter(entity.findall(text))
+
+
+def test_a_run_of_full_width_characters_is_one_change() -> None:
+    """Issue 24: `１．５％` is one number, so one change (it was three: `１`, `．`, `５％`)."""
+    doc = run("增长１．５％，达到１２０．３亿元")
+    assert doc.body == "增长1.5%，达到120.3亿元"
+    assert [(c.before, c.after) for c in doc.changes] == [("１．５％", "1.5%"), ("１２０．３", "120.3")]
+
+
+FULL_WIDTH_ALWAYS = set("Ａａ０％／")
+FULL_WIDTH_BETWEEN = set("＋－．")
+ALNUM = set("Ａａ０aZ9")
+
+
+@given(st.text(st.sampled_from("Ａａ０％／＋－．aZ9 中.-+"), max_size=16))
+def test_full_width_folds_each_character_by_its_own_rule(text: str) -> None:
+    """Which characters fold does not depend on how they are grouped into changes: a letter,
+    digit or safe sign always, `＋－．` only between two letters or digits (so `－ ` at a line
+    start never becomes a list marker)."""
+    from cleaner.steps.punctuation import _fullwidth_edits
+
+    expected = {
+        i
+        for i, c in enumerate(text)
+        if c in FULL_WIDTH_ALWAYS
+        or (c in FULL_WIDTH_BETWEEN and 0 < i < len(text) - 1 and text[i - 1] in ALNUM and text[i + 1] in ALNUM)
+    }
+    edits = _fullwidth_edits(text)
+    assert {i for e in edits for i in range(e.start, e.end)} == expected
+    assert all(a.end < b.start for a, b in zip(edits, edits[1:]))  # runs are whole: no two touch
+
+
+@pytest.mark.parametrize(("text", "expected"), [("a＋b", "a+b"), ("x－y", "x-y"), ("v１．２", "v1.2")])
+def test_a_full_width_sign_between_ascii_letters_folds_alone(text: str, expected: str) -> None:
+    """Issue 24: the quick test that lets a document through untouched did not list `＋ － ．`,
+    so a sign between two ASCII letters, alone in its document, was never folded."""
+    assert run(text).body == expected
+
+
+@given(st.one_of(st.text(st.sampled_from(list("中文aZ9 \t.-。、，；：？！,;:?!()\"'“”‘’·•…—＋－．Ａ１％<&\n"))), chinese_sentence()))
+@example("a＋b")
+@example("他说 ， 好")
+def test_the_quick_test_never_skips_a_document_a_rule_would_change(text: str) -> None:
+    """Issue 24: `punctuation` returns a document untouched, without masking it, when `_ANY`
+    finds nothing any rule starts with. The full passes must then change nothing either."""
+    import re
+    from unittest import mock
+
+    from cleaner.steps import punctuation as module
+
+    doc = encoding(Document(body=text)).replace(changes=())
+    if module._ANY.search(doc.body) is not None:
+        return
+    with mock.patch.object(module, "_ANY", re.compile("")):
+        assert punctuation(doc).body == doc.body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import regex
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cleaner import Document, Options
@@ -146,3 +146,23 @@ def test_no_space_left_between_han_outside_lists_and_protected_text(text: str, m
         kept = _list_ranges(line)
         for m in regex.finditer(f"(?<=[{HAN}])[ \\t\\u00a0\\u3000]+(?=[{HAN}])", line):
             assert any(a <= m.start() < b for a, b in kept), line
+
+
+@given(st.one_of(TEXTS, real_article(), st.text(st.sampled_from("中文AB1 \t\u3000\u00a0%&;}$，"), max_size=12)))
+@example("在 2024 年")
+@example("发布了 GPT")
+@example("GPT 发布")
+@example("我们在\u3000研究")
+@example("设置 %PATH% 变量")
+def test_the_quick_test_never_skips_a_document_with_something_to_do(text: str) -> None:
+    """Issue 24: `remove` and `keep` return a document untouched when no space touches CJK,
+    without finding its protected spans. Whatever the text, that shortcut must never skip an
+    edit the full pass would make."""
+    from cleaner.steps.spacing import _NEAR_CJK, han_space_edits, spacing_edits
+
+    doc = encoding(Document(body=text)).replace(changes=()).with_spans()
+    if _NEAR_CJK.search(doc.body) is not None:
+        return
+    masked = doc.masked()
+    assert han_space_edits(masked) == []
+    assert spacing_edits(masked, doc.protected(), "remove") == []

@@ -98,7 +98,7 @@ def test_line_index_positions_count_the_newlines_before(text: str, data: st.Data
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     assert LineIndex(text).position(offset) == (line, column)
-    assert line_starts(text) == [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    assert line_starts(text).tolist() == [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
 
 
 # --- the data-file loader -------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Union
 
-from .document import REPAIR, Change, Document, Warning
+from .document import REPAIR, Change, ChangeLog, Document, Warning
 from .errors import UsageError
 from .options import DataFile
 from .pipeline import OPTIONS, STEP_CHOICE, Options, Pipeline
@@ -69,7 +69,7 @@ class Result:
     options: Options | None = None
 
     @property
-    def changes(self) -> tuple[Change, ...]:
+    def changes(self) -> ChangeLog:
         return self.document.changes
 
     @property
@@ -176,7 +176,7 @@ def _with_reencoding(raw: bytes, doc: Document) -> Document:
     if was is None:
         return doc
     reencode = Change("encoding", "utf8", 1, 1, was, "UTF-8", -1, kind=REPAIR, category="encoding")
-    return doc.replace(changes=(reencode, *doc.changes))
+    return doc.replace(changes=(reencode,) + doc.changes)
 
 
 def post_text(post: frontmatter.Post) -> str:

@@ -16,8 +16,8 @@ from . import templates as site_templates
 from .batch import ReportWriter, Run, atomic_write
 from .output import shown
 from .api import run_time
-from .errors import CleanerError, UsageError
-from .pipeline import OPTIONS, STEP_CHOICE, STEP_NAMES, TEMPLATE_STEP, Options, Pipeline, load_step
+from .errors import CleanerError, RuleFileError, UsageError
+from .pipeline import OPTIONS, STEP_CHOICE, STEP_NAMES, TEMPLATE_STEP, Options, Pipeline, check_disabled, load_step
 
 DEFAULT_GLOB = runs.DEFAULT_GLOB
 
@@ -334,6 +334,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     """
     found = Path(args.config) if args.config else config.discover_for(args.inputs or ["-"], Path.cwd())
     values: dict[str, Any] = config.load(found) if found else {}
+    if found and values.get("disable_rules"):
+        _check_disabled_in(found, values)
     for setting in config.RUN_SETTINGS:
         from_file = values.pop(setting.name, None)
         if getattr(args, setting.name, None) is None and from_file is not None:
@@ -361,6 +363,16 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     # refuse dates in the future and to give `05月01日` its year).
     values["now"] = run_time()
     return values
+
+
+def _check_disabled_in(path: Path, values: dict[str, Any]) -> None:
+    """A `disable-rule` id in a config file that no step knows is that file's error (the same
+    check runs again on the whole run's options, where the id may come from the command line)."""
+    step_choice = {item.name for item in STEP_CHOICE}
+    try:
+        check_disabled(Options.make(**{k: v for k, v in values.items() if k not in step_choice}))
+    except UsageError as error:
+        raise RuleFileError(str(error).replace("disable_rules:", "disable-rule:", 1), path=str(path)) from None
 
 
 def _check_modes(args: argparse.Namespace) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import posixpath
+import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -88,12 +89,19 @@ def _clean_shard(
 ) -> tuple[dict[str, int], list[str]]:
     source, target = pair  # fsspec OpenFile objects: they pickle, and open on the worker
     fs = target.fs
-    temp = f"{target.path}.cleaner-partial"
+    # A name of its own per task: object stores have no file locks, and two runs (or a retried
+    # task beside a slow first attempt) writing one shared partial file would interleave records.
+    temp = f"{target.path}.{uuid.uuid4().hex[:12]}.cleaner-partial"
     compression = "gzip" if target.path.endswith(".gz") else None
     protocols = source.fs.protocol if isinstance(source.fs.protocol, tuple) else (source.fs.protocol,)
     name = source.path if "file" in protocols else source.full_name
-    with source as raw, fs.open(temp, "wb", compression=compression) as out:
-        stats, errors = clean_stream(pipeline, raw, out, settings, name=name)
+    try:
+        with source as raw, fs.open(temp, "wb", compression=compression) as out:
+            stats, errors = clean_stream(pipeline, raw, out, settings, name=name)
+    except BaseException:
+        with contextlib.suppress(OSError, FileNotFoundError):
+            fs.rm(temp)
+        raise
     fs.mv(temp, target.path)  # nothing half-written ever carries the final name
     return stats.to_json(), errors
 

@@ -4,6 +4,9 @@ A `Document` is immutable. A step returns a new one, built with `Document.edit`,
 list of `Edit`s to the body and records one `Change` per edit. Because every change carries its
 exact place (`offset`, in the step's output) and both texts, the changes of a step can be replayed
 backwards over its output to give back its input (`unapply`): "nothing lost" is checkable.
+`Document.changes` is a `ChangeLog`, a sequence of `Change` that keeps each `edit` call's
+records in columns and makes a `Change` when one is read (a document with a change on every
+short line would otherwise hold ten times its size in records).
 
 Every record says what it is (`kind`: a removal, a repair, a rewrite; a `Warning` is a warning)
 and its `category`, both set by the step that makes it, so the JSON report and the audit page
@@ -12,10 +15,13 @@ count from the records alone and name no step.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+import operator
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Union, overload
 
 from .protect import Span, shift_spans
 
@@ -31,23 +37,69 @@ WARNING = "warning"
 KINDS = (REMOVAL, REPAIR, REWRITE, WARNING)
 
 
-class Edit(NamedTuple):
-    """Replace `body[start:end]` with `replacement`; `rule` names why.
-
-    `kind` and `category` are the step's word on what the edit is (see `Document.edit` for what
-    an edit without them gets).
-    """
-
+class _EditFields(NamedTuple):
     start: int
     end: int
     replacement: str
     rule: str
-    # What the report shows beside the rule, as (name, value) pairs: a template removal's
-    # group and document count. Empty for most edits (and absent from an edit a step builds
-    # as a bare 4-tuple with `tuple.__new__`, which `edit` allows for).
     detail: tuple[tuple[str, Any], ...] = ()
     kind: str = ""
     category: str = ""
+
+
+class Edit(_EditFields):
+    """Replace `body[start:end]` with `replacement`; `rule` names why.
+
+    `kind` and `category` are the step's word on what the edit is (see `Document.edit` for what
+    an edit without them gets). `detail` is what the report shows beside the rule, as (name,
+    value) pairs: a template removal's group and document count; empty for most edits.
+
+    An edit that says none of the three is the 4-tuple `(start, end, replacement, rule)` (as a
+    step's hot loop builds it with `tuple.__new__(Edit, ...)`): a step with an edit on every
+    short line holds them all until `Document.edit` has applied them, and the three empty
+    fields were a fifth of each.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        start: int,
+        end: int,
+        replacement: str,
+        rule: str,
+        detail: tuple[tuple[str, Any], ...] = (),
+        kind: str = "",
+        category: str = "",
+    ) -> Edit:
+        if detail or kind or category:
+            return tuple.__new__(cls, (start, end, replacement, rule, detail, kind, category))
+        return tuple.__new__(cls, (start, end, replacement, rule))
+
+    @property
+    def detail(self) -> tuple[tuple[str, Any], ...]:
+        return self[4] if len(self) > 4 else ()
+
+    @property
+    def kind(self) -> str:
+        return self[5] if len(self) > 4 else ""
+
+    @property
+    def category(self) -> str:
+        return self[6] if len(self) > 4 else ""
+
+    def __repr__(self) -> str:
+        extra = f", detail={self.detail!r}, kind={self.kind!r}, category={self.category!r}" if len(self) > 4 else ""
+        return f"Edit(start={self.start!r}, end={self.end!r}, replacement={self.replacement!r}, rule={self.rule!r}{extra})"
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return tuple(self)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._fields}
+
+    def _replace(self, **fields: Any) -> Edit:
+        return Edit(**{**self._asdict(), **fields})
 
 
 class Change(NamedTuple):
@@ -92,6 +144,177 @@ class Change(NamedTuple):
         if self.detail:
             entry["detail"] = dict(self.detail)
         return entry
+
+
+# How many edits `Document.edit` applies before it joins what it has gathered of the new body,
+# and of the `before` and `after` texts, into one string each: a slice per edit, all alive
+# until the end, cost more than the change records when every short line has an edit.
+_PIECES_JOINED = 1024
+# The columns of a change log: 16 bits for the shape index and 32 for places and text ends,
+# or 64 bits for all when a value does not fit (`Document.edit` tries narrow first).
+_NARROW = ("H", "I")
+_WIDE = ("q", "q")
+
+
+class _Packed:
+    """The changes one `Document.edit` call made, in columns rather than one `Change` each.
+
+    A `Change` tuple with its own line, offset and `before` string is about 200 bytes, ten
+    times a short line that gets one fix. Here a change is a 16-bit index into `shapes` (its
+    rule, detail, kind and category, shared by the changes that have the same) and five 32-bit
+    numbers: its line, column and start in the step's input, and where its `before` and its
+    `after` end in the two joined strings `before` and `after`. Its `offset` is worked out:
+    the start, plus what the changes before it wrote, less what they took out.
+    """
+
+    __slots__ = ("step", "shapes", "shape", "line", "column", "start", "before", "before_end", "after", "after_end")
+
+    def __init__(
+        self,
+        step: str,
+        shapes: list[tuple[str, tuple[tuple[str, Any], ...], str, str]],
+        columns: tuple[array[int], array[int], array[int], array[int], array[int], array[int]],
+        before: str,
+        after: str,
+    ) -> None:
+        self.step = step
+        self.shapes = shapes
+        self.shape, self.line, self.column, self.start, self.before_end, self.after_end = columns
+        self.before = before
+        self.after = after
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        columns = (self.shape, self.line, self.column, self.start, self.before_end, self.after_end)
+        return (_Packed, (self.step, self.shapes, columns, self.before, self.after))
+
+    def __len__(self) -> int:
+        return len(self.shape)
+
+    def __getitem__(self, i: int) -> Change:
+        b0 = self.before_end[i - 1] if i else 0
+        a0 = self.after_end[i - 1] if i else 0
+        return self._make(i, b0, self.before_end[i], a0, self.after_end[i])
+
+    def _make(self, i: int, b0: int, b1: int, a0: int, a1: int) -> Change:
+        rule, detail, kind, category = self.shapes[self.shape[i]]
+        return _new_change(
+            Change,
+            (self.step, rule, self.line[i], self.column[i], self.before[b0:b1], self.after[a0:a1],
+             self.start[i] + a0 - b0, detail, kind, category),
+        )
+
+    def __iter__(self) -> Iterator[Change]:
+        b0 = a0 = 0
+        before_end, after_end, make = self.before_end, self.after_end, self._make
+        for i in range(len(self.shape)):
+            b1, a1 = before_end[i], after_end[i]
+            yield make(i, b0, b1, a0, a1)
+            b0, a0 = b1, a1
+
+    def __reversed__(self) -> Iterator[Change]:
+        for i in range(len(self.shape) - 1, -1, -1):
+            yield self[i]
+
+
+# A part of a `ChangeLog`: one edit call's changes, or records made by hand.
+_Part = Union[_Packed, tuple[Change, ...]]
+_new_change = tuple.__new__  # a Change built as the tuple it is: no keyword handling per record
+
+
+class ChangeLog(Sequence[Change]):
+    """The change records of a document, in order: a read-only sequence of `Change`.
+
+    `Document.changes` is one. It behaves as the tuple it once was: it indexes, slices (a
+    slice is a tuple), iterates, adds to a tuple or another log (`doc.changes + (change,)`) and
+    equals a tuple of the same records. What it holds is the changes of each `Document.edit`
+    call packed in columns (`_Packed`), and records made by hand as they are; a `Change` is
+    made when it is read, so a document with a change on every line costs a fraction of a
+    tuple of records.
+    """
+
+    __slots__ = ("_parts", "_ends")
+
+    _parts: tuple[_Part, ...]
+    _ends: tuple[int, ...]  # the number of records up to the end of each part
+
+    def __init__(self, changes: Iterable[Change] = ()) -> None:
+        records = tuple(changes)
+        self._set(((records,) if records else ()))
+
+    def _set(self, parts: tuple[_Part, ...]) -> None:
+        ends = []
+        total = 0
+        for part in parts:
+            total += len(part)
+            ends.append(total)
+        self._parts = parts
+        self._ends = tuple(ends)
+
+    @classmethod
+    def _of_parts(cls, parts: tuple[_Part, ...]) -> ChangeLog:
+        log = cls.__new__(cls)
+        log._set(tuple(part for part in parts if len(part)))
+        return log
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ChangeLog._of_parts, (self._parts,))
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    @overload
+    def __getitem__(self, index: int) -> Change: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Change, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Change | tuple[Change, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        size = len(self)
+        if index < 0:
+            index += size
+        if not 0 <= index < size:
+            raise IndexError("change index out of range")
+        part = bisect.bisect_right(self._ends, index)
+        return self._parts[part][index - (self._ends[part - 1] if part else 0)]
+
+    def __iter__(self) -> Iterator[Change]:
+        for part in self._parts:
+            yield from part
+
+    def __reversed__(self) -> Iterator[Change]:
+        for part in reversed(self._parts):
+            yield from reversed(part)
+
+    def __add__(self, other: Sequence[Change]) -> ChangeLog:
+        if isinstance(other, ChangeLog):
+            return ChangeLog._of_parts(self._parts + other._parts)
+        if isinstance(other, (tuple, list)):
+            return ChangeLog._of_parts(self._parts + (tuple(other),))
+        return NotImplemented
+
+    def __radd__(self, other: Sequence[Change]) -> ChangeLog:
+        if isinstance(other, (tuple, list)):
+            return ChangeLog._of_parts((tuple(other),) + self._parts)
+        return NotImplemented
+
+    def _with(self, part: _Packed) -> ChangeLog:
+        return ChangeLog._of_parts(self._parts + (part,))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (ChangeLog, tuple)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+NO_CHANGES = ChangeLog()
 
 
 # Past this share of a body's characters removed, a document is suspect: the `boilerplate` step
@@ -160,7 +383,7 @@ class Document:
     body: str
     meta: Mapping[str, Any] = dataclasses.field(default_factory=lambda: _freeze(None))
     frontmatter: str | None = None
-    changes: tuple[Change, ...] = ()
+    changes: ChangeLog = NO_CHANGES  # a tuple given here is taken as a ChangeLog
     warnings: tuple[Warning, ...] = ()
     path: str = "<stdin>"
     encoding: str = "utf-8"
@@ -180,6 +403,8 @@ class Document:
     def __post_init__(self) -> None:
         if not isinstance(self.meta, MappingProxyType):
             object.__setattr__(self, "meta", _freeze(self.meta))
+        if not isinstance(self.changes, ChangeLog):
+            object.__setattr__(self, "changes", ChangeLog(self.changes))
 
     # MappingProxyType does not pickle; documents travel to worker processes.
     def __reduce__(self) -> tuple[Any, ...]:
@@ -287,69 +512,147 @@ class Document:
         """
         if kind is not None and kind not in KINDS:
             raise ValueError(f"step {step}: unknown change kind {kind!r} (kinds: {', '.join(KINDS)})")
-        ordered = sorted(edits, key=lambda e: (e.start, e.end))
-        ordered = [e for e in ordered if self.body[e.start : e.end] != e.replacement]
-        if self.disabled_rules:
-            ordered = [e for e in ordered if not self.rule_disabled(step, e.rule)]
-        if not ordered:
-            return self
+        ordered = edits if isinstance(edits, (list, tuple)) else list(edits)
+        if not _in_order(ordered):
+            ordered = _sorted_edits(ordered)
+        try:
+            return self._apply(step, ordered, keep_spans, kind, category, _NARROW)
+        except OverflowError:  # a place or a text past 4 G characters, or 65,536 rule shapes
+            return self._apply(step, ordered, keep_spans, kind, category, _WIDE)
+
+    def _apply(
+        self,
+        step: str,
+        ordered: Sequence[Edit],
+        keep_spans: bool,
+        kind: str | None,
+        category: str | None,
+        typecodes: tuple[str, str],
+    ) -> Document:
         body = self.body
+        disabled = bool(self.disabled_rules)
+        shape = array(typecodes[0])
+        lines, columns, starts, before_ends, after_ends = (array(typecodes[1]) for _ in range(5))
+        add_shape, add_line, add_column, add_start = shape.append, lines.append, columns.append, starts.append
+        add_before_end, add_after_end = before_ends.append, after_ends.append
+        shapes: list[tuple[str, tuple[tuple[str, Any], ...], str, str]] = []
+        shape_of: dict[Any, int] = {}
+        # The new body, the `before` texts and the `after` texts, each as pieces joined every
+        # `_PIECES_JOINED` edits into chunks.
         pieces: list[str] = []
-        changes: list[Change] = []
+        chunks: list[str] = []
+        befores: list[str] = []
+        before_chunks: list[str] = []
+        afters: list[str] = []
+        after_chunks: list[str] = []
         cursor = 0
-        out_len = 0
+        before_total = after_total = 0
+        skipped = 0
+        countdown = _PIECES_JOINED
         # Edits are sorted: count lines incrementally instead of searching for each one.
         line, line_start, counted = 1, 0, 0
         for e in ordered:
-            if e.start < cursor:
-                raise ValueError(f"step {step}: overlapping edits at {e.start} ({e.rule})")
-            pieces.append(body[cursor : e.start])
-            out_len += e.start - cursor
-            newlines = body.count("\n", counted, e.start)
+            start, end, replacement, rule = e[0], e[1], e[2], e[3]
+            before = body[start:end]
+            if before == replacement or (disabled and self.rule_disabled(step, rule)):
+                skipped += 1
+                continue
+            if start < cursor:
+                raise ValueError(f"step {step}: overlapping edits at {start} ({rule})")
+            if start > cursor:
+                pieces.append(body[cursor:start])
+            newlines = body.count("\n", counted, start)
             if newlines:
                 line += newlines
-                line_start = body.rfind("\n", counted, e.start) + 1
-            counted = e.start
-            before = body[e.start : e.end]
-            column = e.start - line_start + 1
+                line_start = body.rfind("\n", counted, start) + 1
+            counted = start
+            column = start - line_start + 1
             # An edit may be a bare 4-tuple (`tuple.__new__(Edit, ...)`, as a hot loop builds it).
-            detail, own_kind, own_category = (e[4], e[5], e[6]) if len(e) > 4 else ((), "", "")
-            change_kind = own_kind or kind or default_kind(before, e.replacement, column)
-            changes.append(
-                Change(
-                    step,
-                    e.rule,
-                    line,
-                    column,
-                    before,
-                    e.replacement,
-                    out_len,
-                    detail,
-                    change_kind,
-                    own_category or category or step,
-                )
-            )
-            pieces.append(e.replacement)
-            out_len += len(e.replacement)
-            cursor = e.end
-            if len(pieces) >= _PIECES_JOINED:
-                # A slice of the body per edit, all alive until the end, cost as much as the
-                # change records (an edit on every short line): join them as we go.
-                pieces[:] = ["".join(pieces)]
+            if len(e) > 4 and (e[4] or e[5] or e[6]):
+                change_kind = e[5] or kind or default_kind(before, replacement, column)
+                key: Any = (rule, e[4], change_kind, e[6] or category or step)
+            elif kind is not None:
+                key = rule
+            else:
+                key = (rule, (), default_kind(before, replacement, column), category or step)
+            index = shape_of.get(key)
+            if index is None:
+                index = shape_of[key] = len(shapes)
+                shapes.append(key if isinstance(key, tuple) else (rule, (), kind or REWRITE, category or step))
+            add_shape(index)
+            add_line(line)
+            add_column(column)
+            add_start(start)
+            if before:
+                befores.append(before)
+                before_total += len(before)
+            add_before_end(before_total)
+            if replacement:
+                afters.append(replacement)
+                pieces.append(replacement)
+                after_total += len(replacement)
+            add_after_end(after_total)
+            cursor = end
+            countdown -= 1
+            if not countdown:  # each list has grown by at most two pieces an edit
+                countdown = _PIECES_JOINED
+                chunks.append("".join(pieces))
+                pieces.clear()
+                before_chunks.append("".join(befores))
+                befores.clear()
+                after_chunks.append("".join(afters))
+                afters.clear()
+        if not shape:
+            return self
         pieces.append(body[cursor:])
+        chunks.append("".join(pieces))
+        del pieces
         spans = self.spans
-        if spans is not None:
-            spans = shift_spans(spans, ordered, step) if keep_spans else None
-        # One tuple of the records, not a list, a tuple and their concatenation at once.
-        made = tuple(changes)
-        del changes
-        return self.replace(
-            body="".join(pieces), changes=self.changes + made if self.changes else made, spans=spans
+        if spans is not None and keep_spans:
+            applied = ordered
+            if skipped:
+                applied = [
+                    e for e in ordered if body[e[0] : e[1]] != e[2] and not (disabled and self.rule_disabled(step, e[3]))
+                ]
+            spans = shift_spans(spans, applied, step)
+        elif spans is not None:
+            spans = None
+        before_chunks.append("".join(befores))
+        after_chunks.append("".join(afters))
+        made = _Packed(
+            step,
+            shapes,
+            (shape, lines, columns, starts, before_ends, after_ends),
+            "".join(before_chunks),
+            "".join(after_chunks),
         )
+        del befores, afters, before_chunks, after_chunks
+        new_body = chunks[0] if len(chunks) == 1 else "".join(chunks)
+        del chunks
+        return self.replace(body=new_body, changes=self.changes._with(made), spans=spans)
 
 
-# Pieces of the new body kept apart in `Document.edit` before they are joined.
-_PIECES_JOINED = 8192
+def _in_order(edits: Sequence[Edit]) -> bool:
+    """Whether the edits are sorted by start, then end (as most steps make them): then they
+    need no sorting, and no key tuple per edit."""
+    last_start = last_end = -1
+    for e in edits:
+        start = e[0]
+        if start < last_start or (start == last_start and e[1] < last_end):
+            return False
+        last_start, last_end = start, e[1]
+    return True
+
+
+def _sorted_edits(edits: Sequence[Edit]) -> list[Edit]:
+    """The edits by start, then end. By start alone first (the key is the start itself, no new
+    object per edit); edits sharing a start are rare, and only then is the end read too."""
+    ordered = sorted(edits, key=_edit_start)
+    return ordered if _in_order(ordered) else sorted(edits, key=_edit_place)
+
+
+_edit_start = operator.itemgetter(0)
+_edit_place = operator.itemgetter(0, 1)
 
 
 def _rebuild(fields: dict[str, Any]) -> Document:

@@ -44,6 +44,134 @@ class _TextDatesLoader(NoAliasSafeLoader):
 _TextDatesLoader.add_constructor("tag:yaml.org,2002:timestamp", _TextDatesLoader.construct_yaml_timestamp)
 
 
+# --- libyaml: the same loaders with PyYAML's C parser ------------------------------------------
+#
+# PyYAML's pure-Python scanner and parser were most of the `frontmatter` step's time (a front
+# matter is read several times: split off, its fields' lines, its YAML 1.1 readings, the check
+# that a splice reads back). PyYAML built against libyaml (`yaml.__with_libyaml__`) parses and
+# composes in C; our constructors (keys as written, duplicates refused, dates, numbers,
+# surrogates) run on its nodes unchanged. The C composer neither refuses aliases nor bounds
+# nesting, and is itself recursive, so it runs only on text whose nesting is surely shallow,
+# and its node tree is then checked as `NoAliasSafeLoader.compose_node` checks it (a node
+# reached twice is an alias). Anything else, or any error, goes to the pure-Python loader,
+# which gives the answer or the error it always gave: the fast path only ever agrees with it.
+# `tests/test_frontmatter.py` compares the two on generated and tricky YAML.
+
+LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
+# Nesting the C composer may be handed: far above MAX_DEPTH, far below a deep C stack.
+_C_NESTING_BOUND = 256
+# A line's indentation with the block indicators (`- `, `? `, `: `) that open it, each of which
+# can open one more nested collection on the same line.
+_LINE_OPENING = regex.compile(r"^ *(?:[-?:][ \t]+)*", regex.M)
+
+if LIBYAML:
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+
+    class _CNoAliasLoader(CParser, NoAliasSafeLoader):
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    class _CTextDatesLoader(CParser, _TextDatesLoader):
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+
+# What libyaml reads otherwise than PyYAML's own scanner (found by comparing the two on
+# generated text, `tests/test_frontmatter.py`): a tab inside a plain scalar (`title: a<TAB>b`
+# is refused by PyYAML, read by libyaml), a byte order mark after the start, a carriage
+# return, a comment right after a block scalar's header (`>#`), a tag (libyaml takes
+# characters in it that PyYAML refuses). Text holding one goes to the pure loader.
+_READ_OTHERWISE = regex.compile(r"[\t\ufeff\r]|[|>][-+0-9]*#|(?:^|[ \[{,])!", regex.M)
+
+
+def _same_in_c(text: str) -> bool:
+    return _READ_OTHERWISE.search(text) is None
+
+
+def _shallow(text: str) -> bool:
+    """Whether the text cannot nest deeper than `_C_NESTING_BOUND`: each flow collection opens
+    with a bracket, and nested block collections start at ever larger columns (an indentless
+    sequence at the same column as its mapping, at most once per level)."""
+    flow = text.count("[") + text.count("{")
+    if flow > _C_NESTING_BOUND:
+        return False
+    widest = max((len(m.group()) for m in _LINE_OPENING.finditer(text)), default=0)
+    return flow + 2 * (widest + 2) <= _C_NESTING_BOUND
+
+
+def _plain_tree(root: Any) -> bool:
+    """Whether a node tree from the C composer is one the pure loader accepts as it is: no node
+    reached twice (an alias), nesting within MAX_DEPTH. Plain scalars get the style the pure
+    composer gives them (None; libyaml says ''), which `frontmatter` reads."""
+    seen: set[int] = set()
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH or id(node) in seen:
+            return False
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if node.style == "":
+                node.style = None
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
+    return True
+
+
+def _c_node(text: str, loader_class: Any) -> tuple[Any, Any] | None:
+    """(loader, root node) from the C parser, or None when the pure loader must decide."""
+    if not LIBYAML or not _shallow(text) or not _same_in_c(text):
+        return None
+    loader = loader_class(text)
+    try:
+        root = loader.get_single_node()
+    except Exception:  # noqa: BLE001 - any trouble: the pure loader gives its own answer or error
+        loader.dispose()
+        return None
+    if root is not None and not _plain_tree(root):
+        loader.dispose()
+        return None
+    return loader, root
+
+
+def read_yaml(text: str, *, text_dates: bool = False) -> Any:
+    """`load_yaml` (or, with `text_dates`, `_TextDatesLoader`), through libyaml where it is
+    sure to agree. Raises what the pure loader raises."""
+    found = _c_node(text, _CTextDatesLoader if text_dates else _CNoAliasLoader) if LIBYAML else None
+    if found is not None:
+        loader, root = found
+        try:
+            return None if root is None else loader.construct_document(root)
+        except Exception:  # noqa: BLE001, S110 - the pure loader below raises its own error
+            pass
+        finally:
+            loader.dispose()
+    if text_dates:
+        return yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - the safe loader
+    return load_yaml(text)
+
+
+def compose_front_matter(text: str) -> Any:
+    """`compose_yaml` through libyaml where it is sure to agree (node styles as the pure
+    composer gives them). Raises what the pure composer raises."""
+    # A front matter text ends with a line break; without one, libyaml ends a collection's
+    # mark on the next line where PyYAML ends it on the last (`entries` reads those marks).
+    found = _c_node(text, _CNoAliasLoader) if LIBYAML and text.endswith("\n") else None
+    if found is not None:
+        loader, root = found
+        loader.dispose()
+        return root
+    return compose_yaml(text)
+
+
 # Front matter formats: the fences that open them, as python-frontmatter's handlers know them.
 # YAML between `---` lines, TOML between `+++` lines (Hugo), JSON as an object whose `{` and `}`
 # stand on lines of their own (Hugo); each is written back in its own format.
@@ -135,7 +263,7 @@ def load_mapping(yaml_text: str, *, path: str = "<stdin>", fmt: str = YAML) -> d
         data = _load_other(yaml_text, fmt, path)
     else:
         try:
-            data = load_yaml(yaml_text)
+            data = read_yaml(yaml_text)
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             line = mark.line + 2 if mark is not None else 2
@@ -404,9 +532,14 @@ def entries(yaml_text: str) -> list[Entry] | None:
     """The top-level fields of a front matter text with their lines, or None when the text is
     not a block mapping (a flow mapping `{…}` or nothing)."""
     try:
-        root = compose_yaml(yaml_text)
+        root = compose_front_matter(yaml_text)
     except (yaml.YAMLError, RecursionError):
         return None
+    return entries_of(root)
+
+
+def entries_of(root: Any) -> list[Entry] | None:
+    """`entries` of a composed node tree."""
     if not isinstance(root, yaml.MappingNode) or root.flow_style:
         return None
     found = []
@@ -506,7 +639,7 @@ def _dates_as_text(value: Any) -> Any:
 
 def _try_load(text: str, *, text_dates: bool = False) -> dict[str, Any] | None:
     try:
-        data = yaml.load(text, Loader=_TextDatesLoader) if text_dates else load_yaml(text)  # noqa: S506 - safe loader
+        data = read_yaml(text, text_dates=text_dates)
     except (yaml.YAMLError, RecursionError):
         return None
     if data is None:

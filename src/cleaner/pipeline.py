@@ -257,6 +257,21 @@ def bind_step(name: str, options: Options) -> StepFunction:
     return functools.partial(function, options=options)
 
 
+@functools.lru_cache(maxsize=16)
+def _bound_steps(opts: Options) -> tuple[tuple[str, StepFunction], ...]:
+    """The chosen steps (`opts.steps`), checked and bound to `opts`.
+
+    Options are frozen values that hold the content of their files, so the same options always
+    bind the same steps: `clean()` called once per record of a corpus builds them once, not per
+    call (binding checks every step's options and rule files, about as long as cleaning a
+    short record). A failed check raises and is not cached.
+    """
+    chosen = opts.steps or ()
+    check_disabled(opts)
+    validate(opts, chosen)
+    return tuple((n, bind_step(n, opts)) for n in chosen)
+
+
 StepLike = Union[StepFunction, tuple[str, StepFunction]]
 
 
@@ -300,9 +315,11 @@ class Pipeline:
                 raise UsageError(f"unknown step {name!r} (steps: {', '.join(STEP_NAMES)})")
         chosen = [n for n in STEP_NAMES if n in (only_names or PRESETS[preset]["steps"]) and n not in skip_names]
         opts = dataclasses.replace(opts, steps=tuple(chosen))
-        check_disabled(opts)
-        validate(opts, chosen)
-        return cls([(n, bind_step(n, opts)) for n in chosen], opts)
+        try:
+            hash(opts)
+        except TypeError:  # a value given as a list or dict (`meta={"tags": [...]}`) cannot key a cache
+            return cls(_bound_steps.__wrapped__(opts), opts)
+        return cls(_bound_steps(opts), opts)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -29,30 +29,39 @@ def source_offsets(changes: Sequence[Change]) -> list[int]:
     do), and going back through a whole run is one binary search (`_Run.back`). Each change
     goes back through its own run's earlier changes, then through every earlier run.
     """
-    offsets = [change.offset for change in changes]
+    # Each record read once (a `ChangeLog` makes a `Change` per read): its place and lengths.
+    offsets: list[int] = []
+    before_sizes: list[int] = []
+    after_sizes: list[int] = []
+    for change in changes:
+        offsets.append(change.offset)
+        before_sizes.append(len(change.before))
+        after_sizes.append(len(change.after))
+    sizes = (before_sizes, after_sizes)
     runs: list[_Run] = []
     current: list[int] = []  # indexes of the changes of the run being read
     end = -1
-    for index, change in enumerate(changes):
-        if change.offset < 0:  # front matter: not a body place (see `_back`)
+    for index, offset in enumerate(offsets):
+        if offset < 0:  # front matter: not a body place (see `_back`)
             continue
-        if change.offset < end:
-            runs.append(_Run(changes, current))
+        if offset < end:
+            runs.append(_Run(offsets, sizes, current))
             current = []
         current.append(index)
-        end = change.offset + len(change.after)
+        end = offset + after_sizes[index]
     if current:
-        runs.append(_Run(changes, current))
+        runs.append(_Run(offsets, sizes, current))
+    found = offsets[:]
     for number, run in enumerate(runs):
         # Within its run, a change comes after every earlier change of the run: each moved it
         # by its own length difference.
-        places = [changes[i].offset + run.shift[k] for k, i in enumerate(run.indexes)]
+        places = [offsets[i] + run.shift[k] for k, i in enumerate(run.indexes)]
         for earlier in reversed(runs[:number]):
             if not earlier.identity:
                 places = [earlier.back(place) for place in places]
         for i, place in zip(run.indexes, places):
-            offsets[i] = place
-    return offsets
+            found[i] = place
+    return found
 
 
 class _Run:
@@ -63,15 +72,16 @@ class _Run:
     difference of changes 0..k; a place inside an `after` goes to its start first.
     """
 
-    def __init__(self, changes: Sequence[Change], indexes: list[int]) -> None:
+    def __init__(self, offsets: list[int], sizes: tuple[list[int], list[int]], indexes: list[int]) -> None:
+        before, after = sizes  # len(change.before), len(change.after) by index
         self.indexes = indexes
-        self.starts = [changes[i].offset for i in indexes]
-        self.ends = [changes[i].offset + len(changes[i].after) for i in indexes]
+        self.starts = [offsets[i] for i in indexes]
+        self.ends = [offsets[i] + after[i] for i in indexes]
         self.shift = [0]
         for i in indexes:
-            self.shift.append(self.shift[-1] + len(changes[i].before) - len(changes[i].after))
+            self.shift.append(self.shift[-1] + before[i] - after[i])
         # One-character replacements (`,` → `，`, 們 → 们) move no place at all.
-        self.identity = all(len(changes[i].before) == len(changes[i].after) <= 1 for i in indexes)
+        self.identity = all(before[i] == after[i] <= 1 for i in indexes)
 
     def back(self, place: int) -> int:
         k = bisect.bisect_right(self.ends, place)  # changes 0..k-1 end at or before the place

@@ -1095,19 +1095,26 @@ def _one_round(doc: Document, options: BoilerplateOptions | None) -> tuple[Docum
         view = LineView(lines.raw, lines.keys, lines.blank, lines.judged, lines.marked, lines.heading, _despaced)
         for i, why in classify(view, removed, mode).items():
             decisions.setdefault(i, why)
-    edits = list(blank_edits)
+    # The lines that go, as places and names: the per-line tables are several times the body's
+    # size, and go before the edits and the change records are made, so they are not held together.
+    places = array("q")
+    names: list[str] = []  # each line's rule id and category: strings shared by all its lines
+    categories: list[str] = []
     for i, rule_name in decisions.items():
         end = lines.starts[i] + len(lines.raw[i])
         if end < len(body):
             end += 1  # the line's newline goes with it
+        places.extend((lines.starts[i], end))
+        names.append(rule_name)
         # The record says what it is: a removal, in its rule's category (the report counts these).
-        category = removed[i].category if i in removed else CONTEXT_CATEGORY
-        edits.append(Edit(lines.starts[i], end, "", rule_name, kind=REMOVAL, category=category))
+        categories.append(removed[i].category if i in removed else CONTEXT_CATEGORY)
     warnings = _near_duplicates(lines, removed, matcher.tests)
     settled = _settled(lines, removed, decisions, view is not None) and not doc.disabled_rules
-    # The per-line tables are several times the body's size: let them go before the change
-    # records are made, so the two are not held together.
     del lines, removed, decisions, view
+    edits = list(blank_edits)
+    for k, rule_name in enumerate(names):
+        edits.append(Edit(places[2 * k], places[2 * k + 1], "", rule_name, kind=REMOVAL, category=categories[k]))
+    del places, names, categories
     return (doc.edit(STEP, edits) if edits else doc), warnings, settled
 
 

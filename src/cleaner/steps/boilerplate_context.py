@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from array import array
 from bisect import bisect_left
 from heapq import heapify, heappop, heappush
 from collections.abc import Callable, Mapping, Sequence
@@ -387,7 +388,9 @@ _BULLETS = frozenset("·•●・")  # `paragraphs` makes them `- ` in the pass 
 
 def _classify(view: LineView, removed: Mapping[int, object], mode: str) -> dict[int, str]:
     lex = lexicon()
-    order = list(compress(range(len(view.raw)), map(not_, view.blank)))
+    # Line numbers as machine integers: an int object per line cost a tenth of the input. The
+    # non-blank lines, picked with C-level iterators.
+    order = array("q", compress(range(len(view.raw)), map(not_, view.blank)))
     if not order:
         return {}
     menu = _head_menu(view, order, removed)
@@ -531,7 +534,7 @@ def _line_number(view: LineView, position: int) -> int:
 
 
 def _middle(
-    order: list[int], head_end: int, tail_start: int, verdict_at: Callable[[int, bool], Verdict],
+    order: Sequence[int], head_end: int, tail_start: int, verdict_at: Callable[[int, bool], Verdict],
     removed: Mapping[int, object], decided: dict[int, str], mode: str,
 ) -> None:
     """Between the head and tail runs, a line goes only beside lines that were removed.
@@ -609,7 +612,7 @@ def may_open_menu(text: str) -> bool:
     return _MENU_MARK.match(text) is not None
 
 
-def _head_menu(view: LineView, order: list[int], removed: Mapping[int, object]) -> set[int]:
+def _head_menu(view: LineView, order: Sequence[int], removed: Mapping[int, object]) -> set[int]:
     """A column of short list items that opens the document: a site's section menu."""
     items: list[int] = []
     for i in order:

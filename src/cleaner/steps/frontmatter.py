@@ -47,7 +47,7 @@ from ..errors import FrontMatterError, RuleFileError, UsageError
 from ..frontmatter_io import (
     entries,
     field_lines,
-    load_yaml,
+    read_yaml,
     plain_scalar_differs,
     read_11,
     same_value,
@@ -455,12 +455,15 @@ def frontmatter(
     if not options.frontmatter:
         return doc
     schema = schema_of(options)
-    lines = field_lines(doc.frontmatter, doc.frontmatter_format)
+    # The YAML text is read once here, for its fields' lines, their nodes and their values, and
+    # nothing below reads it again (no step before this one changes the front matter text).
+    source = _Source(doc.frontmatter) if doc.frontmatter is not None and doc.frontmatter_format == "yaml" else None
+    lines = source.lines if source is not None else field_lines(doc.frontmatter, doc.frontmatter_format)
     meta = dict(doc.meta)
     changes: list[Change] = []
     rewrite: set[str] = set()
 
-    _settle_yaml_11(doc, meta, schema, lines, changes, rewrite)
+    _settle_yaml_11(source, meta, schema, lines, changes, rewrite)
     _merge_options(options, meta, schema, lines, changes)
     if options.extract_meta:
         doc = _extract(doc, options, meta, changes)
@@ -479,23 +482,34 @@ def frontmatter(
         return doc.replace(changes=doc.changes + tuple(changes)) if changes else doc
     if doc.frontmatter is not None and doc.frontmatter_format != "yaml":
         text = splice(doc.frontmatter, meta, fmt=doc.frontmatter_format)  # TOML or JSON, as it came
-    elif doc.frontmatter is not None and not rewrite and same_value(meta, _loaded(doc.frontmatter)):
-        text = doc.frontmatter
+    elif source is not None and not rewrite and same_value(meta, source.loaded):
+        text = source.text
     else:
         text = splice(doc.frontmatter, meta, frozenset(rewrite))
     return doc.replace(meta=meta, frontmatter=text, changes=doc.changes + tuple(changes))
 
 
+class _Source:
+    """A YAML front matter text as read once: its top-level entries (nodes and lines), the
+    fields' lines, and its mapping (None when it is not one)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.entries = entries(text)
+        self.lines = {e.key: e.first + 2 for e in self.entries} if self.entries else {}
+        self.loaded = _loaded(text)
+
+
 def _loaded(yaml_text: str) -> dict[str, Any] | None:
     try:
-        data = load_yaml(yaml_text)
+        data = read_yaml(yaml_text)
     except (yaml.YAMLError, RecursionError):
         return None
     return data if isinstance(data, dict) else ({} if data is None else None)
 
 
 def _settle_yaml_11(
-    doc: Document,
+    source: _Source | None,
     meta: dict[str, Any],
     schema: Mapping[str, Any],
     lines: Mapping[str, int],
@@ -504,10 +518,9 @@ def _settle_yaml_11(
 ) -> None:
     """Choose one meaning for plain values YAML 1.1 and 1.2 read differently; mark them for
     rewriting so that every reader reads the choice."""
-    if not doc.frontmatter or doc.frontmatter_format != "yaml":
-        return  # TOML and JSON have one reading each
-    found = entries(doc.frontmatter)
-    loaded = _loaded(doc.frontmatter)
+    if source is None:
+        return  # no front matter; TOML and JSON have one reading each
+    found, loaded = source.entries, source.loaded
     if not found or loaded is None:
         return
     for entry in found:

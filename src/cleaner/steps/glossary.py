@@ -32,6 +32,7 @@ docs/frontmatter.md): `offset == -1`, `line` the field's line in the input file.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -208,6 +209,14 @@ class Matcher:
     patterns: tuple[Any, ...]
     exact: Mapping[str, Entry]
     folded: Mapping[str, Entry]
+    # Every spelling, case-folded, as one `re` alternation: searched in the case-folded text,
+    # it finds every place a pattern could match and more (no boundaries, no case), at a third
+    # of the cost of the patterns on text that holds no term (`might_match`).
+    hint: Any = None
+
+    def might_match(self, text: str) -> bool:
+        """False only if no pattern can match anywhere in the text."""
+        return self.hint is None or self.hint.search(text.casefold()) is not None
 
     def entry(self, text: str) -> Entry | None:
         found = self.exact.get(_key(text, True))
@@ -279,7 +288,9 @@ def build_matcher(user: Sequence[Entry], builtin: Sequence[Entry] = ()) -> Match
             right = entry.whole_word and _LATIN_EDGE.match(spelling[-1]) is not None
             groups.setdefault((entry.case_sensitive, entry.whole_word, right), []).append(spelling)
     patterns = tuple(_compile(spellings, *kind) for kind, spellings in sorted(groups.items()))
-    return Matcher(patterns, exact, folded)
+    every = sorted({s.casefold() for spellings in groups.values() for s in spellings}, key=len, reverse=True)
+    hint = re.compile("|".join(r"[ \t]+".join(map(re.escape, s.split(" "))) for s in every))
+    return Matcher(patterns, exact, folded, hint)
 
 
 def _compile(spellings: Iterable[str], case_sensitive: bool, whole_word: bool, right: bool) -> Any:
@@ -351,6 +362,8 @@ def glossary(doc: Document, options: Options | None = None) -> Document:
     matcher = matcher_for(options)
     if matcher is None:
         return doc
+    if not matcher.might_match(doc.body):
+        return _front_matter(doc, matcher, options)  # no masked copy of a body with no term in it
     doc = doc.with_spans()
     doc = doc.edit(STEP, _body_edits(doc.body, doc.masked(), matcher), kind=REWRITE)
     return _front_matter(doc, matcher, options)
@@ -404,14 +417,20 @@ def _front_matter(doc: Document, matcher: Matcher, options: Options | None) -> D
     if not doc.meta:
         return doc
     meta = dict(doc.meta)
-    lines = field_lines(doc.frontmatter)
+    lines: dict[str, int] | None = None  # the fields' lines: a YAML parse, made only for a change
     changes: list[Change] = []
     for item in list(text_values(meta, schema_of(options))):
+        if not matcher.might_match(item.value) or not matcher.finditer(item.value):
+            # Masking only takes matches away (a protected span is a word, never a boundary):
+            # a string with no match as written has none masked, and needs no masked copy.
+            continue
         found = apply_to_text(item.value, matcher, doc.protected_terms)
         found = [f for f in found if not doc.rule_disabled(STEP, f[3].id)]  # `--disable-rule ID`
         if not found:
             continue
         pieces, cursor = [], 0
+        if lines is None:
+            lines = field_lines(doc.frontmatter)
         for start, end, term, entry in found:
             pieces += [item.value[cursor:start], term]
             cursor = end

@@ -33,7 +33,7 @@ import codecs
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
@@ -1145,7 +1145,7 @@ def _plain(ch: str) -> bool:
 _line_starts = line_starts
 
 
-def _flagged_lines(text: str, starts: list[int]) -> list[int]:
+def _flagged_lines(text: str, starts: Sequence[int]) -> list[int]:
     """The numbers of the lines any pre-check matches, found at C speed over the whole text."""
     from bisect import bisect_right
 

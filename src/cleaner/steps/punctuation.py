@@ -73,6 +73,10 @@ _TRANSPARENT = frozenset(" \t*_~,;:?!.()-") | _CHINESE_MARKS
 _DOUBLE_QUOTES = '"＂“”'
 _SINGLE_QUOTES = "'＇‘’"
 _QUOTES = frozenset(_DOUBLE_QUOTES + _SINGLE_QUOTES)
+_DOUBLE_QUOTE = re.compile(f"[{_DOUBLE_QUOTES}]")
+_SINGLE_QUOTE = re.compile(f"[{_SINGLE_QUOTES}]")
+_ANY_PAREN = re.compile("[()（）]")
+_ANY_OPENING = re.compile("[(（]")
 
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 _RULE = {
@@ -109,9 +113,17 @@ def _kind(c: str) -> str:
 # letters or digits (`１．５` → `1.5`), because at a line start `－ ` or `１．` would become a list.
 # `＃ ＊ ＿ ｀ ［ ］ ＜ ＞ ＼ ｜ ～ ｛ ｝ ＾` stay: as ASCII they are Markdown syntax (a heading,
 # emphasis, code, a link, HTML); `，：；？！（）` are the house marks; quotes go by the quote pass.
+# One match per run of characters that fold, so `１．５` is one edit (`1.5`), not three. The
+# pattern opens with one character class (the sign's conditions are checked after it), which
+# lets the engine skip ahead to the next candidate instead of trying a look-behind everywhere:
+# five times faster on clean news text.
+_FW_ALWAYS = "Ａ-Ｚａ-ｚ０-９％＄＠＆＝／"
+_FW_BETWEEN = "＋－．"
+_FW_NEIGHBOUR = "A-Za-z0-9Ａ-Ｚａ-ｚ０-９"
+_FW_SIGN = f"(?<=[{_FW_NEIGHBOUR}][{_FW_BETWEEN}])(?=[{_FW_NEIGHBOUR}])"
 _FULLWIDTH = re.compile(
-    r"[Ａ-Ｚａ-ｚ０-９％＄＠＆＝／]+"
-    r"|(?<=[A-Za-z0-9Ａ-Ｚａ-ｚ０-９])[＋－．](?=[A-Za-z0-9Ａ-Ｚａ-ｚ０-９])"
+    f"[{_FW_ALWAYS}{_FW_BETWEEN}](?:(?<=[{_FW_ALWAYS}])|{_FW_SIGN})"
+    f"(?:[{_FW_ALWAYS}]|[{_FW_BETWEEN}]{_FW_SIGN})*"
 )
 
 
@@ -123,10 +135,17 @@ _FULLWIDTH_HINT = re.compile(r"[Ａ-Ｚａ-ｚ０-９％＄＠＆＝／＋－．
 def _fullwidth_edits(masked: str) -> list[Edit]:
     if _FULLWIDTH_HINT.search(masked) is None:
         return []
-    return [
-        Edit(m.start(), m.end(), m.group().translate(_TO_HALFWIDTH), "fullwidth-ascii")
-        for m in _FULLWIDTH.finditer(masked)
-    ]
+    # The same runs recur (`１９９８`, `１２月３１日`): each folded once. Edits are built as the
+    # tuples they are (`tuple.__new__`), which is measurably faster than `Edit(...)` per match.
+    folded: dict[str, str] = {}
+    make, edits = tuple.__new__, []
+    for m in _FULLWIDTH.finditer(masked):
+        run = m.group()
+        half = folded.get(run)
+        if half is None:
+            half = folded[run] = run.translate(_TO_HALFWIDTH)
+        edits.append(make(Edit, (m.start(), m.end(), half, "fullwidth-ascii")))
+    return edits
 
 
 # --- pass 2: marks ---------------------------------------------------------------------------
@@ -159,7 +178,8 @@ _CANDIDATE = re.compile(
     f"|(?<=[,;?])(?<!{_CJK_CLASS}.)(?!{_CJK_CLASS})"
     f"|(?<=:)(?<!{_CJK_CLASS}:)"
     f"|(?<=!)(?<!{_CJK_CLASS}!)(?!{_CJK_CLASS})|(?<={_CJK_CLASS}!)(?=\\[)"
-    "|(?<=[.…\\-—―－•・‧∙･·()])"
+    # A dot or hyphen alone is no rule's business: only `...` starts an ellipsis, `--` a dash.
+    "|(?<=[…—―•・‧∙･·()])|(?<=\\.)(?=\\.\\.)|(?<=-)(?=-)|(?<=－)(?=－)"
     ")"
 )
 
@@ -168,11 +188,13 @@ _CANDIDATE = re.compile(
 # A bullet (`·`, `•`) at the line start counts as a list marker, which `paragraphs` makes it
 # later: a second run must see the same label. A colon between digits is a time or a ratio
 # (`AI10:30`), never a label's.
-_LABEL = regex.compile(
+# Written for `re`, which matches it three times faster than `regex` (an interview has a label
+# on every line).
+_LABEL = re.compile(
     r"(?:^[\ue002 \t]*(?:[·•●・][ \t\u3000]*)?(?:\*\*|__)?|(?<=[（(]))"
     r"[A-Za-z0-9\ue000][A-Za-z0-9\ue000.'’&+-]*(?:[ ][A-Za-z0-9\ue000][A-Za-z0-9\ue000.'’&+-]*){0,3}"
     r"(?:\*\*|__)?(?=:)(?<![0-9\ue000](?=:[0-9\ue000]))",
-    regex.M,
+    re.M,
 )
 
 
@@ -262,6 +284,13 @@ class _Context:
 
 
 class _LineFacts:
+    # Slots: one of these is made per line that holds a candidate (a speaker's label on every
+    # line of an interview), and slots make that cheaper.
+    __slots__ = (
+        "text", "start", "end", "_quotes", "_parens", "_labels", "has_han", "_clause_ends", "_first_han",
+        "_openings", "_notation",
+    )
+
     def __init__(self, text: str, start: int, end: int) -> None:
         self.text = text
         self.start = start
@@ -319,12 +348,11 @@ class _LineFacts:
         if self._parens is None:
             self._parens = {}
             stack: list[int] = []
-            text = self.text
-            for i in range(self.start, self.end):
-                c = text[i]
-                if c in "(（":
+            for m in _ANY_PAREN.finditer(self.text, self.start, self.end):
+                i = m.start()
+                if m.group() in "(（":
                     stack.append(i)
-                elif c in ")）" and stack:
+                elif stack:
                     opening = stack.pop()
                     self._parens[opening] = i
                     self._parens[i] = opening
@@ -334,7 +362,17 @@ class _LineFacts:
         if self._labels is None:
             # Each label's colon, and whether the label is a speaker's (at the line start) rather
             # than a gloss's (after an opening parenthesis).
-            self._labels = {m.end(): m.start() == self.start for m in _LABEL.finditer(self.text, self.start, self.end)}
+            # A label starts at the line start or right after a parenthesis and holds neither
+            # a parenthesis nor a line break, so trying those places alone finds every one.
+            self._labels = {}
+            text, start, end = self.text, self.start, self.end
+            begins = [start]
+            if text.find("(", start, end) != -1 or text.find("（", start, end) != -1:
+                begins += [m.end() for m in _ANY_OPENING.finditer(text, start, end)]
+            for begin in begins:
+                found = _LABEL.match(text, begin, end)
+                if found is not None:
+                    self._labels[found.end()] = found.start() == start
         return position in self._labels
 
     def is_speaker_colon(self, position: int) -> bool:
@@ -350,8 +388,8 @@ def _pair_quotes(text: str, start: int, end: int) -> tuple[list[tuple[int, int]]
     """
     pairs: list[tuple[int, int]] = []
     unbalanced = False
-    doubles = [i for i in range(start, end) if text[i] in _DOUBLE_QUOTES]
-    singles = [i for i in range(start, end) if text[i] in _SINGLE_QUOTES and not _apostrophe(text, i, start, end)]
+    doubles = [m.start() for m in _DOUBLE_QUOTE.finditer(text, start, end)]
+    singles = [m.start() for m in _SINGLE_QUOTE.finditer(text, start, end) if not _apostrophe(text, m.start(), start, end)]
     for positions, openers, closers in ((doubles, "\"＂“", "\"＂”"), (singles, "'＇‘", "'＇’")):
         if not positions:
             continue
@@ -392,7 +430,7 @@ def _mark_edits(masked: str) -> list[Edit]:
     ctx = _Context(masked)
     edits: list[Edit] = []
     parens_done: set[int] = set()
-    covered: list[tuple[int, int]] = []  # runs and ellipses: a lone-looking mark inside is theirs
+    covered: list[tuple[int, int]] = []  # runs: the last mark of one looks lone, but is the run's
     done_to = 0
     for m in _CANDIDATE.finditer(masked):
         start = m.start()
@@ -404,8 +442,7 @@ def _mark_edits(masked: str) -> list[Edit]:
             if found is None:
                 continue  # 。 before another kind of mark: nothing to do
             end, text = found.end(), found.group()
-            done_to = end
-            covered.append((start, end))
+            done_to = end  # (no lone mark is inside: ellipses and full stops hold none)
             if found.re is _PERIOD:
                 edits.append(Edit(start, end, "。", "period"))
             elif text != "……" and ("。" in text or "…" in text or ctx.chinese(start, end)):
@@ -460,29 +497,31 @@ def _near(text: str, i: int, step: int) -> str:
     return text[i] if 0 <= i < len(text) else "\n"
 
 
-def _run_edits(ctx: _Context, masked: str, start: int, end: int, text: str) -> Iterable[Edit]:
-    marks = [c for c in text if c not in " \t"]
+def _run_edits(ctx: _Context, masked: str, start: int, end: int, text: str) -> list[Edit]:
+    # A list, not a generator: most calls are one colon of a speaker's label (an interview
+    # has one a line), and a generator's set-up cost more than the work.
+    marks = [text] if end - start == 1 else [c for c in text if c not in " \t"]
     if marks == [":"]:
         if start > 0 and masked[start - 1] == "]":
-            return  # a link reference definition or footnote label, `[1]: …`
+            return []  # a link reference definition or footnote label, `[1]: …`
         line = ctx.line(start)
         if line.is_label_colon(start):
-            if line.has_han:
-                if line.is_speaker_colon(start):
-                    yield from _speaker_colon(masked, start, end, line.end)
-                else:
-                    yield from _label_space(masked, end, line.end)
-            return
+            if not line.has_han:
+                return []
+            if line.is_speaker_colon(start):
+                return _speaker_colon(masked, start, end, line.end)
+            return _label_space(masked, end, line.end)
     if marks == ["!"] and end < len(masked) and masked[end] == "[":
-        return  # `![alt](src)`: a Markdown image
+        return []  # `![alt](src)`: a Markdown image
     has_fullwidth = any(c in _CHINESE_MARKS for c in marks)
     if not (has_fullwidth or ctx.chinese(start, end) or _latin_comma(ctx, masked, start, end, marks)):
-        return
+        return []
     full = [_HALF_TO_FULL.get(c, c) for c in marks]
     collapsed = [c for k, c in enumerate(full) if k == 0 or c != full[k - 1]]
     replacement = "".join(collapsed)
     if replacement != text:
-        yield Edit(start, end, replacement, _RULE.get(collapsed[0], "mark"))
+        return [Edit(start, end, replacement, _RULE.get(collapsed[0], "mark"))]
+    return []
 
 
 def _latin_comma(ctx: _Context, masked: str, start: int, end: int, marks: list[str]) -> bool:
@@ -498,23 +537,25 @@ def _latin_comma(ctx: _Context, masked: str, start: int, end: int, marks: list[s
     return ctx.line(start).clause_has_han(start) and not _inside_notation(ctx, start)
 
 
-def _speaker_colon(masked: str, colon: int, colon_end: int, line_end: int) -> Iterable[Edit]:
+def _speaker_colon(masked: str, colon: int, colon_end: int, line_end: int) -> list[Edit]:
     """A Latin speaker's colon before a Chinese sentence is that sentence's colon, written as a
     Chinese label's is: `Dwarkesh Patel: Mark,欢迎` → `Dwarkesh Patel：Mark,欢迎` (issue 20)."""
     i = colon_end
     while i < line_end and masked[i] in " \t":
         i += 1
     if i < line_end and masked[i] not in (BLOCK, MARKUP):
-        yield Edit(colon, i, "：", "label-colon")
+        return [Edit(colon, i, "：", "label-colon")]
+    return []
 
 
-def _label_space(masked: str, colon_end: int, line_end: int) -> Iterable[Edit]:
+def _label_space(masked: str, colon_end: int, line_end: int) -> list[Edit]:
     """One space after a label's colon when text follows (`Patel:谢谢` → `Patel: 谢谢`)."""
     i = colon_end
     while i < line_end and masked[i] in " \t":
         i += 1
     if i < line_end and masked[i] not in (BLOCK, MARKUP) and masked[colon_end:i] != " ":
-        yield Edit(colon_end, i, " ", "label-colon")
+        return [Edit(colon_end, i, " ", "label-colon")]
+    return []
 
 
 def _paren_edits(ctx: _Context, masked: str, position: int, done: set[int]) -> Iterable[Edit]:
@@ -586,6 +627,8 @@ _STRAIGHT = re.compile("[\"'＂＇]")
 def _quote_edits(masked: str) -> tuple[list[Edit], list[int]]:
     edits: list[Edit] = []
     unbalanced: list[int] = []
+    if not any(quote in masked for quote in "\"'＂＇"):
+        return edits, unbalanced  # `in` is a memchr-fast search; most Chinese text has curly quotes only
     ctx = _Context(masked)
     seen: set[int] = set()
     for m in _STRAIGHT.finditer(masked):
@@ -640,11 +683,16 @@ def _space_edits(masked: str, spans: Sequence[Span]) -> list[Edit]:
 
 # --- the step --------------------------------------------------------------------------------
 
+# Anything a rule could start with. One character class first, the conditions after it, so the
+# engine skips ahead between candidates (as one alternation it tried every branch at every
+# character). `＋ － ．` are listed: between two ASCII letters (`a＋b`) they fold too.
+_ALWAYS = ",;:?!()\"'＂＇…—―•・‧∙･Ａ-Ｚａ-ｚ０-９％＄＠＆＝／＋－．"
+_MARK_OR_QUOTE = FULLWIDTH_MARKS + "“”‘’·"
 _ANY = re.compile(
-    r"[,;:?!()\"'＂＇…—―•・‧∙･Ａ-Ｚａ-ｚ０-９％＄＠＆＝／]|\.\.\.|--|－－|。[ \t]*。|、[ \t]*、"
-    r"|[，；：？！][ \t]*[，；：？！]|[ \t][" + FULLWIDTH_MARKS + r"“”‘’·]|[" + FULLWIDTH_MARKS + r"“”‘’·][ \t]"
+    f"[{_ALWAYS}.\\-。、 \t{_MARK_OR_QUOTE}]"
+    f"(?:(?<=[{_ALWAYS}])|(?<=\\.)\\.\\.|(?<=-)-|(?<=。)[ \\t]*。|(?<=、)[ \\t]*、"
+    f"|(?<=[，；：？！])[ \\t]*[，；：？！]|(?<=[ \\t])[{_MARK_OR_QUOTE}]|(?<=[{_MARK_OR_QUOTE}])[ \\t])"
 )
-
 
 def punctuation(doc: Document, options: object = None) -> Document:
     """Apply the house style of punctuation to the body; protected spans are left as they are.
@@ -653,19 +701,28 @@ def punctuation(doc: Document, options: object = None) -> Document:
     """
     if _ANY.search(doc.body) is None:
         return doc  # nothing any rule could change: no parsing, no masking
-    lines = doc.body.split("\n")  # warnings quote the line as the step found it
+    original = doc.body  # warnings quote the line as the step found it
     doc = doc.with_spans()
-    doc = doc.edit(STEP, _fullwidth_edits(doc.masked()), kind=REWRITE)
     masked = doc.masked()
+    folded = _fullwidth_edits(masked)
+    if folded:
+        doc = doc.edit(STEP, folded, kind=REWRITE)
+        masked = doc.masked()
     # Marks and quotes touch different characters, and neither rule reads what the other
     # writes (a quote pair's content is the same before and after), so they share one pass.
     quote_edits, unbalanced = _quote_edits(masked)
     body = doc.body
-    # `<!` (`&lt;!--` once `paragraphs` escaped an unclosed comment) opens HTML, not a sentence.
-    marks = [e for e in _mark_edits(masked) if not (body[e.start] == "!" and body[: e.start].endswith(("<", "&lt;")))]
+    marks = _mark_edits(masked)
+    if "<!" in body or "&lt;!" in body:
+        # `<!` (`&lt;!--` once `paragraphs` escaped an unclosed comment) opens HTML, not a sentence.
+        marks = [e for e in marks if not (body[e.start] == "!" and body[: e.start].endswith(("<", "&lt;")))]
     doc = doc.edit(STEP, marks + quote_edits, kind=REWRITE)
-    doc = doc.edit(STEP, _space_edits(doc.masked(), doc.protected()), kind=REWRITE)
+    # Masking only turns characters into non-spaces that are not marks, so a body with no space
+    # beside a full-width mark or quote has none masked either: no third masked copy.
+    if _SPACE.search(doc.body) is not None:
+        doc = doc.edit(STEP, _space_edits(doc.masked(), doc.protected()), kind=REWRITE)
     if unbalanced:
+        lines = original.split("\n")  # only now: a list of every line is several times the text
         doc = doc.add_warnings(
             Warning(STEP, "unbalanced-quote", n, "straight quotes in this line do not pair up; left as they are", lines[n - 1].strip()[:80])
             for n in unbalanced

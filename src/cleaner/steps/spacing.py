@@ -27,6 +27,7 @@ needs a space before it to be a link, and a path or emoticon would take the Han 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 
 import regex
@@ -62,10 +63,18 @@ _ADD = regex.compile(f"(?<=[{_H}])(?=[{_L}])|(?<=[{_L}])(?=[{_H}])")
 # A space of any width between two Han characters (Hangul is left out: Korean spaces words).
 _SPACES = r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+"
 _HAN_ONLY = HAN  # 〇 and 々 included
-_HAN_SPACE = regex.compile(f"(?<=[{_HAN_ONLY}]){_SPACES}(?=[{_HAN_ONLY}])")
+# Written for `re` and opening with the space class (the Han before it checked once a space is
+# found): the look-behind first made the engine try it at every character, 2.4 times slower.
+_HAN_SPACE = re.compile(f"{_SPACES[:-1]}(?<=[{_HAN_ONLY}]{_SPACES[:-1]}){_SPACES[:-1]}*(?=[{_HAN_ONLY}])")
 # A cheap test on the unmasked body: Han next to a Latin letter or digit, or to the first or
 # last character of a word-like span that is not one (`%PATH%`, `&amp;`), or Han, a space, Han.
 _HINT = regex.compile(f"[{_H}][ \\t]*[{_L}%$&]|[{_L}%;}}][ \\t]*[{_H}]|[{_HAN_ONLY}]{_SPACES}[{_HAN_ONLY}]")
+# `remove` and `keep` only take spaces out, and every space they take touches CJK (Han on
+# both sides of `han-space`, CJK on one side of `remove-space`): a space next to CJK is a cheap
+# test, written for `re` and opening with one character class so the engine skips from space to
+# space (the pattern above tries its look-arounds at every character: 12 ms per MB of news).
+_SPACE_CHARS = _SPACES[1:-2]  # the class of `_SPACES`, without its brackets and `+`
+_NEAR_CJK = re.compile(f"[{_SPACE_CHARS}](?:(?<=[{_H}][{_SPACE_CHARS}])|(?=[{_H}]))")
 
 # Protected spans that read as a word; at the edges of all others spaces are left as they are.
 _WORDLIKE = ("inline-number", "inline-version", "inline-filename", "inline-envvar", "inline-entity", "term")
@@ -75,7 +84,8 @@ def spacing(doc: Document, options: SpacingOptions | None = None) -> Document:
     """Remove (default) or add the spaces between Han and Latin text, or keep them; in every
     mode, remove the spaces between two Han characters."""
     mode = (options or SpacingOptions()).spacing
-    if _HINT.search(doc.body) is None and not doc.protected_terms:
+    hint = _HINT if mode == "add" else _NEAR_CJK
+    if hint.search(doc.body) is None and not doc.protected_terms:
         return doc
     doc = doc.with_spans()
     masked = doc.masked()
