@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 import regex
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -17,7 +17,7 @@ from cleaner.text import HAN
 
 from .cases import SAMPLES
 from .helpers import assert_idempotent, assert_replays, run_step
-from .strategies import any_text, article, chinese_sentence
+from .strategies import any_text, article, chinese_sentence, han_run
 
 # The case tables (fixtures/cases/punctuation/) run in tests/test_cases.py.
 
@@ -261,3 +261,47 @@ def test_the_quick_test_never_skips_a_document_a_rule_would_change(text: str) ->
         return
     with mock.patch.object(module, "_ANY", re.compile("")):
         assert punctuation(doc).body == doc.body
+
+
+# --- a full stop typed as `.` (scraped pages from sites that write Chinese with ASCII marks) ----
+
+
+@given(st.lists(st.tuples(han_run, st.sampled_from(["", " ", "  "])), min_size=1, max_size=6), st.sampled_from(["", "\n"]))
+def test_a_dot_ending_a_han_sentence_is_a_full_stop(sentences: list[tuple[str, str]], end: str) -> None:
+    """`请认真贯彻落实.` and `友好. 但` hold Chinese full stops written in ASCII; the spaces after a
+    full-width mark go, as for every other mark."""
+    first = sentences[0][0]
+    assume(not set(first) <= set("一二三四五六七八九十"))  # `一.` opening a line is a list number
+    assume(all(han not in tuple("文图摄译编") for han, _ in sentences))  # `文.李四` is a byline
+    text = "".join(f"{han}.{space}" for han, space in sentences).rstrip(" ") + end
+    expected = "".join(f"{han}。" for han, _ in sentences) + end
+    _, after = run_step(punctuation, text)
+    assert after.body == expected
+    assert_idempotent(punctuation, after)
+
+
+@given(han_run, st.sampled_from(["jpg", "com", "txt", "3", "py/", "_x"]), st.sampled_from(["", "。", "\n"]))
+def test_a_dot_before_a_name_or_number_is_not_a_full_stop(han: str, tail: str, end: str) -> None:
+    """`八字.jpg`, `中文.com`: a dot with a letter, digit or path right after it joins a name."""
+    text = f"{han}.{tail}{end}"
+    _, after = run_step(punctuation, text)
+    assert after.body == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('他说"好".', "他说“好”。"),  # a closing quote after Han, in either width
+        ("好(你好).", "好（你好）。"),
+        ("一. 总则", "一. 总则"),  # a list number at a line start: the author's choice of mark
+        ("（2007/05）文.李四", "（2007/05）文.李四"),  # a byline: text by
+        ("图.新华社", "图.新华社"),
+        ("这是一篇好的论文.我们", "这是一篇好的论文。我们"),
+        ("复杂度为O(n log n).", "复杂度为O(n log n)."),  # after Latin: English
+        ("好..", "好.."),
+        ("好.。", "好.。"),
+    ],
+)
+def test_full_stop_edges(text: str, expected: str) -> None:
+    _, after = run_step(punctuation, text)
+    assert after.body == expected
