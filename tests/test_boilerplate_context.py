@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 import cleaner
@@ -422,3 +422,19 @@ def test_a_second_run_removes_nothing_the_first_kept(text: str, key: tuple[str, 
     once = cleaner.clean(text, pipeline=pipeline)
     again = cleaner.process(once, pipeline=pipeline)
     assert [c.before for c in again.changes if c.step == "boilerplate"] == []
+
+
+_COUNTER_PIECES = st.sampled_from(["阅读", "浏览量", "评论", "赞", "共", "字", "min read", "views", "次", "人", "万", " ", ":", "：", "1", "23", "4.5", "2,000", "读", "min", "read", "文章"])
+
+
+@example("共 1,000 字")
+@example("5 min read")
+@given(st.lists(_COUNTER_PIECES, max_size=8).map("".join))
+def test_a_line_without_what_a_counter_needs_holds_no_counter(key: str) -> None:
+    # The classifier searches for a counter only in lines holding a counter word, `共` or `min
+    # read`: every counter the pattern finds must hold one.
+    from cleaner.steps.boilerplate_context import lexicon
+
+    lex = lexicon()
+    if lex.counter.search(key) is not None:
+        assert any(word in key for word in lex.counter_needs)

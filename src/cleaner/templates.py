@@ -99,15 +99,9 @@ def line_keys(lines: Sequence[str]) -> list[str]:
     >>> line_keys(["© 2024 某某網 版權所有", "## 首页  |  新闻", "Updated May 3, 2024"])
     ['©0某某网版权所有', '首页|新闻', 'updated<m>0,0']
     """
-    if not lines:
-        return []
-    from .steps.boilerplate import normalize
+    from .steps.boilerplate import normalize_lines
 
-    joined = "\n".join(lines)
-    normalized = normalize(joined).split("\n")
-    if len(normalized) != len(lines):  # a converter that changed the line count
-        normalized = [normalize(line) for line in lines]
-    return [_fold(text) for text in normalized]
+    return [_fold(text) for text in normalize_lines(lines)]
 
 
 def _fold(text: str) -> str:

@@ -45,6 +45,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 from array import array
+from itertools import accumulate, compress, repeat
+from operator import add, ge, gt, mul, not_
 import re
 import sys
 from bisect import bisect_right
@@ -63,10 +65,10 @@ from ..document import REMOVAL, REPAIR, Document, Edit
 from ..document import Warning as Report  # the record type; not the builtin Warning
 from ..errors import RuleFileError, UsageError
 from ..protect import MARKUP, Span
-from ..text import HAN, HAN_PROPERTY, PINYIN_TONE_LETTERS, SENTENCE_END, TOMLDecodeError, line_starts, load_toml, load_yaml, spell_han
+from ..text import HAN, HAN_PROPERTY, PINYIN_TONE_LETTERS, SENTENCE_END, TOMLDecodeError, load_toml, load_yaml, spell_han
 from ..text import han_count as _han_count
 from .boilerplate_context import CATEGORY as CONTEXT_CATEGORY
-from .boilerplate_context import DEFAULT_MODE, LineView, classify, is_prose
+from .boilerplate_context import DEFAULT_MODE, LineView, classify, is_prose, may_open_menu
 from .boilerplate_context import KINDS as CONTEXT_KINDS
 from ..options import CommonOptions, DataFile, option
 from .spacing import without_han_spaces
@@ -242,7 +244,12 @@ class Rule:
         return f"{self.scope} {self.lines}" if self.scope in ("head", "tail", "edges") else self.scope
 
     def param(self, name: str) -> Any:
-        return next(value for key, value in self.params if key == name)
+        return self._params[name]
+
+    @functools.cached_property
+    def _params(self) -> dict[str, Any]:
+        # Read once a round by each structural test: a dict, made once per rule.
+        return dict(self.params)
 
     def compiled(self) -> Pattern:
         """The rule's own pattern, compiled as it is matched (whole key, flags applied)."""
@@ -595,9 +602,15 @@ def _option_args(options: BoilerplateOptions | None) -> tuple[tuple[DataFile, ..
     """The rule files, and the disabled names that are this step's (others are other steps')."""
     if options is None:
         return (), ()
-    every = ruleset(tuple(options.rules)).all_rules
+    return _own_args(tuple(options.rules), tuple(options.disable_rules))
+
+
+@lru_cache(maxsize=32)
+def _own_args(files: tuple[DataFile, ...], disable: tuple[str, ...]) -> tuple[tuple[DataFile, ...], tuple[str, ...]]:
+    # Asked once per document and round: worked out once per set of options.
+    every = ruleset(files).all_rules
     own = {r.id for r in every} | {r.category for r in every}
-    return tuple(options.rules), tuple(name for name in options.disable_rules if name in own)
+    return files, tuple(name for name in disable if name in own)
 
 
 # --- the line key --------------------------------------------------------------------------------
@@ -616,6 +629,8 @@ _FOLD = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
 _FOLD.update({c: " " for c in "\u3000\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"})
 _FOLD["…"] = "..."
 _FOLDABLE = re.compile("[" + "".join(_FOLD) + "]")
+# What `_SPACE_RUN` matches besides a space once `_FOLD` has run (`str.isspace`, less `\n`).
+_OTHER_SPACES = tuple(c for c in map(chr, range(0x3001)) if c.isspace() and c not in _FOLD and c not in " \n")
 
 
 def normalize(text: str) -> str:
@@ -624,13 +639,32 @@ def normalize(text: str) -> str:
     >>> normalize("點擊查看大圖：  發(fā)展")
     '点击查看大图: 发展'
     """
-    for char in set(_FOLDABLE.findall(text)):
-        text = text.replace(char, _FOLD[char])
-    if "(" in text:
-        text = _PINYIN.sub("", text)
     if not text.isascii():
-        text = _t2s()(text)
-    return _SPACE_RUN.sub(" ", text)
+        for char in set(_FOLDABLE.findall(text)):
+            text = text.replace(char, _FOLD[char])
+        if "(" in text:
+            text = _PINYIN.sub("", text)  # a tone letter and a Han character: never in ASCII text
+        if not text.isascii():
+            text = _t2s()(text)
+    # Spaces folded, a space alone is its own form: collapse only where a run or another space
+    # character is (the scan of `in` tests is several times cheaper than the pattern's).
+    if "  " in text or any(char in text for char in _OTHER_SPACES):
+        text = _SPACE_RUN.sub(" ", text)
+    return text
+
+
+def normalize_lines(lines: Sequence[str]) -> list[str]:
+    """`normalize` of each line, the lines converted together (one call to the converter).
+
+    >>> normalize_lines(["點擊查看", "發(fā)展："])
+    ['点击查看', '发展:']
+    """
+    if not lines:
+        return []
+    normalized = normalize("\n".join(lines)).split("\n")
+    if len(normalized) != len(lines):  # a converter that changed the line count
+        normalized = [normalize(line) for line in lines]
+    return normalized
 
 
 def normalize_pattern(pattern: str) -> str:
@@ -662,7 +696,11 @@ def guarded(line: str) -> bool:
     """Whether a line is an article paragraph: a sentence-ending mark and more than 40 Han."""
     if len(line) <= GUARD_HAN or not _SENTENCE_END.search(line):
         return False
-    return _han_count(line) > GUARD_HAN
+    return _MORE_THAN_GUARD_HAN.match(line) is not None
+
+
+# More than `GUARD_HAN` Han characters: one match that stops at the 41st, not a count of all.
+_MORE_THAN_GUARD_HAN = re.compile(f"(?:[^{_HAN_CLASS}]*[{_HAN_CLASS}]){{{GUARD_HAN + 1}}}")
 
 
 # --- matching -------------------------------------------------------------------------------------
@@ -684,14 +722,23 @@ class _ScopeMatcher:
     members: tuple[Rule, ...]
     by_first: dict[str, tuple[Rule, ...]]
     anywhere_first: tuple[Rule, ...]  # rules whose first character cannot be listed
+    # The rules a key starting with a character meets (`by_first` and `anywhere_first`, in
+    # priority order), as an index into `first_groups`: many characters share one group (every
+    # digit, both cases of a letter), and a group's alternations are compiled once.
+    first_group: dict[str, int]
+    first_groups: tuple[tuple[Rule, ...], ...]  # the last: characters no rule lists
     max_chars: int
     anchored: tuple[tuple[Rule, Pattern], ...]
     anchors: tuple[str, ...]
     contained: tuple[tuple[Rule, Pattern], ...]
     any_contained: Pattern | None
     others: tuple[tuple[Rule, Pattern], ...]
-    # Alternations built so far, by first character (a cache of values derived from the rules).
+    # Alternations built so far, by first character and by group (caches of values derived
+    # from the rules).
     alternations: dict[str, tuple[tuple[Pattern, dict[str, Rule]], ...]] = dataclasses.field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    group_alternations: dict[int, tuple[tuple[Pattern, dict[str, Rule]], ...]] = dataclasses.field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
 
@@ -726,7 +773,13 @@ class _ScopeMatcher:
         return min(found, key=_order) if found else None
 
     def _alternations(self, first: str) -> tuple[tuple[Pattern, dict[str, Rule]], ...]:
-        rules = sorted((*self.by_first.get(first, ()), *self.anywhere_first), key=_order)
+        group = self.first_group.get(first, len(self.first_groups) - 1)
+        found = self.group_alternations.get(group)
+        if found is None:
+            found = self.group_alternations[group] = self._build_alternations(self.first_groups[group])
+        return found
+
+    def _build_alternations(self, rules: tuple[Rule, ...]) -> tuple[tuple[Pattern, dict[str, Rule]], ...]:
         built = []
         for plain in (True, False):
             part = {f"_r{r.order}": r for r in rules if (_for_re(r.pattern or "") is not None) == plain}
@@ -751,6 +804,8 @@ def first_characters(rule: Rule) -> frozenset[str] | None:
     """
     plain = _for_re(rule.pattern or "")
     if plain is None:
+        plain = _for_first_characters(rule.pattern or "")
+    if plain is None:
         return _ANY
     try:
         parsed = sre_parse.parse(plain)
@@ -763,6 +818,24 @@ def first_characters(rule: Rule) -> frozenset[str] | None:
         chars = {v for c in chars for v in (c, c.lower(), c.upper(), c.casefold(), c.swapcase())}
         chars |= {special for c, special in (("k", "\u212a"), ("s", "\u017f"), ("i", "\u0130\u0131")) if c in chars for special in special}
     return frozenset(chars)
+
+
+def _for_first_characters(pattern: str) -> str | None:
+    r"""The pattern as `re` reads it for its first characters, where only escaped braces (`\{`,
+    a literal in both modules, which `_REGEX_ONLY` takes for a fuzzy-matching brace) kept it
+    from `re`: so `\{:toc\}` is tried only on keys that start with `{`.
+
+    >>> _for_first_characters(r"\{:toc\}") == r"\{:toc\}"
+    True
+    >>> _for_first_characters("(?:abc){e<=1}") is None
+    True
+    """
+    result = spell_han(pattern)
+    unbraced = _ESCAPE.sub(lambda m: "" if m.group(1) in "{}" else m.group(), result)
+    return None if _REGEX_ONLY.search(unbraced) else result
+
+
+_ESCAPE = re.compile(r"\\(.)", re.S)
 
 
 @lru_cache(maxsize=1)
@@ -860,6 +933,14 @@ class _Matcher:
     long_anchors: tuple[str, ...]
     short_limit: int
     anchor_chars: int
+    tests: tuple[Rule, ...]  # the structural rules switched on, in priority order
+    # What a key needs for any positional rule to have a chance: a first character one lists,
+    # or a literal one needs somewhere; `positional_open`: some rule can match without either.
+    positional_firsts: frozenset[str]
+    positional_literals: tuple[str, ...]
+    positional_open: bool
+    head_depth: int  # how far the head and tail passes may reach (`_judge`)
+    tail_depth: int
 
 
 def _group_name(m: Any) -> str:
@@ -893,6 +974,11 @@ def _build_matcher(enabled: tuple[Rule, ...]) -> _Matcher:
                 for char in chars:
                     by_first.setdefault(char, []).append(rule)
         max_chars = max((r.max_chars for r in grouped), default=0)
+        groups: dict[tuple[Rule, ...], int] = {}
+        first_group = {
+            char: groups.setdefault(tuple(sorted({*rules, *anywhere_first}, key=_order)), len(groups))
+            for char, rules in by_first.items()
+        }
         built.append(
             _ScopeMatcher(
                 scope,
@@ -900,6 +986,8 @@ def _build_matcher(enabled: tuple[Rule, ...]) -> _Matcher:
                 tuple(grouped),
                 {char: tuple(rules) for char, rules in by_first.items()},
                 tuple(anywhere_first),
+                first_group,
+                (*groups, tuple(sorted(anywhere_first, key=_order))),
                 max_chars,
                 anchored,
                 tuple(sorted({a for r, _ in anchored for a in r.starts_with})),
@@ -911,12 +999,20 @@ def _build_matcher(enabled: tuple[Rule, ...]) -> _Matcher:
     anchors = tuple(sorted({a for r in pattern_rules if r.long for a in r.starts_with}))
     short = [r.max_chars for r in pattern_rules if not r.long]
     short += [int(r.param("max_chars")) for r in enabled if r.test in ("repeated-line", "recommended-titles")]
+    positional = tuple(m for m in built if m.scope != "anywhere")
+    tail_depth = max((m.lines for m in positional if m.scope in ("tail", "edges")), default=0)
     return _Matcher(
         anywhere=tuple(m for m in built if m.scope == "anywhere"),
-        positional=tuple(m for m in built if m.scope != "anywhere"),
+        positional=positional,
         long_anchors=anchors,
         short_limit=max(short, default=0),
         anchor_chars=max((len(a) for a in anchors), default=0),
+        tests=tuple(r for r in enabled if r.test is not None),
+        positional_firsts=frozenset(char for m in positional for char in m.first_group),
+        positional_literals=tuple(sorted({c for m in positional for r, _ in m.contained for c in r.contains})),
+        positional_open=any(m.first_groups[-1] or m.anchored or m.others for m in positional),
+        head_depth=max((m.lines for m in positional if m.scope in ("head", "edges")), default=0),
+        tail_depth=max(tail_depth, 1) if any(m.scope == "trailing" for m in positional) else tail_depth,
     )
 
 
@@ -940,6 +1036,8 @@ class _Lines:
     keys: list[str | None]
     truncated: list[bool]  # a paragraph or a long line: only long rules apply, key is its opening
     plain: Sequence[int]  # judged, not blank, no list/heading/quote marker: what structural tests see
+    tables: bool  # the text may hold a Markdown table (see `_settled`)
+    body: str
 
 
 def boilerplate(doc: Document, options: BoilerplateOptions | None = None) -> Document:
@@ -954,10 +1052,10 @@ def boilerplate(doc: Document, options: BoilerplateOptions | None = None) -> Doc
     warnings: list[Report] = []
     for round_ in range(_MAX_ROUNDS):
         length = len(doc.body)
-        doc, found = _one_round(doc, options)
+        doc, found, settled = _one_round(doc, options)
         if round_ == 0:
             warnings = found  # a later round would repeat the near-duplicate warnings
-        if len(doc.body) == length or not doc.body:
+        if settled or len(doc.body) == length or not doc.body:
             break
     return doc.add_warnings(warnings + _removed_share(doc, size - len(doc.body), size))
 
@@ -976,23 +1074,25 @@ def _removed_share(doc: Document, lost: int, size: int) -> list[Report]:
 _MAX_ROUNDS = 4
 
 
-def _one_round(doc: Document, options: BoilerplateOptions | None) -> tuple[Document, list[Report]]:
+def _one_round(doc: Document, options: BoilerplateOptions | None) -> tuple[Document, list[Report], bool]:
+    """One pass of the rules and the classifier; the flag says a second pass would find nothing
+    more (`_settled`), so the caller need not run one."""
     rules_ = ruleset(*_option_args(options))
     enabled = rules_.rules
     mode = options.boilerplate_mode if options is not None else DEFAULT_MODE
     if options is not None and CONTEXT_CATEGORY in options.disable_rules:
         mode = "off"  # `--disable-rule context` turns the whole classifier off
     if not doc.body or not enabled:
-        return doc, []
+        return doc, [], True
     doc = doc.with_spans()
     body = doc.body
     matcher = rules_.matcher
     lines = _cut(body, doc.masked(), doc.protected(), matcher)
-    removed, blank_edits = _judge(lines, enabled, matcher)
+    removed, blank_edits = _judge(lines, matcher)
     decisions: dict[int, str] = {i: rule.id for i, rule in removed.items()}
     view: LineView | None = None
     if mode != "off":
-        view = LineView(lines.raw, lines.keys, lines.blank, lines.judged, lines.marked, lines.heading, without_han_spaces)
+        view = LineView(lines.raw, lines.keys, lines.blank, lines.judged, lines.marked, lines.heading, _despaced)
         for i, why in classify(view, removed, mode).items():
             decisions.setdefault(i, why)
     # The lines that go, as places and names: the per-line tables are several times the body's
@@ -1008,13 +1108,52 @@ def _one_round(doc: Document, options: BoilerplateOptions | None) -> tuple[Docum
         names.append(rule_name)
         # The record says what it is: a removal, in its rule's category (the report counts these).
         categories.append(removed[i].category if i in removed else CONTEXT_CATEGORY)
-    warnings = _near_duplicates(lines, removed, enabled)
+    warnings = _near_duplicates(lines, removed, matcher.tests)
+    settled = _settled(lines, removed, decisions, view is not None) and not doc.disabled_rules
     del lines, removed, decisions, view
     edits = list(blank_edits)
     for k, rule_name in enumerate(names):
         edits.append(Edit(places[2 * k], places[2 * k + 1], "", rule_name, kind=REMOVAL, category=categories[k]))
     del places, names, categories
-    return (doc.edit(STEP, edits) if edits else doc), warnings
+    return (doc.edit(STEP, edits) if edits else doc), warnings, settled
+
+
+def _settled(lines: _Lines, removed: dict[int, Rule], decisions: dict[int, str], classified: bool) -> bool:
+    """Whether a second round is sure to remove nothing more, so the step need not run one.
+
+    A second round meets the kept lines as they were, less the removed ones; each line's key,
+    protection and rule matches are its own. What can differ is what the removed lines' absence
+    does to their neighbours:
+
+    - lines the classifier removed counted as staying when this round's head and tail rules
+      counted positions: gone, they bring lines into those scopes (a second round is needed);
+    - rule-removed lines never counted there, and to the classifier they were chrome: gone, the
+      runs around them see chrome or the document's edge as before, and nothing is beside a
+      removed line any more;
+    - between the first and last kept lines, their absence can join a table to the rows after
+      it, or the items of a head-of-page menu into a longer menu (a second round is needed
+      when the text has a table or opens with a list item).
+
+    Removals at the document's ends only (the usual page chrome) settle at once; so does a
+    round that removed nothing (a whitespace-only line emptied stays blank).
+    """
+    if len(decisions) != len(removed):
+        return False
+    if not removed:
+        return True
+    n = len(lines.raw)
+    blank = lines.blank
+    first = next((i for i in range(n) if not blank[i] and i not in removed), n)
+    last = next((i for i in range(n - 1, first - 1, -1) if not blank[i] and i not in removed), first)
+    if all(i < first or i > last for i in removed):
+        return True
+    return not lines.tables and not (classified and may_open_menu(lines.raw[first]))
+
+
+# A key as the `spacing` step leaves it (`without_han_spaces`, a pure function). Its list test is
+# the costliest part of judging a short line, and the lines that hold spaces between Han are
+# mostly page chrome, the same on every page of a site: remembered, a bounded number of them.
+_despaced = lru_cache(maxsize=1024)(without_han_spaces)
 
 
 # Lines normalised together (see `_cut`): large enough that the converter's per-call cost is
@@ -1027,8 +1166,9 @@ _RECENT_LOOKUPS = 4096
 def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _Lines:
     raw = body.split("\n")
     masked_lines = masked.split("\n") if MARKUP in masked else raw
-    starts = array("q", line_starts(body))
     n = len(raw)
+    # A line starts where the lines before it and their newlines end (C-level iterators).
+    starts = array("q", map(add, accumulate(map(len, raw), initial=0), range(n)))
     judged = [True] * n
     for span in spans:
         first = bisect_right(starts, span.start) - 1
@@ -1036,10 +1176,11 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
         if span.kind in _UNTOUCHABLE or last > first:
             for i in range(first, last + 1):
                 judged[i] = False
-    if "|" in body and any(edge in body for edge in _TABLE_EDGES):
+    tables = "|" in body and any(edge in body for edge in _TABLE_EDGES)
+    if tables:
         _mark_tables(masked, starts, judged)
     stripped = [line.strip() for line in raw]
-    blank = [not text for text in stripped]
+    blank = list(map(not_, stripped))
     has_markup = MARKUP in masked
     if has_markup:
         skips = [len(m) - len(m.lstrip(MARKUP)) for m in masked_lines]
@@ -1057,16 +1198,17 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
             marker = None if skips[i] else _LATER_MARKER.match(line)
             if marker is not None and marker.end() > 0:
                 skips[i] = marker.end()
-    content_start: Sequence[int] = array("q", (start + skip for start, skip in zip(starts, skips)))
+    content_start: Sequence[int] = array("q", map(add, starts, skips)) if any(skips) else starts
     texts: list[str] = []
     where = array("q")
     truncated = [False] * n
+    plain = array("q")
     short_limit = matcher.short_limit + 8
     opening = 2 * matcher.anchor_chars + 8 if matcher.anchor_chars else 0
-    for i in range(n):
-        if not judged[i] or blank[i]:
-            continue
+    for i in compress(range(n), map(gt, judged, blank)):  # judged and not blank
         line = raw[i]
+        if not marked[i]:
+            plain.append(i)
         text = line[skips[i] :] if skips[i] else line
         if len(text) > short_limit or guarded(line):
             # Only a long rule can match a paragraph or a line this long, and its anchor is in
@@ -1083,9 +1225,7 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
     for first in range(0, len(texts), _NORMALIZE_BATCH):
         batch = texts[first : first + _NORMALIZE_BATCH]
         distinct = list(dict.fromkeys(batch))
-        normalized = normalize("\n".join(distinct)).split("\n")
-        if len(normalized) != len(distinct):  # a converter that changed the line count
-            normalized = [normalize(t) for t in distinct]
+        normalized = normalize_lines(distinct)
         # A line that normalisation leaves as it is (plain Simplified text) is its own key.
         key_of = {}
         for text, key in zip(distinct, normalized):
@@ -1093,8 +1233,7 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
             key_of[text] = text if key == text else key
         for i, text in zip(where[first : first + _NORMALIZE_BATCH], batch):
             keys[i] = key_of[text]
-    plain = array("q", (i for i in range(n) if judged[i] and not blank[i] and not marked[i]))
-    return _Lines(raw, stripped, starts, content_start, judged, blank, heading, marked, keys, truncated, plain)
+    return _Lines(raw, stripped, starts, content_start, judged, blank, heading, marked, keys, truncated, plain, tables, body)
 
 
 def _mark_tables(masked: str, starts: Sequence[int], judged: list[bool]) -> None:
@@ -1110,17 +1249,17 @@ def _mark_tables(masked: str, starts: Sequence[int], judged: list[bool]) -> None
             below += 1
 
 
-def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[dict[int, Rule], list[Edit]]:
+def _judge(lines: _Lines, matcher: _Matcher) -> tuple[dict[int, Rule], list[Edit]]:
     """Decide which lines go and by which rule; whitespace-only lines become empty edits."""
     n = len(lines.raw)
     # By line, a list not a dict: a dict entry and an int key per line cost more than the line.
     lookups: list[tuple[str, str, bool] | None] = [None] * n
     both: dict[int, tuple[str, str, bool]] = {}
     recent: dict[bool, dict[str, tuple[tuple[str, str, bool], tuple[str, str, bool] | None]]] = {False: {}, True: {}}
-    for i in range(n):
+    looked = array("q")
+    for i in compress(range(n), lines.keys):  # the lines with a key (C-level skip of the rest)
         key = lines.keys[i]
-        if key is None:
-            continue
+        assert key is not None
         long_only = lines.truncated[i]
         if long_only:
             lines.keys[i] = None  # the opening words only: no use to the structural tests
@@ -1139,18 +1278,22 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
                 memo.clear()
             # The `spacing` step removes spaces between Han after this step: a line must be
             # judged as it is then too, or a second run would remove what the first kept.
-            despaced = without_han_spaces(key)
-            shared = memo[key] = (
-                (key, key.replace(" ", ""), long_only),
-                (despaced, despaced.replace(" ", ""), long_only) if despaced != key else None,
-            )
+            if " " in key:
+                despaced = _despaced(key)
+                shared = memo[key] = (
+                    (key, key.replace(" ", ""), long_only),
+                    (despaced, despaced.replace(" ", ""), long_only) if despaced != key else None,
+                )
+            else:
+                shared = memo[key] = ((key, key, long_only), None)
         lookups[i] = shared[0]
+        looked.append(i)
         if shared[1] is not None:
             both[i] = shared[1]
 
     removed: dict[int, Rule] = {}
     blank_edits: list[Edit] = []
-    tests = [r for r in enabled if r.test is not None]
+    tests = matcher.tests
     for rule in tests:
         if rule.test == "blank-line":
             blank_edits += _blank_lines(lines, rule)
@@ -1158,9 +1301,9 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
             _claim(removed, _repeated_lines(lines, rule), rule)
         elif rule.test == "duplicate-paragraph":
             _claim(removed, _duplicate_paragraphs(lines, rule), rule)
-    for i, lookup in enumerate(lookups):
-        if lookup is None:
-            continue
+    for i in looked:
+        lookup = lookups[i]
+        assert lookup is not None
         for scope in matcher.anywhere:
             found = _best_of(scope, lookup, both.get(i))
             if found is not None:
@@ -1170,29 +1313,40 @@ def _judge(lines: _Lines, enabled: Sequence[Rule], matcher: _Matcher) -> tuple[d
     # Keyed by what the answer depends on, not by line: when every line goes (a repeated table
     # row), the head pass walks them all, and one entry per line and scope held 10 bytes per
     # input byte.
-    cache: dict[tuple[int, tuple[str, str, bool], tuple[str, str, bool] | None], Rule | None] = {}
+    cache: dict[tuple[tuple[str, str, bool], tuple[str, str, bool] | None], tuple[Rule | None, ...]] = {}
+    scopes = matcher.positional
+    nothing: tuple[Rule | None, ...] = (None,) * len(scopes)
+    firsts, literals = matcher.positional_firsts, matcher.positional_literals
+
+    def _may_match(lookup: tuple[str, str, bool]) -> bool:
+        key, nospace, long_only = lookup
+        return (not long_only and key[0] in firsts) or any(c in nospace for c in literals)
 
     def positional(i: int, position: int, at_head: bool) -> Rule | None:
         lookup = lookups[i]
         if lookup is None:
             return None
+        despaced = both.get(i)
+        found = cache.get((lookup, despaced))
+        if found is None:
+            if not (matcher.positional_open or _may_match(lookup) or (despaced is not None and _may_match(despaced))):
+                found = cache[lookup, despaced] = nothing
+            else:
+                # Every positional scope at once: a line the head and tail passes both reach,
+                # or that a later round of the loop below meets again, is matched once.
+                found = cache[lookup, despaced] = tuple(_best_of(scope, lookup, despaced) for scope in scopes)
         best: Rule | None = None
-        for index, scope in enumerate(matcher.positional):
-            if not _applies(scope.scope, scope.lines, position, at_head):
-                continue
-            despaced = both.get(i)
-            if (index, lookup, despaced) not in cache:
-                cache[index, lookup, despaced] = _best_of(scope, lookup, despaced)
-            rule = cache[index, lookup, despaced]
-            if rule is not None and (best is None or rule.order < best.order):
+        for scope, rule in zip(scopes, found):
+            if (
+                rule is not None
+                and (best is None or rule.order < best.order)
+                and _applies(scope.scope, scope.lines, position, at_head)
+            ):
                 best = rule
         return best
 
     titles = [r for r in tests if r.test == "recommended-titles"]
-    head_depth = max((m.lines for m in matcher.positional if m.scope in ("head", "edges")), default=0)
-    tail_depth = max((m.lines for m in matcher.positional if m.scope in ("tail", "edges")), default=0)
-    if any(m.scope == "trailing" for m in matcher.positional):
-        tail_depth = max(tail_depth, 1)
+    head_depth, tail_depth = matcher.head_depth, matcher.tail_depth
     # Positions count only the lines that stay, so a second run sees the same head and tail:
     # repeat until nothing more goes (each round only adds removals, so this ends).
     for _ in range(n + 1):
@@ -1249,8 +1403,11 @@ def _applies(scope: str, lines: int, position: int, at_head: bool) -> bool:
 
 def _blank_lines(lines: _Lines, rule: Rule) -> list[Edit]:
     edits = []
-    for i, line in enumerate(lines.raw):
-        if line and lines.blank[i] and lines.judged[i]:
+    raw = lines.raw
+    # Blank lines that hold something (spaces, a CR), found with C-level iterators.
+    for i in compress(range(len(raw)), map(mul, lines.blank, map(len, raw))):
+        line = raw[i]
+        if lines.judged[i]:
             size = len(line) - 1 if line.endswith("\r") else len(line)
             if size:
                 # Spaces on an empty line are no content: a repair, not a removal.
@@ -1274,15 +1431,30 @@ def _repeated_lines(lines: _Lines, rule: Rule) -> list[int]:
 
 
 _UNCOUNTED = " \t.…。-—―"
+# Copies compared as the later steps leave them: quotes of either kind are one, bullets are one,
+# a run of `...` is one, a run of dashes is one `-`, spaces do not count. Each pass is one
+# C-level `re.sub` or `str.replace` over all the lines at once; in this order (dots, dashes,
+# forms, spaces) they give what one left-to-right pass of the four would.
 _DUPLICATE_FORMS = {"“": '"', "”": '"', "‘": "'", "’": "'", "•": "·", "・": "·", "‧": "·", "∙": "·", "･": "·"}
-_DUPLICATE_FOLD = re.compile(r"[ \t]+|[“”‘’•・‧∙･]|(?<=\.\.\.)(?:\.\.\.)+|(?:—|―|-{2,})+")
+_DUPLICATE_DOTS = re.compile(r"(?<=\.\.\.)(?:\.\.\.)+")
+_DUPLICATE_DASHES = re.compile(r"(?:—|―|-{2,})+")
+_DUPLICATE_SPACES = re.compile(r"[ \t]+")
 
 
-def _duplicate_form(m: re.Match[str]) -> str:
-    found = m.group()
-    if found[0] in "—―-":
-        return "-"  # `--`, `—`, `——`: one dash
-    return _DUPLICATE_FORMS.get(found, "")
+def _duplicate_forms(text: str) -> str:
+    """Text (one or many lines) with the differences the later steps make taken out.
+
+    >>> _duplicate_forms("“他说” -- 好......  •  是")
+    '"他说"-好...·是'
+    """
+    if "..." in text:
+        text = _DUPLICATE_DOTS.sub("", text)
+    if "—" in text or "―" in text or "--" in text:
+        text = _DUPLICATE_DASHES.sub("-", text)
+    for char, form in _DUPLICATE_FORMS.items():
+        if char in text:
+            text = text.replace(char, form)
+    return _DUPLICATE_SPACES.sub("", text) if " " in text or "\t" in text else text
 
 
 def _duplicate_paragraphs(lines: _Lines, rule: Rule) -> list[int]:
@@ -1294,20 +1466,35 @@ def _duplicate_paragraphs(lines: _Lines, rule: Rule) -> list[int]:
     # the first did not: spaces do not count (`spacing`), marks of either width and quotes of
     # either kind are one (`punctuation`), nor does the script (`script`; `normalize` folds both).
     candidates = [i for i in lines.plain if len(stripped[i].replace(" ", "").replace("\t", "")) >= min_chars]
+    if len(candidates) < 2:
+        return []
     # Copies have as many characters, less those the later steps add or take away (spaces,
     # dots and dashes): only lines that share that size with another are normalised (the
-    # conversion to Simplified is the costly part).
+    # conversion to Simplified is the costly part). Only the characters the text holds are
+    # counted.
+    uncounted = [c for c in _UNCOUNTED if c in lines.body]
     by_size: dict[int, list[int]] = {}
     for i in candidates:
         text = stripped[i]
-        by_size.setdefault(len(text) - sum(text.count(c) for c in _UNCOUNTED), []).append(i)
-    shared = {i for group in by_size.values() if len(group) > 1 for i in group}
-    candidates = [i for i in candidates if i in shared]
-    keys = normalize("\n".join(stripped[i] for i in candidates)).split("\n") if candidates else []
-    if len(keys) != len(candidates):
-        keys = [normalize(stripped[i]) for i in candidates]
-    for i, key in zip(candidates, keys):
-        text = _DUPLICATE_FOLD.sub(_duplicate_form, key)
+        size = len(text)
+        for c in uncounted:
+            size -= text.count(c)
+        by_size.setdefault(size, []).append(i)
+    # Among lines of one size, copies also hold as many commas (either width) and enumeration
+    # commas: no step and no normalisation adds or removes those.
+    shared: list[int] = []
+    for group in by_size.values():
+        if len(group) > 1:
+            by_marks: dict[tuple[int, int], list[int]] = {}
+            for i in group:
+                text = stripped[i]
+                by_marks.setdefault((text.count("，") + text.count(","), text.count("、")), []).append(i)
+            shared += (i for same in by_marks.values() if len(same) > 1 for i in same)
+    if not shared:
+        return []
+    candidates = sorted(shared)
+    keys = _duplicate_forms("\n".join(normalize_lines([stripped[i] for i in candidates]))).split("\n")
+    for i, text in zip(candidates, keys):
         if text in first:
             copies.append(i)
         else:
@@ -1369,9 +1556,9 @@ def _title_like(key: str, min_han: int, max_chars: int) -> bool:
 _NEAR_CANDIDATES = 16
 
 
-def _near_duplicates(lines: _Lines, removed: dict[int, Rule], enabled: Sequence[Rule]) -> list[Report]:
+def _near_duplicates(lines: _Lines, removed: dict[int, Rule], tests: Sequence[Rule]) -> list[Report]:
     warnings = []
-    for rule in enabled:
+    for rule in tests:
         if rule.test != "near-duplicate-paragraph":
             continue
         min_chars, similarity = int(rule.param("min_chars")), float(rule.param("similarity"))
@@ -1380,15 +1567,18 @@ def _near_duplicates(lines: _Lines, removed: dict[int, Rule], enabled: Sequence[
         norms: dict[int, str] = {}
         grams: dict[int, set[str]] = {}
         stripped = lines.stripped
-        for i in range(len(stripped)):
+        judged = lines.judged
+        long_enough = compress(range(len(stripped)), map(ge, map(len, stripped), repeat(min_chars)))
+        candidates = [i for i in long_enough if judged[i] and i not in removed]
+        # Copies that differ in a few places still share their first or last words. A speaker
+        # label opens many paragraphs of an interview and says nothing about copies.
+        texts = [stripped[i] for i in candidates]
+        first_words = [_first_words(t) if ":" in t[:25] or "：" in t[:25] else t[:12].lstrip() for t in texts]
+        last_words = [t[-12:] for t in texts]
+        if len(set(first_words)) == len(first_words) and len(set(last_words)) == len(last_words):
+            continue  # no two share either: nothing to compare
+        for i, head, tail in zip(candidates, first_words, last_words):
             text = stripped[i]
-            if len(text) < min_chars or i in removed or not lines.judged[i]:
-                continue
-            # Copies that differ in a few places still share their first or last words. A
-            # speaker label opens many paragraphs of an interview and says nothing about copies.
-            label = _SPEAKER.match(text) if ":" in text[:25] or "：" in text[:25] else None
-            head = text[label.end() if label else 0 :][:12].lstrip()
-            tail = text[-12:]
             same_head, same_tail = heads.get(head), tails.get(tail)
             if same_head or same_tail:
                 # The latest few of each bucket: a document of many look-alike paragraphs (a
@@ -1404,6 +1594,11 @@ def _near_duplicates(lines: _Lines, removed: dict[int, Rule], enabled: Sequence[
             heads.setdefault(head, []).append(i)
             tails.setdefault(tail, []).append(i)
     return warnings
+
+
+def _first_words(text: str) -> str:
+    label = _SPEAKER.match(text) if ":" in text[:25] or "：" in text[:25] else None
+    return text[label.end() if label else 0 :][:12].lstrip()
 
 
 def _words(text: str) -> str:

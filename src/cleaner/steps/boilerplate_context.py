@@ -47,6 +47,8 @@ from heapq import heapify, heappop, heappush
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
+from itertools import compress
+from operator import not_
 
 from ..text import HAN_RE, SECTION_NUMBER, load_toml
 from .punctuation import sentence_marks
@@ -133,6 +135,9 @@ class Lexicon:
     metadata_labels: frozenset[str]
     label_endings: tuple[str, ...]
     counter: re.Pattern[str]
+    # What a counter match needs in the line: a counter word, the `共` of `共 N 字`, or `min read`
+    # (a few `in` tests are cheaper than the pattern's search, and rule it out for most lines).
+    counter_needs: tuple[str, ...]
     comment_headers: frozenset[str]
 
 
@@ -158,6 +163,7 @@ def lexicon() -> Lexicon:
         metadata_labels=frozenset(words("metadata_labels")),
         label_endings=tuple(words("label_endings")),
         counter=counter,
+        counter_needs=(*counters, "共", "min read"),
         comment_headers=frozenset(words("comment_headers")),
     )
 
@@ -270,7 +276,7 @@ def _chrome(key: str, lex: Lexicon) -> tuple[str, str] | None:
     if ends or has_han(key, 25):
         return None
     digits = _DIGIT.search(key) is not None  # counters, numbers and dates all hold one
-    counter = lex.counter.search(key) if digits else None
+    counter = lex.counter.search(key) if digits and any(w in key for w in lex.counter_needs) else None
     if counter is not None:
         return "context-metadata", f"counter {counter.group().strip()!r}"
     if digits and _DIGITS_ONLY.fullmatch(key) and not _DATE.search(key):
@@ -349,6 +355,10 @@ def _joined_lines(view: LineView, removed: Mapping[int, object]) -> dict[int, in
     """Lines that start with a closing mark -> the line they join (the nearest non-blank line
     above that the rules kept, when it and the line are plain paragraph lines)."""
     joined: dict[int, int] = {}
+    # No line starts with a closing mark (the usual case): found in one pass that holds only the
+    # distinct first characters (a list of them cost 4 times a page of short lines).
+    if _JOINING.isdisjoint({text.lstrip(_INDENT)[:1] for text in view.raw}):
+        return joined
     previous = -1  # the nearest kept non-blank line above, or -1
     for i, text in enumerate(view.raw):
         if view.blank[i] or i in removed:
@@ -381,8 +391,9 @@ _BULLETS = frozenset("·•●・")  # `paragraphs` makes them `- ` in the pass 
 
 def _classify(view: LineView, removed: Mapping[int, object], mode: str) -> dict[int, str]:
     lex = lexicon()
-    # Line numbers as machine integers: an int object per line cost a tenth of the input.
-    order = array("q", (i for i in range(len(view.raw)) if not view.blank[i]))
+    # Line numbers as machine integers: an int object per line cost a tenth of the input. The
+    # non-blank lines, picked with C-level iterators.
+    order = array("q", compress(range(len(view.raw)), map(not_, view.blank)))
     if not order:
         return {}
     menu = _head_menu(view, order, removed)
@@ -597,6 +608,11 @@ def is_section_title(text: str) -> bool:
         and _NOT_A_TITLE.search(rest) is None
         and _SECTION_NUMBER.match(rest) is None
     )
+
+
+def may_open_menu(text: str) -> bool:
+    """Whether a document whose first kept line this is may open with a menu (`_head_menu`)."""
+    return _MENU_MARK.match(text) is not None
 
 
 def _head_menu(view: LineView, order: Sequence[int], removed: Mapping[int, object]) -> set[int]:
