@@ -42,7 +42,7 @@ from cleaner.pipeline import STEP_NAMES  # noqa: E402
 
 # (label, module file suffix, function name): the functions whose cumulative time is one phase.
 PHASES: tuple[tuple[str, str, str], ...] = (
-    ("span finding (protect.find_spans)", "cleaner/protect.py", "find_spans"),
+    ("span finding (protect.find_structure: spans and blocks)", "cleaner/protect.py", "find_structure"),
     ("markdown-it block parse", "markdown_it/main.py", "parse"),
     ("masked view (protect.mask)", "cleaner/protect.py", "mask"),
     ("change records (Document.edit)", "cleaner/document.py", "edit"),
