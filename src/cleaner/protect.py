@@ -36,15 +36,15 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import regex
 
+from .text import ATOM as ATOM
+from .text import BLOCK as BLOCK
 from .text import HAN, PINYIN_TONED_VOWELS, line_starts
+from .text import MARKUP as MARKUP
+from .text import PLACEHOLDERS as PLACEHOLDERS
 
 if TYPE_CHECKING:
     from .document import Edit
 
-ATOM = "\ue000"
-BLOCK = "\ue001"
-MARKUP = "\ue002"
-PLACEHOLDERS = ATOM + BLOCK + MARKUP
 
 _MASK_CHAR = {
     "code": BLOCK,

@@ -118,6 +118,44 @@ CJK_SPACING = CJK + "\u2e80-\u2fdf\u3100-\u312f\u31a0-\u31bf\u3200-\u32ff"
 # Halfwidth and Fullwidth Forms (FF00-FFEF).
 CJK_WIDE = "\u3000-\u9fff\uff00-\uffef"
 
+# The placeholders of the masked view (`cleaner.protect`): a protected span's characters, a
+# code or HTML block's, and Markdown markup's. Private-use characters, which text never holds.
+ATOM = "\ue000"
+BLOCK = "\ue001"
+MARKUP = "\ue002"
+PLACEHOLDERS = ATOM + BLOCK + MARKUP
+
+# A full stop written as `.` in Chinese text (`punctuation`'s `period` rule): after CJK, or after
+# a closing quote or bracket right after CJK, in either width (so that the quote rules'
+# conversions never change the answer). Not before a letter, digit or `_ / \ @ -` (`八字.jpg`,
+# `中文.com`: a name, not a sentence), another dot (`好..`, an ellipsis), `。` or `…`, or a
+# protected span; not after a Chinese numeral that opens a line (`一. 总则`, a list number
+# whose mark the author chose), nor after a byline's role standing alone (`文.李四`, `图.新华社`:
+# text, picture by).
+FULL_STOP = re.compile(
+    f"\\.(?:(?<=[{CJK}]\\.)|(?<=[{CJK}][\"'”’)）》」』】]\\.))"
+    f"(?![.。…．0-9A-Za-z_/\\\\@\\-{ATOM}])"
+    "(?<!^[一二三四五六七八九十]\\.)(?<!^[一二三四五六七八九十]{2}\\.)(?<!^[一二三四五六七八九十]{3}\\.)"
+    "(?<!^[文图摄译编]\\.)(?<![ \\t)）][文图摄译编]\\.)",
+    re.M,
+)
+# A `?` or `!` right after CJK or a Chinese mark: `punctuation`'s lone-mark and run rules make it
+# full-width.
+_SENTENCE_END_AFTER_CHINESE = re.compile(f"(?<=[{CJK}，。、；：？！])[?!](?!\\[)")
+_FULL_WIDTH_END = {"?": "？", "!": "！"}
+
+
+def sentence_marks(text: str) -> str:
+    """`text` with its sentence-ending marks as `punctuation` leaves them (`一.` → `一。`, `好?`
+    → `好？`), for a step that judges a line before that step runs: the boilerplate classifier
+    must read a second run's `一。？` as it read the first run's `一.?`."""
+    if "." in text:
+        text = FULL_STOP.sub("。", text)
+    if "?" in text or "!" in text:
+        text = _SENTENCE_END_AFTER_CHINESE.sub(lambda m: _FULL_WIDTH_END[m.group()], text)
+    return text
+
+
 # Pinyin: the vowels with a tone mark (macron, acute, caron, grave; ü with each), then the
 # syllabic n and m with one; a syllable's letters are these, a-z, and `ê` `ü` unmarked.
 PINYIN_TONED_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"

@@ -50,8 +50,7 @@ from importlib import resources
 from itertools import compress
 from operator import not_
 
-from ..text import HAN_RE, SECTION_NUMBER, load_toml
-from .punctuation import sentence_marks
+from ..text import HAN_RE, SECTION_NUMBER, load_toml, sentence_marks
 
 MODES = ("conservative", "balanced", "aggressive")
 DEFAULT_MODE = "balanced"

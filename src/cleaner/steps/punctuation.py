@@ -39,7 +39,7 @@ import regex
 
 from ..document import REWRITE, Document, Edit, Warning
 from ..protect import ATOM, BLOCK, MARKUP, Span
-from ..text import CJK, is_cjk
+from ..text import CJK, FULL_STOP, is_cjk
 
 # Declarations (docs/architecture.md, "Adding an option / a rule"): no options; rule ids.
 RULES: dict[str, str] = {
@@ -167,36 +167,6 @@ _RUN = re.compile(r"[,，](?:[ \t]*[,，])+|[;；](?:[ \t]*[;；])+|[:：](?:[ \
 _LONE = re.compile(
     f"[,;:?!](?:(?<={_CJK_CLASS}[,;:?])|(?<={_CJK_CLASS}!)(?!\\[)|(?<=[,;?!])(?={_CJK_CLASS}))(?![ \\t]*{_MARK})"
 )
-# A full stop written as `.` in Chinese text: after Han (or a closing quote or bracket right after
-# Han, in either width, so that the quote rules' conversions never change the answer). Not
-# before a letter, digit or `_ / \ @ -` (`八字.jpg`, `中文.com`: a name, not a sentence), another dot
-# (`好..`, an ellipsis), `。` or `…`, or a protected span; not after a Chinese numeral that opens a
-# line (`一. 总则`, a list number whose mark the author chose), nor after a byline's role standing
-# alone (`文.李四`, `图.新华社`: text, picture by).
-_FULL_STOP = re.compile(
-    f"\\.(?:(?<={_CJK_CLASS}\\.)|(?<={_CJK_CLASS}[\"'”’)）》」』】]\\.))"
-    f"(?![.。…．0-9A-Za-z_/\\\\@\\-{ATOM}])"
-    "(?<!^[一二三四五六七八九十]\\.)(?<!^[一二三四五六七八九十]{2}\\.)(?<!^[一二三四五六七八九十]{3}\\.)"
-    "(?<!^[文图摄译编]\\.)(?<![ \\t)）][文图摄译编]\\.)",
-    re.M,
-)
-
-
-# A `?` or `!` right after Han or a Chinese mark: the lone-mark and run rules make it full-width.
-_SENTENCE_END_AFTER_CHINESE = re.compile(f"(?<=[{_CJK_RANGES}，。、；：？！])[?!](?!\\[)")
-
-
-def sentence_marks(text: str) -> str:
-    """`text` with its sentence-ending marks as this step leaves them (`一.` → `一。`, `好?` →
-    `好？`), for a step that judges a line before this one runs: the boilerplate classifier must
-    read a second run's `一。？` as it read the first run's `一.?`."""
-    if "." in text:
-        text = _FULL_STOP.sub("。", text)
-    if "?" in text or "!" in text:
-        text = _SENTENCE_END_AFTER_CHINESE.sub(lambda m: _HALF_TO_FULL[m.group()], text)
-    return text
-
-
 # Every other place a rule may act: a mark followed by another (a run), a half-width mark
 # that is not lone, a dot, dash, ellipsis or parenthesis. Each pattern here starts with one
 # character class, which lets the regular expression engine skip ahead fast (measured: five
@@ -457,7 +427,8 @@ _LONE_EDIT = {c: (_HALF_TO_FULL[c], _RULE[_HALF_TO_FULL[c]]) for c in ",;:?!"}
 def _mark_edits(masked: str) -> list[Edit]:
     lone, make = _LONE_EDIT, tuple.__new__  # Edit built as the tuple it is: measured faster
     bulk: list[Edit] = [make(Edit, (m.start(), m.end()) + lone[m.group()]) for m in _LONE.finditer(masked)]
-    bulk += [make(Edit, (m.start(), m.end(), "。", "period")) for m in _FULL_STOP.finditer(masked)]
+    # `.` as a full stop (the pattern is the toolkit's: the boilerplate classifier reads it too).
+    bulk += [make(Edit, (m.start(), m.end(), "。", "period")) for m in FULL_STOP.finditer(masked)]
     ctx = _Context(masked)
     edits: list[Edit] = []
     parens_done: set[int] = set()
