@@ -38,6 +38,7 @@ import regex
 
 from . import __version__, report
 from .document import REMOVAL, Change, removed_chars
+from .text import common_ends
 
 if TYPE_CHECKING:
     from .api import Result
@@ -440,12 +441,7 @@ def _grouped_opcodes(old: list[str], new: list[str], context: int) -> Iterable[l
     work = sum(counts[line] for line in old)
     if work <= _DIFF_WORK_LIMIT:
         return difflib.SequenceMatcher(None, old, new, autojunk=False).get_grouped_opcodes(context)
-    head = 0
-    while head < min(len(old), len(new)) and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(old, new)
     i2, j2 = len(old) - tail, len(new) - tail
     opcodes: list[_Opcode] = [("equal", 0, head, 0, head)] if head else []
     if head < i2 or head < j2:

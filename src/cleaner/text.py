@@ -21,6 +21,7 @@ import re
 import sys
 from array import array
 from bisect import bisect_right
+from collections.abc import Sequence
 from typing import Any
 
 import regex
@@ -154,6 +155,19 @@ def sentence_marks(text: str) -> str:
     if "?" in text or "!" in text:
         text = _SENTENCE_END_AFTER_CHINESE.sub(lambda m: _FULL_WIDTH_END[m.group()], text)
     return text
+
+
+def common_ends(a: Sequence[Any], b: Sequence[Any]) -> tuple[int, int]:
+    """How many items `a` and `b` share at their start, and then at their end (not counting
+    the start's again): what an edit or a diff can leave out."""
+    shortest = min(len(a), len(b))
+    head = 0
+    while head < shortest and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < shortest - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    return head, tail
 
 
 # Pinyin: the vowels with a tone mark (macron, acute, caron, grave; ü with each), then the

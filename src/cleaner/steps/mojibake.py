@@ -42,7 +42,7 @@ from typing import NamedTuple
 from ..document import REPAIR, Document, Edit
 from ..opencc_backend import Converter, converter
 from ..protect import PLACEHOLDERS, Span, mask
-from ..text import CJK_WIDE, HAN, PINYIN_LETTERS, PINYIN_TONE_LETTERS, line_starts
+from ..text import CJK_WIDE, HAN, PINYIN_LETTERS, PINYIN_TONE_LETTERS, common_ends, line_starts
 
 
 # Declarations (docs/architecture.md, "Adding an option / a rule"): no options; rule ids.
@@ -1195,12 +1195,7 @@ def _misaligned_repair(line: str, start: int, end: int, text: str, lost: int, ga
     # Characters the realigned stretch shares with the damaged one at either end are not the
     # repair's: left out of the edit, the record says exactly what it wrote.
     damaged = line[start:end]
-    head = 0
-    while head < min(len(text), len(damaged)) and text[head] == damaged[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(text), len(damaged)) - head and text[-1 - tail] == damaged[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(text, damaged)
     if head == len(text) == len(damaged):
         return None
     return Repair(start + head, end - tail, text[head : len(text) - tail], "gbk-misaligned", gain, lost + unsure)
