@@ -31,14 +31,14 @@ SIZE = 300_000  # bytes of UTF-8: large enough that the per-line cost dwarfs the
 # Text written for these tests. Each gives about `n` bytes of UTF-8, and the peak it may reach.
 SHAPES: dict[str, tuple[Callable[[int], str], float]] = {
     # Every row the same and no delimiter row: `boilerplate` removes each as a repeated line.
-    "a Markdown table": (lambda n: "| 名称 | value | 数字 |\n" * (n // 28), 15.5),
+    "a Markdown table": (lambda n: "| 名称 | value | 数字 |\n" * (n // 28), 13.0),
     # One paragraph of short lines: `paragraphs` breaks every one (a change per line).
     "short lines": (lambda n: "短行一句话。\n" * (n // 19), 12.5),
     # Distinct lines, so that nothing is shared between repeats.
-    "distinct short lines": (lambda n: "".join(f"第{i}行文字。\n" for i in range(n // 20)), 16.5),
+    "distinct short lines": (lambda n: "".join(f"第{i}行文字。\n" for i in range(n // 20)), 15.0),
     # Two changes on every 14-byte line (`punctuation`'s colon, `paragraphs`' break); the
     # `boilerplate` classifier judges every line of it, one verdict each.
-    "a fix on every line": (lambda n: "他说:你好\n" * (n // 14), 34.0),
+    "a fix on every line": (lambda n: "他说:你好\n" * (n // 14), 30.0),
 }
 
 

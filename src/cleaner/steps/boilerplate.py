@@ -45,12 +45,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 from array import array
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, chain, compress, repeat
 from operator import add, ge, gt, mul, not_
 import re
 import sys
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Callable, TypeGuard
@@ -1029,12 +1029,13 @@ class _Lines:
     # list cost more than the line's text.
     starts: Sequence[int]
     content_start: Sequence[int]  # offset of the text after a list/heading/quote marker
-    judged: list[bool]  # False: protected, in a table, or holding protected text
-    blank: list[bool]
-    heading: list[bool]
-    marked: list[bool]  # has a list, heading or quote marker
+    # Flags are `bytearray`s, a byte a line (1: yes).
+    judged: bytearray  # 0: protected, in a table, or holding protected text
+    blank: bytearray
+    heading: bytearray
+    marked: bytearray  # has a list, heading or quote marker
     keys: list[str | None]
-    truncated: list[bool]  # a paragraph or a long line: only long rules apply, key is its opening
+    truncated: bytearray  # a paragraph or a long line: only long rules apply, key is its opening
     plain: Sequence[int]  # judged, not blank, no list/heading/quote marker: what structural tests see
     tables: bool  # the text may hold a Markdown table (see `_settled`)
     body: str
@@ -1089,28 +1090,33 @@ def _one_round(doc: Document, options: BoilerplateOptions | None) -> tuple[Docum
     matcher = rules_.matcher
     lines = _cut(body, doc.masked(), doc.protected(), matcher)
     removed, blank_edits = _judge(lines, matcher)
-    decisions: dict[int, str] = {i: rule.id for i, rule in removed.items()}
+    # What the classifier adds to the rules' removals (not a merged copy: on a page of repeated
+    # rows that would be a second table of every line).
+    extra: dict[int, str] = {}
     view: LineView | None = None
     if mode != "off":
         view = LineView(lines.raw, lines.keys, lines.blank, lines.judged, lines.marked, lines.heading, _despaced)
-        for i, why in classify(view, removed, mode).items():
-            decisions.setdefault(i, why)
+        extra = {i: why for i, why in classify(view, removed, mode).items() if i not in removed}
     # The lines that go, as places and names: the per-line tables are several times the body's
     # size, and go before the edits and the change records are made, so they are not held together.
     places = array("q")
     names: list[str] = []  # each line's rule id and category: strings shared by all its lines
     categories: list[str] = []
-    for i, rule_name in decisions.items():
+    decisions = chain(
+        ((i, rule.id, rule.category) for i, rule in removed.items()),
+        ((i, why, CONTEXT_CATEGORY) for i, why in extra.items()),
+    )
+    for i, rule_name, category in decisions:
         end = lines.starts[i] + len(lines.raw[i])
         if end < len(body):
             end += 1  # the line's newline goes with it
         places.extend((lines.starts[i], end))
         names.append(rule_name)
         # The record says what it is: a removal, in its rule's category (the report counts these).
-        categories.append(removed[i].category if i in removed else CONTEXT_CATEGORY)
+        categories.append(category)
     warnings = _near_duplicates(lines, removed, matcher.tests)
-    settled = _settled(lines, removed, decisions, view is not None) and not doc.disabled_rules
-    del lines, removed, decisions, view
+    settled = _settled(lines, removed, extra, view is not None) and not doc.disabled_rules
+    del lines, removed, extra, view
     edits = list(blank_edits)
     for k, rule_name in enumerate(names):
         edits.append(Edit(places[2 * k], places[2 * k + 1], "", rule_name, kind=REMOVAL, category=categories[k]))
@@ -1118,7 +1124,7 @@ def _one_round(doc: Document, options: BoilerplateOptions | None) -> tuple[Docum
     return (doc.edit(STEP, edits) if edits else doc), warnings, settled
 
 
-def _settled(lines: _Lines, removed: dict[int, Rule], decisions: dict[int, str], classified: bool) -> bool:
+def _settled(lines: _Lines, removed: dict[int, Rule], extra: Mapping[int, str], classified: bool) -> bool:
     """Whether a second round is sure to remove nothing more, so the step need not run one.
 
     A second round meets the kept lines as they were, less the removed ones; each line's key,
@@ -1137,7 +1143,7 @@ def _settled(lines: _Lines, removed: dict[int, Rule], decisions: dict[int, str],
     Removals at the document's ends only (the usual page chrome) settle at once; so does a
     round that removed nothing (a whitespace-only line emptied stays blank).
     """
-    if len(decisions) != len(removed):
+    if extra:  # the classifier removed lines of its own
         return False
     if not removed:
         return True
@@ -1169,7 +1175,7 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
     n = len(raw)
     # A line starts where the lines before it and their newlines end (C-level iterators).
     starts = array("q", map(add, accumulate(map(len, raw), initial=0), range(n)))
-    judged = [True] * n
+    judged = bytearray(b"\x01") * n  # flags a byte a line: a list of bools is eight
     for span in spans:
         first = bisect_right(starts, span.start) - 1
         last = bisect_right(starts, max(span.start, span.end - 1)) - 1
@@ -1180,15 +1186,15 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
     if tables:
         _mark_tables(masked, starts, judged)
     stripped = [line.strip() for line in raw]
-    blank = list(map(not_, stripped))
+    blank = bytearray(map(not_, stripped))
     has_markup = MARKUP in masked
     if has_markup:
         skips = [len(m) - len(m.lstrip(MARKUP)) for m in masked_lines]
-        marked = [skip > 0 for skip in skips]
-        heading = [skip > 0 and line[:skip].lstrip(" \t>").startswith("#") for line, skip in zip(raw, skips)]
+        marked = bytearray(skip > 0 for skip in skips)
+        heading = bytearray(skip > 0 and line[:skip].lstrip(" \t>").startswith("#") for line, skip in zip(raw, skips))
     else:
         skips = [0] * n
-        marked = heading = [False] * n
+        marked = heading = bytearray(n)
     if ">" in body or any(bullet in body for bullet in _BULLETS):
         # Markers a second run skips as markup that this one does not see as such: `paragraphs`
         # makes a `·` bullet a `- ` list marker, and splits a quote's lines into quotes of their
@@ -1201,7 +1207,7 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
     content_start: Sequence[int] = array("q", map(add, starts, skips)) if any(skips) else starts
     texts: list[str] = []
     where = array("q")
-    truncated = [False] * n
+    truncated = bytearray(n)
     plain = array("q")
     short_limit = matcher.short_limit + 8
     opening = 2 * matcher.anchor_chars + 8 if matcher.anchor_chars else 0
@@ -1236,7 +1242,7 @@ def _cut(body: str, masked: str, spans: Sequence[Span], matcher: _Matcher) -> _L
     return _Lines(raw, stripped, starts, content_start, judged, blank, heading, marked, keys, truncated, plain, tables, body)
 
 
-def _mark_tables(masked: str, starts: Sequence[int], judged: list[bool]) -> None:
+def _mark_tables(masked: str, starts: Sequence[int], judged: bytearray) -> None:
     lines = masked.split("\n")
     for m in _TABLE_DELIMITER.finditer(masked):
         row = bisect_right(starts, m.start()) - 1
@@ -1260,7 +1266,7 @@ def _judge(lines: _Lines, matcher: _Matcher) -> tuple[dict[int, Rule], list[Edit
     for i in compress(range(n), lines.keys):  # the lines with a key (C-level skip of the rest)
         key = lines.keys[i]
         assert key is not None
-        long_only = lines.truncated[i]
+        long_only = bool(lines.truncated[i])
         if long_only:
             lines.keys[i] = None  # the opening words only: no use to the structural tests
             if not key.replace(" ", "").startswith(matcher.long_anchors):

@@ -307,10 +307,11 @@ class LineView:
 
     raw: Sequence[str]
     keys: Sequence[str | None]  # normalised, or None when the rules did not normalise the line
-    blank: Sequence[bool]
-    judged: Sequence[bool]  # False: protected or in a table
-    marked: Sequence[bool]  # a Markdown list, heading or quote marker
-    heading: Sequence[bool]
+    # Flags, one a line (true or 1: yes).
+    blank: Sequence[bool] | Sequence[int]
+    judged: Sequence[bool] | Sequence[int]  # no: protected or in a table
+    marked: Sequence[bool] | Sequence[int]  # a Markdown list, heading or quote marker
+    heading: Sequence[bool] | Sequence[int]
     # A key as the `spacing` step leaves it (spaces between Han removed): that step's own
     # function, passed in by the boilerplate step, since steps share no code but the core's.
     despaced: Callable[[str], str] = _same
@@ -402,6 +403,8 @@ def _classify(view: LineView, removed: Mapping[int, object], mode: str) -> dict[
 
     def verdict_at(position: int, in_head: bool) -> Verdict:
         i = order[position]
+        if i in removed:
+            return _RULE  # not kept in `verdicts`: a page of repeated rows is all removed lines
         found = verdicts.get(i)
         if found is None:
             found = verdicts[i] = _verdict(view, i, removed, menu, lex, titles, position, in_head)
@@ -495,9 +498,9 @@ def _verdict(
     view: LineView, i: int, removed: Mapping[int, object], menu: set[int], lex: Lexicon,
     titles: dict[str, int], position: int, in_head: bool,
 ) -> Verdict:
-    text = sentence_marks(view.raw[i].lstrip(_INDENT))  # as `paragraphs` and `punctuation` leave it
     if i in removed:
         return _RULE
+    text = sentence_marks(view.raw[i].lstrip(_INDENT))  # as `paragraphs` and `punctuation` leave it
     if i in menu:
         return Verdict(BAD, "context-list", f"menu of {len(menu)} short items at the head")
     if text[:1] in _STRUCTURE_OPENINGS or view.marked[i] or not view.judged[i] or view.heading[i]:
